@@ -1,0 +1,59 @@
+# Tenant Desk: `make run` serves the site, `make test` runs the tests. Both build
+# everything they need first (a virtual environment from the pinned lock file).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.8
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-unit test-e2e install lint format check-migrations messages clean
+
+$(VENV)/.installed: requirements-dev.lock build-constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip sync --quiet --python $(PY) --build-constraints build-constraints.txt requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+	$(PY) manage.py compiletranslations
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_admin
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Unit and integration tests in one process, browser tests in another (a live server
+# thread and asyncio tests do not mix well in one process).
+test: install
+	$(PY) -m pytest tests --ignore=tests/e2e -p no:cacheprovider
+	$(PY) -m pytest tests/e2e -p no:cacheprovider
+
+test-unit: install
+	$(PY) -m pytest tests --ignore=tests/e2e
+
+test-e2e: install
+	$(PY) -m pytest tests/e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-migrations: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Refresh the Russian catalogues after changing strings (needs GNU gettext's xgettext).
+messages: install
+	for app in accounts service_requests chat; do \
+	  (cd tenantdesk/$$app && ../../$(PY) ../../manage.py makemessages -l ru --no-obsolete); done
+	cd tenantdesk && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --ignore=accounts --ignore=service_requests --ignore=chat
+	$(PY) manage.py compiletranslations
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,38 @@
+"""Settings for the test suite.
+
+It runs on the embedded defaults; DATABASE_URL, REDIS_URL and S3_* from the environment
+switch it to real services (CI's second run does so).
+"""
+
+from datetime import timedelta
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+DEBUG = False
+DEMO_DATA = False
+SECRET_KEY = "test-secret-key-not-for-production"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/tenantdesk-test-media")  # noqa: S108
+# A short cool-off keeps the lock-out tests (unit and browser) quick; the limit stays 4.
+LOGIN_COOLOFF_SECONDS = env.int("LOGIN_COOLOFF_SECONDS", default=3)
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
+
+# Browser tests run a live server in another thread, which cannot share an in-memory
+# SQLite database: tests/e2e sets TEST_SQLITE_NAME to a file for its own process.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _test_name = env.str("TEST_SQLITE_NAME", default="")
+    DATABASES["default"]["TEST"] = {"NAME": _test_name} if _test_name else {}
+else:
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str("TEST_DATABASE_NAME", default="test_tenantdesk")
+    }
+
+# Serve static files from the finders (no collectstatic needed before the tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tenantdesk.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("tenantdesk.accounts.urls")),
+    path("request/", include("tenantdesk.service_requests.urls")),
+    path("chat/", include("tenantdesk.chat.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "tenantdesk.core.views.bad_request"
+handler403 = "tenantdesk.core.views.permission_denied"
+handler404 = "tenantdesk.core.views.page_not_found"
+handler500 = "tenantdesk.core.views.server_error"

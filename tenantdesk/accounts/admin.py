@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from tenantdesk.accounts.models import Organisation, SignInEvent, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Organisation"), {"fields": ("organisation",)}),
+    )
+    list_display = ("username", "email", "organisation", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_active", "groups", "organisation")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fields = ("username", "email", "is_active", "last_login")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "address", "created_at")
+    search_fields = ("name", "address", "phone")
+    inlines = [MemberInline]
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin):
+    """The sign-in log: read-only, newest first."""
+
+    list_display = ("created_at", "kind", "username", "ip_address", "user_agent")
+    list_filter = ("kind", "created_at")
+    search_fields = ("username", "ip_address", "user_agent")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,85 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import FormView
+
+from tenantdesk.accounts import services
+from tenantdesk.accounts.client_ip import client_ip
+from tenantdesk.accounts.forms import RegistrationForm, SignInForm
+from tenantdesk.core.permissions import is_manager
+
+
+class RegisterView(FormView):
+    template_name = "accounts/register.html"
+    form_class = RegistrationForm
+    success_url = reverse_lazy("accounts:login")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.organisation_register(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                organisation_name=data["organisation_name"],
+                organisation_address=data["organisation_address"],
+                organisation_phone=data["organisation_phone"],
+            )
+        except IntegrityError:
+            # Two people chose the same name at the same moment: the form's own check passed
+            # for both, the database's unique constraint let only one through.
+            form.add_error("username", _("A user with that username already exists."))
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("Your organisation is registered. Sign in to create a request.")
+        )
+        return super().form_valid(form)
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Each role starts where its work is: customers create, managers answer.
+        if is_manager(self.request.user):
+            return reverse("service_requests:list")
+        return reverse("service_requests:new")
+
+
+class SignOutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET)."""
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page django-axes shows to a blocked address: why, for how long, HTTP 429."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    cool_off = get_cool_off(request)
+    last = (
+        AccessAttempt.objects.filter(ip_address=client_ip(request))
+        .order_by("-attempt_time")
+        .values_list("attempt_time", flat=True)
+        .first()
+    )
+    seconds_left = int(cool_off.total_seconds()) if cool_off else 0
+    if last is not None and cool_off:
+        remaining = (last + cool_off - timezone.now()).total_seconds()
+        seconds_left = max(1, int(remaining + 0.999))
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"seconds_left": seconds_left},
+        status=429,
+    )

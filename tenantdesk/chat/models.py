@@ -1,0 +1,99 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def _attachment_path(instance, filename: str) -> str:
+    # A random name; the extension comes from the detected type, never from the upload.
+    ext = {"photo": "jpg"}.get(instance.kind) or instance.extension or "bin"
+    return f"chat/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+def _attachment_thumbnail_path(instance, filename: str) -> str:
+    return f"chat/{timezone.now():%Y/%m}/{uuid.uuid4().hex}_thumb.jpg"
+
+
+class Message(models.Model):
+    """One message in a request's chat: a person's, or a system notice (no author)."""
+
+    class Kind(models.TextChoices):
+        USER = "user", _("User message")
+        SYSTEM = "system", _("System message")
+
+    service_request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("service request"),
+        related_name="messages",
+        on_delete=models.CASCADE,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        related_name="chat_messages",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.USER)
+    text = models.TextField(_("text"), blank=True)
+    # Chosen by the sending browser; a retry with the same id returns the stored message.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # Room for read receipts later; nothing writes it yet.
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_request", "author", "client_id"],
+                name="chat_message_unique_client_id",
+                condition=models.Q(client_id__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["service_request", "id"], name="chat_msg_request_id")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.text[:40]}"
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == self.Kind.SYSTEM
+
+
+class Attachment(models.Model):
+    """A photo or video carried by a message."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        VIDEO = "video", _("Video")
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), related_name="attachments", on_delete=models.CASCADE
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    thumbnail = models.ImageField(
+        _("thumbnail"), upload_to=_attachment_thumbnail_path, max_length=200, blank=True
+    )
+    content_type = models.CharField(_("content type"), max_length=100)
+    extension = models.CharField(_("extension"), max_length=10, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.original_name or self.pk}"

@@ -1,0 +1,91 @@
+"""The one place that decides who may see and do what.
+
+Every page, file download, WebSocket and JSON endpoint asks these functions; nothing else
+in the code base decides access. "Not yours" and "does not exist" give the same answer
+(Http404), so a customer cannot learn that another organisation's request exists.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from tenantdesk.accounts.models import User
+    from tenantdesk.service_requests.models import ServiceRequest
+
+MANAGER_GROUP = "manager"
+
+
+def is_manager(user) -> bool:
+    """True for a member of the `manager` group and for superusers.
+
+    The answer is cached on the user object: a request asks several times.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    cached = getattr(user, "_is_manager_cache", None)
+    if cached is None:
+        cached = user.is_superuser or user.groups.filter(name=MANAGER_GROUP).exists()
+        user._is_manager_cache = cached
+    return cached
+
+
+# The design's name for the same question.
+can_manage = is_manager
+
+
+def is_customer(user) -> bool:
+    """A signed-in member of an organisation who is not a manager."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.organisation_id is not None
+        and not is_manager(user)
+    )
+
+
+def can_create_service_request(user) -> bool:
+    return is_customer(user)
+
+
+def service_requests_visible_to(user: User) -> QuerySet[ServiceRequest]:
+    """Every request the user may see: all for a manager, their organisation's for a customer."""
+    from tenantdesk.service_requests.models import ServiceRequest
+
+    if is_manager(user):
+        return ServiceRequest.objects.all()
+    if getattr(user, "is_authenticated", False) and user.is_active and user.organisation_id:
+        return ServiceRequest.objects.filter(organisation_id=user.organisation_id)
+    return ServiceRequest.objects.none()
+
+
+def access_service_request(user: User, service_request_id, *, queryset=None) -> ServiceRequest:
+    """The request with this id if the user may see it.
+
+    Http404 otherwise: missing and not theirs look the same.
+    """
+    try:
+        pk = int(service_request_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    qs = service_requests_visible_to(user)
+    if queryset is not None:
+        qs = qs & queryset
+    try:
+        return qs.get(pk=pk)
+    except qs.model.DoesNotExist:
+        raise Http404 from None
+
+
+def can_change_status(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers move a request through its statuses (the caller has checked visibility)."""
+    return is_manager(user)
+
+
+def can_post_message(user: User, service_request: ServiceRequest) -> bool:
+    """Anyone who can see the request may write in it while it is open."""
+    return not service_request.is_closed

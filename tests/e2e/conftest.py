@@ -1,0 +1,151 @@
+"""Browser tests: a real ASGI server (Daphne, in its own process) and Debian's Chromium.
+
+Run in their own pytest process (`make test` does): Playwright's sync API runs an event
+loop, so Django's ORM calls from the test need DJANGO_ALLOW_ASYNC_UNSAFE, which must not
+leak into the async consumer tests. The server process uses the test database by name,
+so SQLite gets a file here instead of an in-memory database.
+"""
+
+import os
+import shutil
+import tempfile
+from functools import partial
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault(
+    "TEST_SQLITE_NAME", str(Path(tempfile.gettempdir()) / f"tenantdesk-e2e-{os.getpid()}.sqlite3")
+)
+
+import pytest  # noqa: E402
+
+from tests.conftest import skip_or_fail  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
+
+
+def _set_database_name():
+    # Runs in the server process: point it at the test database the tests write to.
+    from django.conf import settings
+
+    settings.DATABASES["default"]["NAME"] = settings.DATABASES["default"]["TEST"]["NAME"]
+
+
+def _make_application():
+    from channels.routing import get_default_application
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    return ASGIStaticFilesHandler(get_default_application())
+
+
+class LiveServer:
+    def __init__(self, media_root: Path):
+        from daphne.testing import DaphneProcess
+        from django.db import connections
+
+        connections.close_all()  # the child process must not share our sockets
+        self.media_root = media_root
+        self.process = DaphneProcess("127.0.0.1", partial(_make_application), setup=self._setup)
+        self.process.start()
+        while not self.process.ready.wait(timeout=1):
+            if not self.process.is_alive():
+                raise RuntimeError("the live server process stopped while starting")
+        self.url = f"http://127.0.0.1:{self.process.port.value}"
+
+    def _setup(self):
+        _set_database_name()
+        from django.conf import settings
+
+        settings.MEDIA_ROOT = self.media_root
+
+    def stop(self):
+        self.process.terminate()
+        self.process.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def asgi_server_media(tmp_path_factory):
+    return tmp_path_factory.mktemp("live-media")
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker, asgi_server_media):
+    with django_db_blocker.unblock():
+        server = LiveServer(asgi_server_media)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, asgi_server_media):
+    # The test process and the server must agree on where uploads live.
+    settings.MEDIA_ROOT = asgi_server_media
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        skip_or_fail(
+            f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install chromium) "
+            "or set CHROMIUM_PATH"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """Opens browser contexts (separate cookie jars = separate people); closes them after."""
+    contexts = []
+
+    def open_context(locale="en-GB", **kwargs):
+        context = browser.new_context(
+            locale=locale, viewport=kwargs.pop("viewport", {"width": 1280, "height": 900}), **kwargs
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a full-page screenshot under test-artifacts/screenshots/NAME.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+def sign_in(page, base_url: str, username: str, password: str):
+    page.goto(f"{base_url}/accounts/login")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form button[type=submit]")

@@ -1,0 +1,55 @@
+"""factory_boy factories shared by every test layer."""
+
+import io
+
+import factory
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.core.permissions import MANAGER_GROUP
+
+PASSWORD = "correct-horse-battery-9"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Tenant {n} LLC")
+    address = factory.Sequence(lambda n: f"Office {100 + n}, 1 Example Street")
+    phone = "+79090951670"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class CustomerFactory(UserFactory):
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class ManagerFactory(UserFactory):
+    is_staff = True
+
+    @factory.post_generation
+    def manager_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name=MANAGER_GROUP))
+
+
+def image_bytes(width=640, height=480, fmt="JPEG", color=(200, 80, 40), **save_kwargs) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), color).save(buffer, format=fmt, **save_kwargs)
+    return buffer.getvalue()
+
+
+def image_upload(name="photo.jpg", width=640, height=480, fmt="JPEG", content_type="image/jpeg"):
+    return SimpleUploadedFile(name, image_bytes(width, height, fmt), content_type=content_type)
