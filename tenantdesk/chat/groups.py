@@ -1,0 +1,6 @@
+"""Channel-layer group names come from here and nowhere else."""
+
+
+def service_request_group(service_request_id: int) -> str:
+    # Group names allow ASCII letters, digits, hyphens, underscores and periods.
+    return f"request.{int(service_request_id)}"
