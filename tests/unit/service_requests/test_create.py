@@ -321,3 +321,18 @@ def test_creating_records_no_history_and_no_chat_message(customer):
     create_request(customer)
     assert not StatusChange.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_the_page_and_the_photo_errors_speak_russian(client, customer):
+    client.force_login(customer)
+    response = client.post(
+        URL,
+        form_data(photo=upload(b"plain text", name="photo.jpg")),
+        headers={"accept-language": "ru"},
+    )
+    html = response.content.decode()
+    assert "Новая заявка" in html
+    assert "Связь и видеонаблюдение" in html
+    assert "Этот файл не является изображением." in html
+    assert "JPEG, PNG или WebP; не меньше 320×320 пикселей" in html
+    assert "This file is not an image" not in html
