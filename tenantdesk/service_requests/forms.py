@@ -65,7 +65,7 @@ class RequestListFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Status"),
         required=False,
         choices=[
-            (STATUS_ACTIVE, _("Active (pending and in progress)")),
+            (STATUS_ACTIVE, _("Active")),
             *ServiceRequest.Status.choices,
             (STATUS_ALL, _("All statuses")),
         ],

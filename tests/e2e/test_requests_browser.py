@@ -111,6 +111,10 @@ def test_customer_creates_a_request_and_a_manager_finds_it(
     full = page.get_by_test_id("request-photo-full")
     expect(full).to_be_visible()
     page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=full.element_handle())
+    # Wait for the fade-in to finish, so the screenshot shows the modal, not a blend.
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('#photo-modal')).opacity === '1'"
+    )
     assert page.evaluate("el => el.naturalWidth", full.element_handle()) == 1024
     screenshot(page, f"requests-detail-photo-{lang}")
     page.keyboard.press("Escape")
