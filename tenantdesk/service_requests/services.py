@@ -40,7 +40,6 @@ def _delete_quietly(fieldfile) -> None:
         logger.exception("could not delete %s after a failed request creation", fieldfile.name)
 
 
-@transaction.atomic
 def service_request_create(
     *, author, type: str, title: str, description: str, office: str, photo
 ) -> ServiceRequest:
@@ -48,9 +47,15 @@ def service_request_create(
 
     The photo (an upload, or the ProcessedImage a form already made from it) is decoded
     and re-encoded by core.images.process_image (metadata stripped, orientation applied, a
-    thumbnail made). Raises PermissionDenied for a manager or a user
-    without an organisation, and ValidationError (keyed by field) for bad input; in either
-    case nothing is stored: no row and no file.
+    thumbnail made). Raises PermissionDenied for a manager or a user without an
+    organisation, and ValidationError (keyed by field) for bad input; in either case
+    nothing is stored: no row and no file.
+
+    All writes happen in one transaction (_service_request_store is @transaction.atomic).
+    This function stands deliberately outside it: storage is not transactional, so when
+    anything fails, the commit included, it removes the files already written. (Called
+    inside a caller's own transaction, a later rollback of that one is the caller's to
+    clean up.)
     """
     if not can_create_service_request(author):
         raise PermissionDenied(_("Only members of an organisation can create requests."))
@@ -78,16 +83,20 @@ def service_request_create(
             raise ValidationError({"photo": error.error_list}) from None
 
     try:
-        # Files first (storage has no transactions), then the row; if anything after the
-        # first write fails, the files written so far are removed again.
-        service_request.photo.save("photo.jpg", processed.image, save=False)
-        service_request.photo_thumbnail.save("thumb.jpg", processed.thumbnail, save=False)
-        service_request.save(force_insert=True)
+        _service_request_store(service_request=service_request, processed=processed)
     except BaseException:
         _delete_quietly(service_request.photo)
         _delete_quietly(service_request.photo_thumbnail)
         raise
     return service_request
+
+
+@transaction.atomic
+def _service_request_store(*, service_request: ServiceRequest, processed: ProcessedImage) -> None:
+    """Write the photo, its thumbnail and the row (files first: the row must name them)."""
+    service_request.photo.save("photo.jpg", processed.image, save=False)
+    service_request.photo_thumbnail.save("thumb.jpg", processed.thumbnail, save=False)
+    service_request.save(force_insert=True)
 
 
 @transaction.atomic

@@ -336,3 +336,18 @@ def test_the_page_and_the_photo_errors_speak_russian(client, customer):
     assert "Этот файл не является изображением." in html
     assert "JPEG, PNG или WebP; не меньше 320×320 пикселей" in html
     assert "This file is not an image" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_orphan_files_when_the_commit_fails(customer, monkeypatch):
+    from django.db import DatabaseError, connection
+
+    def failing_commit():
+        raise DatabaseError("simulated commit failure")
+
+    monkeypatch.setattr(connection, "commit", failing_commit)
+    with pytest.raises(DatabaseError):
+        create_request(customer)
+    monkeypatch.undo()
+    assert not ServiceRequest.objects.exists()
+    assert media_files() == []
