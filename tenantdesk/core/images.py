@@ -8,6 +8,7 @@ metadata (GPS, camera serial numbers, …) left behind, plus a thumbnail.
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,18 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 # Formats we decode deliberately; anything else is refused even if Pillow could open it.
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp"
+
+# Signatures of the accepted formats: a file that starts like one of them but cannot be
+# opened is a damaged image, not "some other file".
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+logger = logging.getLogger(__name__)
+
+# Our own pixel limit is checked explicitly (from the header, before decoding), so Pillow's
+# warning for images between its limit and twice that is noise. Filtering it once here,
+# instead of with warnings.catch_warnings() per call, keeps process_image thread-safe
+# (catch_warnings swaps process-wide state).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,35 @@ def _flatten(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _looks_like_markup(data: bytes) -> str | None:
+    """'svg' or 'html' when the bytes are a text document of that kind (for a precise message)."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not head.startswith(b"<"):
+        return None
+    if b"<svg" in head:
+        return "svg"
+    if b"<html" in head or b"<!doctype html" in head or b"<body" in head or b"<script" in head:
+        return "html"
+    return None
+
+
+def _is_image_signature(data: bytes) -> bool:
+    if data.startswith(_IMAGE_SIGNATURES):
+        return True
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
+def _has_end_marker(data: bytes, source_format: str) -> bool:
+    """Whether the file ends as a complete file of its format does (structural, not a guess)."""
+    if source_format == "JPEG":
+        return data.rstrip(b"\x00").endswith(b"\xff\xd9")  # EOI marker
+    if source_format == "PNG":
+        return data.endswith(b"IEND\xaeB`\x82")  # the IEND chunk and its CRC
+    if source_format == "WEBP":
+        return len(data) >= 8 + int.from_bytes(data[4:8], "little")  # RIFF length
+    return True
+
+
 def process_image(uploaded) -> ProcessedImage:
     """Check an uploaded photo and return its cleaned copy and thumbnail.
 
@@ -93,51 +135,78 @@ def process_image(uploaded) -> ProcessedImage:
     """
     data = _read_limited(uploaded)
     max_pixels = settings.IMAGE_MAX_PIXELS
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns between MAX_IMAGE_PIXELS and twice that, and raises above it;
-            # we make both an error with our own limit.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = max_pixels
-            with Image.open(io.BytesIO(data)) as probe:
-                source_format = probe.format or ""
-                width, height = probe.size
-            if source_format not in ACCEPTED_FORMATS:
-                raise ValidationError(
-                    _("This image format is not accepted. Use JPEG, PNG or WebP."),
-                    code="unsupported_format",
-                )
-            if width * height > max_pixels:
-                raise Image.DecompressionBombError("too many pixels")
-            if min(width, height) < settings.IMAGE_MIN_SIDE:
-                raise ValidationError(
-                    _(
-                        "The image is too small (%(w)s×%(h)s px); "
-                        "it must be at least %(min)s px on each side."
-                    )
-                    % {"w": width, "h": height, "min": settings.IMAGE_MIN_SIDE},
-                    code="too_small",
-                )
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()  # decodes every pixel: truncated or corrupt data fails here
-                oriented = ImageOps.exif_transpose(image)
-                clean = _flatten(oriented)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    # Pillow's own hard limit (DecompressionBombError) stays as a second fence at twice ours.
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    markup = _looks_like_markup(data)
+    if markup == "svg":
         raise ValidationError(
-            _("The image has too many pixels; the limit is %(mp)s megapixels.")
-            % {"mp": max_pixels // 1_000_000},
-            code="too_many_pixels",
-        ) from None
+            _("SVG drawings are not accepted. Upload a photo in JPEG, PNG or WebP."),
+            code="unsupported_format",
+        )
+    if markup == "html":
+        raise ValidationError(
+            _("This is a web page (HTML), not an image. Upload a photo in JPEG, PNG or WebP."),
+            code="not_image",
+        )
+    corrupt = ValidationError(_("The image is damaged and cannot be read."), code="corrupt")
+    too_many_pixels = ValidationError(
+        _("The image has too many pixels; the limit is %(mp)s megapixels.")
+        % {"mp": max_pixels // 1_000_000},
+        code="too_many_pixels",
+    )
+    try:
+        # Only the header is read here: size and format are known before any decoding.
+        with Image.open(io.BytesIO(data)) as probe:
+            source_format = probe.format or ""
+            width, height = probe.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning only arrives as an exception where warnings are made errors (-W error).
+        raise too_many_pixels from None
     except UnidentifiedImageError:
+        if _is_image_signature(data):
+            raise corrupt from None
         raise ValidationError(
             _("This file is not an image. Upload a photo in JPEG, PNG or WebP."),
             code="not_image",
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError):
-        # Pillow reports truncated and broken data as OSError/SyntaxError/ValueError.
+    except Exception:
+        # Pillow reports broken headers with many exception types (OSError, SyntaxError,
+        # struct.error, …); none of them may reach the user as a stack trace.
+        raise corrupt from None
+    if source_format not in ACCEPTED_FORMATS:
         raise ValidationError(
-            _("The image is damaged or incomplete and cannot be read."), code="corrupt"
-        ) from None
+            _("This image format is not accepted. Use JPEG, PNG or WebP."),
+            code="unsupported_format",
+        )
+    if width * height > max_pixels:
+        raise too_many_pixels
+    if min(width, height) < settings.IMAGE_MIN_SIDE:
+        raise ValidationError(
+            _(
+                "The image is too small (%(w)s×%(h)s px); "
+                "it must be at least %(min)s px on each side."
+            )
+            % {"w": width, "h": height, "min": settings.IMAGE_MIN_SIDE},
+            code="too_small",
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # decodes every pixel: truncated or corrupt data fails here
+            oriented = ImageOps.exif_transpose(image)
+            clean = _flatten(oriented)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except Exception:
+        logger.info("undecodable %s upload refused", source_format, exc_info=True)
+        if not _has_end_marker(data, source_format):
+            raise ValidationError(
+                _(
+                    "The image is incomplete: the file ends too early "
+                    "(perhaps the upload or the copy was cut off)."
+                ),
+                code="corrupt",
+            ) from None
+        raise corrupt from None
 
     max_side = settings.IMAGE_MAX_STORED_SIDE
     if max(clean.size) > max_side:

@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,13 @@ class ServiceRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("service_requests:detail", args=[self.pk])
+
+    @property
+    def number(self) -> str:
+        return f"#{self.pk}"
 
     @property
     def is_closed(self) -> bool:

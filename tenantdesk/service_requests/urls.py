@@ -8,4 +8,8 @@ urlpatterns = [
     path("new", views.create, name="new"),
     path("list", views.active_list, name="list"),
     path("<int:pk>", views.detail, name="detail"),
+    path("<int:pk>/status", views.change_status, name="change_status"),
+    # Private files: served only after the same access check as the page.
+    path("<int:pk>/photo", views.photo, name="photo"),
+    path("<int:pk>/photo/thumb", views.photo_thumbnail, name="photo_thumbnail"),
 ]

@@ -1,25 +1,188 @@
-"""Placeholder pages until the service-requests issue lands: they exist so sign-in can
-send each role to its start page."""
+"""Pages and endpoints of service requests: parse, ask core.permissions, call a service, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantdesk.core.permissions import access_service_request
+from tenantdesk.core.permissions import (
+    access_service_request,
+    can_change_status,
+    can_create_service_request,
+    is_manager,
+)
+from tenantdesk.core.private_files import serve_private_file
+from tenantdesk.service_requests import selectors, services
+from tenantdesk.service_requests.forms import (
+    RequestListFilterForm,
+    ServiceRequestForm,
+    StatusChangeForm,
+)
+from tenantdesk.service_requests.models import ServiceRequest
+
+PAGE_SIZE = 25
+
+
+def _cannot_create(request):
+    if is_manager(request.user):
+        reason = _(
+            "Managers answer requests; they do not open them. Requests are created by the "
+            "members of tenant organisations."
+        )
+    else:
+        reason = _(
+            "Your account does not belong to an organisation, and a request is always opened "
+            "on behalf of one. Ask your organisation's administrator to add you, or register "
+            "your organisation."
+        )
+    return render(request, "service_requests/cannot_create.html", {"reason": reason}, status=403)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def create(request):
-    return render(request, "service_requests/placeholder.html")
+    if not can_create_service_request(request.user):
+        return _cannot_create(request)
+    form = ServiceRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service_request = services.service_request_create(
+                author=request.user,
+                type=data["type"],
+                title=data["title"],
+                description=data["description"],
+                office=data["office"],
+                photo=data["photo"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Request #%(number)s has been created.") % {"number": service_request.pk}
+            )
+            return redirect(service_request)
+    status = 400 if form.is_bound else 200
+    return render(request, "service_requests/create.html", {"form": form}, status=status)
 
 
 @login_required
 def active_list(request):
-    return render(request, "service_requests/placeholder.html")
+    manager = is_manager(request.user)
+    # Customers get no filters: their list is short and always their active requests.
+    filter_form = RequestListFilterForm(request.GET) if manager else None
+    filters = filter_form.filters() if filter_form is not None else None
+    queryset = selectors.service_request_list(user=request.user, filters=filters)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "service_requests/list.html",
+        {
+            "page_obj": page,
+            "service_requests": page.object_list,
+            "filter_form": filter_form,
+            "is_filtered": bool(filters and filters != selectors.RequestListFilters()),
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+def _status_actions(service_request: ServiceRequest) -> list[dict]:
+    labels = {
+        ServiceRequest.Status.IN_PROGRESS: _("Take into work"),
+        ServiceRequest.Status.CLOSED: _("Close the request"),
+    }
+    return [
+        {"status": status, "label": labels.get(status, ServiceRequest.Status(status).label)}
+        for status in services.allowed_transitions(service_request)
+    ]
 
 
 @login_required
 def detail(request, pk: int):
-    service_request = access_service_request(request.user, pk)
+    service_request = access_service_request(
+        request.user, pk, queryset=ServiceRequest.objects.select_related("organisation", "author")
+    )
+    may_change_status = can_change_status(request.user, service_request)
     return render(
-        request, "service_requests/placeholder.html", {"service_request": service_request}
+        request,
+        "service_requests/detail.html",
+        {
+            "service_request": service_request,
+            "can_change_status": may_change_status,
+            "status_actions": _status_actions(service_request) if may_change_status else [],
+            "status_history": selectors.service_request_history(service_request=service_request),
+        },
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def change_status(request, pk: int):
+    service_request = access_service_request(request.user, pk)  # 404 before 403
+    if not can_change_status(request.user, service_request):
+        raise PermissionDenied
+    form = StatusChangeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Unknown status."), code="unknown_status")
+        services.service_request_change_status(
+            actor=request.user, service_request=service_request, status=form.cleaned_data["status"]
+        )
+    except ValidationError as error:
+        detail = " ".join(error.messages)
+        if _wants_json(request):
+            return JsonResponse(
+                {"error": {"code": error.code or "invalid", "detail": detail}}, status=400
+            )
+        return render(
+            request,
+            "service_requests/status_refused.html",
+            {"service_request": service_request, "detail": detail},
+            status=400,
+        )
+    if _wants_json(request):
+        return JsonResponse({"id": service_request.pk, "status": service_request.status})
+    messages.success(
+        request,
+        _("Status changed: %(status)s.") % {"status": service_request.get_status_display()},
+    )
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(service_request)
+
+
+@login_required
+def photo(request, pk: int):
+    service_request = access_service_request(request.user, pk)
+    return serve_private_file(
+        request,
+        service_request.photo,
+        content_type="image/jpeg",
+        download_name=f"request-{service_request.pk}.jpg",
+    )
+
+
+@login_required
+def photo_thumbnail(request, pk: int):
+    service_request = access_service_request(request.user, pk)
+    return serve_private_file(
+        request,
+        service_request.photo_thumbnail,
+        content_type="image/jpeg",
+        download_name=f"request-{service_request.pk}-thumb.jpg",
     )

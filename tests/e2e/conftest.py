@@ -18,8 +18,18 @@ os.environ.setdefault(
 )
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
 
 from tests.conftest import skip_or_fail  # noqa: E402
+
+# pytest-django reads the settings before this file is imported, so TEST_SQLITE_NAME set
+# above came too late for config/settings/test.py: give SQLite its file here, before the
+# test database is created (otherwise it is in memory and the server process cannot see it).
+_default_db = django_settings.DATABASES["default"]
+if _default_db["ENGINE"] == "django.db.backends.sqlite3" and not _default_db.get("TEST", {}).get(
+    "NAME"
+):
+    _default_db.setdefault("TEST", {})["NAME"] = os.environ["TEST_SQLITE_NAME"]
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,0 +1,114 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from tenantdesk.accounts.admin import OrganisationAdmin
+from tenantdesk.accounts.models import Organisation
+from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The history is written by the workflow service only; here it is read-only."""
+
+    model = StatusChange
+    fields = ("changed_at", "from_status", "to_status", "changed_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "title",
+        "organisation",
+        "office",
+        "type",
+        "status",
+        "created_at",
+        "last_activity_at",
+    )
+    list_display_links = ("id", "title")
+    list_filter = ("status", "type", "organisation", "created_at")
+    list_select_related = ("organisation",)
+    search_fields = ("=id", "title", "description", "office", "organisation__name")
+    date_hierarchy = "created_at"
+    ordering = ("-last_activity_at", "-id")
+    # The status moves only through the workflow service (history, chat message), and the
+    # photo only through the checked upload: neither is edited here.
+    readonly_fields = (
+        "status",
+        "photo_link",
+        "organisation",
+        "author",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+    )
+    fields = (
+        "organisation",
+        "author",
+        "type",
+        "title",
+        "description",
+        "office",
+        "status",
+        "photo_link",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+    )
+    inlines = [StatusChangeInline]
+
+    @admin.display(description=_("photo"))
+    def photo_link(self, obj):
+        if not obj.pk or not obj.photo:
+            return "—"
+        # Through the access-checked view: MEDIA_URL is not served.
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+            'style="max-width:240px;max-height:180px"></a>',
+            reverse("service_requests:photo", args=[obj.pk]),
+            reverse("service_requests:photo_thumbnail", args=[obj.pk]),
+        )
+
+    def has_add_permission(self, request):
+        # A request needs a checked photo: it is created on the site, not here.
+        return False
+
+
+class ServiceRequestInline(admin.TabularInline):
+    """An organisation's requests, newest activity first, each linking to its admin page."""
+
+    model = ServiceRequest
+    fields = ("title", "type", "office", "status", "created_at", "last_activity_at")
+    readonly_fields = fields
+    ordering = ("-last_activity_at", "-id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("service requests")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# The organisation page lives in the accounts app; its requests are added here, by
+# registering an extended admin, so accounts does not need to import this app.
+admin.site.unregister(Organisation)
+
+
+@admin.register(Organisation)
+class OrganisationWithRequestsAdmin(OrganisationAdmin):
+    inlines = [*OrganisationAdmin.inlines, ServiceRequestInline]

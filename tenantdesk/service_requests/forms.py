@@ -1,0 +1,108 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tenantdesk.accounts.models import Organisation
+from tenantdesk.core.forms import BootstrapFormMixin
+from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text, process_image
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
+
+_model = ServiceRequest._meta
+
+
+class ServiceRequestForm(BootstrapFormMixin, forms.Form):
+    """The create page. The photo is checked here (once) and handed to the service cleaned."""
+
+    type = forms.ChoiceField(
+        label=_("Type of work"),
+        choices=ServiceRequest.Type.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the type of work.")},
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=_model.get_field("title").max_length,
+        help_text=_("A short description, e.g. “The light in the kitchen does not work”."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=_model.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What happened, where exactly, since when."),
+    )
+    office = forms.CharField(
+        label=_("Office number"),
+        max_length=_model.get_field("office").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    # A plain FileField: Django's ImageField would answer every bad file with one generic
+    # message; core.images tells the user what exactly is wrong.
+    photo = forms.FileField(
+        label=_("Photo"),
+        error_messages={
+            "required": _("Attach a photo of the problem."),
+            "empty": _("The file is empty."),
+            "invalid": _("No file was received. Choose the photo again."),
+        },
+        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Settings may change (tests, deployments): the text is built per form.
+        self.fields["photo"].help_text = image_limits_text()
+
+    def clean_photo(self):
+        return process_image(self.cleaned_data["photo"])
+
+
+class RequestListFilterForm(BootstrapFormMixin, forms.Form):
+    """The manager's filters above the list. Invalid values fall back to the defaults."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            (STATUS_ACTIVE, _("Active")),
+            *ServiceRequest.Status.choices,
+            (STATUS_ALL, _("All statuses")),
+        ],
+    )
+    type = forms.ChoiceField(
+        label=_("Type"),
+        required=False,
+        choices=[("", _("All types")), *ServiceRequest.Type.choices],
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+        empty_label=_("All organisations"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs["placeholder"] = _("Title, office, organisation, number…")
+
+    def filters(self) -> RequestListFilters:
+        if not self.is_valid():
+            data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
+        else:
+            data = self.cleaned_data
+        organisation = data.get("organisation")
+        return RequestListFilters(
+            status=data.get("status") or STATUS_ACTIVE,
+            type=data.get("type") or "",
+            organisation_id=organisation.pk if organisation else None,
+            search=data.get("q") or "",
+        )
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=ServiceRequest.Status.choices)
+
+
+def first_error(error: ValidationError) -> str:
+    return " ".join(error.messages)

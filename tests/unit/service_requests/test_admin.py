@@ -1,0 +1,59 @@
+"""The admin site: requests with filters, search and their history; organisations with
+their requests."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tenantdesk.service_requests.services import service_request_change_status
+from tests.unit.service_requests.helpers import create_request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    client.admin = admin
+    return client
+
+
+def test_request_changelist_filters_and_search(admin_client, customer, other_customer):
+    mine = create_request(customer, title="Broken socket in 12")
+    theirs = create_request(other_customer, title="Dusty shelves", type="cleaning")
+    response = admin_client.get("/admin/service_requests/servicerequest/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Broken socket in 12" in html and "Dusty shelves" in html
+    assert "By status" in html and "By type" in html and "By organisation" in html
+    html = admin_client.get(
+        "/admin/service_requests/servicerequest/", {"q": "shelves"}
+    ).content.decode()
+    assert "Dusty shelves" in html and "Broken socket" not in html
+    html = admin_client.get(
+        "/admin/service_requests/servicerequest/", {"type__exact": "cleaning"}
+    ).content.decode()
+    assert f"/admin/service_requests/servicerequest/{theirs.pk}/change/" in html
+    assert f"/admin/service_requests/servicerequest/{mine.pk}/change/" not in html
+
+
+def test_request_page_shows_history_read_only_and_the_private_photo(admin_client, customer):
+    sr = create_request(customer)
+    service_request_change_status(actor=admin_client.admin, service_request=sr, status="closed")
+    response = admin_client.get(f"/admin/service_requests/servicerequest/{sr.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Status history" in html
+    assert "Pending" in html and "Closed" in html
+    assert 'name="status_changes-0-to_status"' not in html  # read-only, not a form field
+    assert f'src="/request/{sr.pk}/photo/thumb"' in html
+    assert "/media" not in html
+
+
+def test_organisation_page_lists_its_requests(admin_client, customer, organisation):
+    sr = create_request(customer, title="Door does not close")
+    response = admin_client.get(f"/admin/accounts/organisation/{organisation.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Door does not close" in html
+    assert f"/admin/service_requests/servicerequest/{sr.pk}/change/" in html
