@@ -50,9 +50,9 @@ check-migrations: install
 
 # Refresh the Russian catalogues after changing strings (needs GNU gettext's xgettext).
 messages: install
-	for app in accounts service_requests chat; do \
+	for app in core accounts service_requests chat; do \
 	  (cd tenantdesk/$$app && ../../$(PY) ../../manage.py makemessages -l ru --no-obsolete); done
-	cd tenantdesk && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --ignore=accounts --ignore=service_requests --ignore=chat
+	cd tenantdesk && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --ignore=core --ignore=accounts --ignore=service_requests --ignore=chat
 	$(PY) manage.py compiletranslations
 
 clean:

@@ -171,7 +171,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [APPS_DIR / "static", ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR)]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Media are private: nothing serves MEDIA_URL directly; files go through the access-checked
-# download view (tenantdesk.service_requests.views_files).
+# download views (tenantdesk/core/private_files.py).
 MEDIA_URL = "/media-not-served/"
 
 S3_BUCKET = env.str("S3_BUCKET", default="")
