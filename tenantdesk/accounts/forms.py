@@ -22,9 +22,17 @@ def phone_examples(region: str) -> tuple[str, str]:
     if example is None:
         return "", ""
     return (
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
-        phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL),
+        _unbreakable(
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        ),
+        _unbreakable(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)),
     )
+
+
+def _unbreakable(number: str) -> str:
+    # A number split over two lines of a hint reads as two numbers: no-break spaces and
+    # no-break hyphens keep it whole.
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
 
 
 class ContactPhoneField(PhoneNumberField):

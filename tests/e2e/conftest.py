@@ -18,6 +18,21 @@ os.environ.setdefault(
 )
 
 import pytest  # noqa: E402
+from django.conf import settings as django_settings  # noqa: E402
+
+
+def _sqlite_test_database_in_a_file():
+    # pytest-django has loaded the settings before this file runs, so TEST_SQLITE_NAME above
+    # came too late for config/settings/test.py: name the file in place. The server process
+    # is forked later and inherits it.
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        if not test.get("NAME"):
+            test["NAME"] = os.environ["TEST_SQLITE_NAME"]
+
+
+_sqlite_test_database_in_a_file()
 
 from tests.conftest import skip_or_fail  # noqa: E402
 

@@ -6,6 +6,9 @@ from django.test import RequestFactory
 from tenantdesk.core import views as core_views
 
 pytestmark = pytest.mark.django_db
+# The example phone numbers are written with no-break spaces and hyphens (one line each).
+EXAMPLE = "+7\u00a0912\u00a0345\u201167\u201189"
+EXAMPLE_NATIONAL = "8\u00a0(912)\u00a0345\u201167\u201189"
 
 
 def test_home_signed_out_offers_sign_in_and_registration(client):
@@ -69,7 +72,7 @@ def test_russian_from_the_switcher_sticks(client):
     # The choice beats the browser's language on the following pages.
     body = client.get("/accounts/register", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Название организации" in body
-    assert "Например, +7 912 345-67-89 или 8 (912) 345-67-89." in body
+    assert f"Например, {EXAMPLE} или {EXAMPLE_NATIONAL}." in body
     assert '<option value="ru" selected>Русский</option>' in body
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Organisation name" in client.get("/accounts/register").content.decode()
@@ -82,7 +85,7 @@ def test_russian_messages_on_forms(client, customer):
     ).content.decode()
     assert "Неверное имя пользователя или пароль." in body
     body = client.post("/accounts/register", {"organisation_phone": "abc"}).content.decode()
-    assert "Введите правильный номер телефона, например +7 912 345-67-89." in body
+    assert f"Введите правильный номер телефона, например {EXAMPLE}." in body
     assert "Обязательное поле." in body  # Django's own catalogue
 
 

@@ -14,6 +14,9 @@ from tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 URL = "/accounts/register"
+# The example phone numbers are written with no-break spaces and hyphens (one line each).
+EXAMPLE = "+7\u00a0912\u00a0345\u201167\u201189"
+EXAMPLE_NATIONAL = "8\u00a0(912)\u00a0345\u201167\u201189"
 PASSWORD = "tall-Giraffe-eats-7-leaves"
 
 
@@ -56,7 +59,7 @@ def test_page_shows_every_field_and_the_phone_example(client):
         assert f'name="{name}"' in body
     # The example under the phone field comes from phonenumbers' metadata for RU.
     assert 'id="id_organisation_phone_helptext"' in body
-    assert "For example +7 912 345-67-89 or 8 (912) 345-67-89." in body
+    assert f"For example {EXAMPLE} or {EXAMPLE_NATIONAL}." in body
     assert 'type="tel"' in body
 
 
@@ -114,11 +117,11 @@ def test_bad_phone_is_refused_at_the_field_with_the_example(client, typed):
     response = client.post(URL, form_data(organisation_phone=typed))
     assert response.status_code == 200
     assert field_errors(response, "organisation_phone") == [
-        "Enter a valid phone number, for example +7 912 345-67-89."
+        f"Enter a valid phone number, for example {EXAMPLE}."
     ]
     body = response.content.decode()
     assert 'data-field-error="organisation_phone"' in body
-    assert "For example +7 912 345-67-89 or 8 (912) 345-67-89." in body
+    assert f"For example {EXAMPLE} or {EXAMPLE_NATIONAL}." in body
     assert re.search(r'<input type="tel" name="organisation_phone"[^>]*is-invalid', body)
     assert 'id="id_organisation_phone_error"' in body
     assert_nothing_created()
@@ -134,7 +137,9 @@ def test_phone_region_is_a_setting(client, settings):
     settings.PHONENUMBER_DEFAULT_REGION = "GB"
     # A national British number is valid now, and the example is British.
     response = client.get(URL)
-    assert "For example +44 7400 123456 or 07400 123456." in response.content.decode()
+    assert (
+        "For example +44\u00a07400\u00a0123456 or 07400\u00a0123456." in response.content.decode()
+    )
     response = client.post(URL, form_data(organisation_phone="020 7946 0000"))
     assert response.status_code == 302
     assert str(Organisation.objects.get().phone) == "+442079460000"
