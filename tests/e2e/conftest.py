@@ -108,6 +108,19 @@ def _media_root(settings, asgi_server_media):
     settings.MEDIA_ROOT = asgi_server_media
 
 
+@pytest.fixture(autouse=True)
+def _manager_group(transactional_db):
+    # Browser tests are transactional: each ends with a flush that empties every table,
+    # the `manager` group made by the data migration included. Make it again.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("tenantdesk.accounts.migrations.0002_manager_group").create_manager_group(
+        apps, None
+    )
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tenantdesk.accounts.models import Organisation, User
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, CustomerFactory
+from tests.factories import PASSWORD, CustomerFactory, ManagerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -95,6 +95,15 @@ def test_four_failures_block_then_sign_in_works_after_the_cool_off(asgi_server, 
     page.click("#retry-link")
     sign_in(page, asgi_server.url, customer.username, PASSWORD)
     page.wait_for_url(asgi_server.url + "/request/new")
+
+
+def test_manager_lands_on_the_request_list(asgi_server, page):
+    manager = ManagerFactory()
+    sign_in(page, asgi_server.url, manager.username, PASSWORD)
+    page.wait_for_url(asgi_server.url + "/request/list")
+    expect(page.get_by_test_id("nav-user")).to_contain_text(f"{manager.username} · manager")
+    # Managers answer requests; they do not create them.
+    expect(page.locator("nav a[href='/request/new']")).to_have_count(0)
 
 
 def test_correct_password_while_blocked_gets_429(asgi_server, page):

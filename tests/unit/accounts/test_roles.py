@@ -71,9 +71,12 @@ def test_manager_group_migration_is_reversible_and_idempotent():
     migration = import_module("tenantdesk.accounts.migrations.0002_manager_group")
     migration.remove_manager_group(global_apps, None)
     assert not Group.objects.filter(name=MANAGER_GROUP).exists()
+    models_modules = {c.label: c.models_module for c in global_apps.get_app_configs()}
     migration.create_manager_group(global_apps, None)
     migration.create_manager_group(global_apps, None)
     assert Group.objects.get(name=MANAGER_GROUP).permissions.count() == 10
+    # The app registry it was given is left as it was.
+    assert {c.label: c.models_module for c in global_apps.get_app_configs()} == models_modules
 
 
 # --- createmanager ---------------------------------------------------------------------
@@ -136,6 +139,14 @@ def test_createmanager_refuses_a_duplicate(monkeypatch, customer):
     customer.refresh_from_db()
     assert not is_manager(User.objects.get(pk=customer.pk))
     assert User.objects.count() == 1
+
+
+def test_createmanager_explains_a_missing_group(monkeypatch):
+    monkeypatch.setenv("MANAGER_PASSWORD", STRONG)
+    Group.objects.filter(name=MANAGER_GROUP).delete()
+    with pytest.raises(CommandError, match="migrate"):
+        call_command("createmanager", "ivan")
+    assert not User.objects.filter(username="ivan").exists()
 
 
 # --- ensure_admin ----------------------------------------------------------------------
