@@ -73,4 +73,8 @@ class SignOutView(auth_views.LogoutView):
 def lockout_response(request, original_response=None, credentials=None):
     """The page django-axes shows to a blocked address: why, for how long, HTTP 429."""
     seconds_left = lockout_seconds_left(request=request, ip_address=client_ip(request))
-    return render(request, "accounts/locked_out.html", {"seconds_left": seconds_left}, status=429)
+    response = render(
+        request, "accounts/locked_out.html", {"seconds_left": seconds_left}, status=429
+    )
+    response["Retry-After"] = str(seconds_left)  # RFC 9110: when to come back
+    return response
