@@ -15,6 +15,15 @@ from tests.factories import PASSWORD, CustomerFactory, ManagerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_translations():
+    # .mo files are built at install, not committed: build them for a bare `pytest` too.
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)
+
+
 NEW_PASSWORD = "tall-Giraffe-eats-7-leaves"
 # The example phone numbers are written with no-break spaces and hyphens (one line each).
 EXAMPLE = "+7\u00a0912\u00a0345\u201167\u201189"

@@ -224,3 +224,34 @@ def test_production_settings_force_demo_data_off():
 
 def test_customer_factory_is_not_a_manager():
     assert not is_manager(CustomerFactory())
+
+
+# --- The admin site ---------------------------------------------------------------------
+
+
+def test_admin_pages_for_accounts_open_for_a_superuser(client, django_user_model, customer):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", STRONG)
+    client.force_login(root)
+    for url in (
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
+        f"/admin/accounts/user/{customer.pk}/change/",
+        "/admin/accounts/organisation/",
+        f"/admin/accounts/organisation/{customer.organisation_id}/change/",
+        "/admin/auth/group/",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_administrator_makes_a_manager_in_the_admin(client, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.com", STRONG)
+    client.force_login(root)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {"username": "petr", "password1": STRONG, "password2": STRONG, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    petr = User.objects.get(username="petr")
+    assert not is_manager(petr)
+    petr.groups.add(Group.objects.get(name=MANAGER_GROUP))
+    assert is_manager(User.objects.get(pk=petr.pk))
