@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from tenantdesk.accounts import signals  # noqa: F401  (connects the sign-in log)
+        from tenantdesk.accounts import signals
+
+        signals.connect()

@@ -1,7 +1,9 @@
+import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -9,19 +11,49 @@ from tenantdesk.accounts.models import User
 from tenantdesk.core.forms import BootstrapFormMixin
 
 
+def phone_examples(region: str) -> tuple[str, str]:
+    """A valid mobile number for the region, written internationally and nationally.
+
+    Taken from phonenumbers' metadata so the hint stays right when PHONE_REGION changes.
+    """
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:  # a region without mobile metadata: any example will do
+        example = phonenumbers.example_number(region)
+    if example is None:
+        return "", ""
+    return (
+        _unbreakable(
+            phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        ),
+        _unbreakable(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)),
+    )
+
+
+def _unbreakable(number: str) -> str:
+    # A number split over two lines of a hint reads as two numbers: no-break spaces and
+    # no-break hyphens keep it whole.
+    return number.replace(" ", "\u00a0").replace("-", "\u2011")
+
+
+class ContactPhoneField(PhoneNumberField):
+    """A phone number as digits and punctuation only.
+
+    phonenumbers reads letters as keypad digits ("8 800 FLOWERS"), which would turn a typo
+    into somebody else's valid number; a contact phone with letters is refused instead.
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str) and any(char.isalpha() for char in value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class RegistrationForm(BootstrapFormMixin, UserCreationForm):
     """A new customer account and the organisation it registers, on one form."""
 
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
     organisation_address = forms.CharField(label=_("Address"), max_length=300)
-    organisation_phone = PhoneNumberField(
-        label=_("Contact phone"),
-        region=settings.PHONENUMBER_DEFAULT_REGION,
-        help_text=_("For example +7 909 095-16-70 or 8 909 095-16-70."),
-        error_messages={
-            "invalid": _("Enter a valid phone number, for example +7 909 095-16-70."),
-        },
-    )
+    organisation_phone = ContactPhoneField(label=_("Contact phone"))
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -35,6 +67,27 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
         ].help_text = password_validation.password_validators_help_text_html()
         # Drop Django 5.1's "usable password" toggle: a customer always sets a password.
         self.fields.pop("usable_password", None)
+        self._set_up_phone(self.fields["organisation_phone"])
+
+    @staticmethod
+    def _set_up_phone(field: ContactPhoneField) -> None:
+        # The region is read per form, not at import, so PHONE_REGION (and tests) apply.
+        region = settings.PHONENUMBER_DEFAULT_REGION
+        field.region = region
+        field.widget.region = region
+        international, national = phone_examples(region)
+        if national and national != international:
+            field.help_text = _("For example %(international)s or %(national)s.") % {
+                "international": international,
+                "national": national,
+            }
+        else:
+            field.help_text = _("For example %(international)s.") % {"international": international}
+        field.error_messages["invalid"] = _(
+            "Enter a valid phone number, for example %(international)s."
+        ) % {"international": international}
+        field.widget.input_type = "tel"
+        field.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 
 
 class SignInForm(BootstrapFormMixin, AuthenticationForm):

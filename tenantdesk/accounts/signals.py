@@ -1,8 +1,9 @@
-"""Feeds the sign-in log from Django's and django-axes' signals."""
+"""Feeds the sign-in log from Django's and django-axes' signals.
 
-from axes.signals import user_locked_out
+`connect()` is called once from AccountsConfig.ready().
+"""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
 
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.models import SignInEvent
@@ -18,25 +19,46 @@ def _record(kind: str, request, *, username: str = "", user=None) -> None:
     )
 
 
-@receiver(user_logged_in, dispatch_uid="signin_log_logged_in")
+def _refused_while_locked(request) -> bool:
+    """True when axes refused the attempt because the address was already blocked.
+
+    axes' backend sets `axes_locked_out` before any password is checked; its failure
+    handler sets `axes_failures_since_start` only when it counts a real failure (also the
+    one that starts a block). So the pair tells the cases apart whichever receiver runs first.
+    """
+    return bool(getattr(request, "axes_locked_out", False)) and (
+        getattr(request, "axes_failures_since_start", None) is None
+    )
+
+
 def _logged_in(sender, request, user, **kwargs):
     _record(SignInEvent.Kind.SIGNED_IN, request, user=user)
 
 
-@receiver(user_logged_out, dispatch_uid="signin_log_logged_out")
 def _logged_out(sender, request, user, **kwargs):
+    # Django signals a sign-out even for an anonymous POST: nobody signed out then.
+    if user is None:
+        return
     _record(SignInEvent.Kind.SIGNED_OUT, request, user=user)
 
 
-@receiver(user_login_failed, dispatch_uid="signin_log_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
-    # Requests refused because the address is already locked out are logged as lock-outs
-    # (by the receiver below), not as more failures.
-    if request is not None and getattr(request, "axes_locked_out", False):
+    # An attempt refused during a block is logged as a lock-out (below), not as a failure.
+    if request is not None and _refused_while_locked(request):
         return
     _record(SignInEvent.Kind.FAILED, request, username=credentials.get("username", ""))
 
 
-@receiver(user_locked_out, dispatch_uid="signin_log_locked_out")
 def _locked_out(sender, request, username, ip_address, **kwargs):
     _record(SignInEvent.Kind.LOCKED_OUT, request, username=username or "")
+
+
+def connect() -> None:
+    user_logged_in.connect(_logged_in, dispatch_uid="signin_log_logged_in")
+    user_logged_out.connect(_logged_out, dispatch_uid="signin_log_logged_out")
+    user_login_failed.connect(_login_failed, dispatch_uid="signin_log_failed")
+    # Importing axes.signals connects axes' own receivers. Doing it after ours keeps the
+    # log in time order: the failure that starts a block, then the lock-out.
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="signin_log_locked_out")

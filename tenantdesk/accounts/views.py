@@ -1,15 +1,17 @@
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from tenantdesk.accounts import services
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.forms import RegistrationForm, SignInForm
+from tenantdesk.accounts.selectors import lockout_seconds_left
 from tenantdesk.core.permissions import is_manager
 
 
@@ -50,6 +52,13 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get(self, request, *args, **kwargs):
+        # A blocked address sees the blocked page (with the time left) rather than a form
+        # that would refuse it anyway.
+        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request):
+            return lockout_response(request)
+        return super().get(request, *args, **kwargs)
+
     def get_default_redirect_url(self):
         # Each role starts where its work is: customers create, managers answer.
         if is_manager(self.request.user):
@@ -63,23 +72,9 @@ class SignOutView(auth_views.LogoutView):
 
 def lockout_response(request, original_response=None, credentials=None):
     """The page django-axes shows to a blocked address: why, for how long, HTTP 429."""
-    from axes.helpers import get_cool_off
-    from axes.models import AccessAttempt
-
-    cool_off = get_cool_off(request)
-    last = (
-        AccessAttempt.objects.filter(ip_address=client_ip(request))
-        .order_by("-attempt_time")
-        .values_list("attempt_time", flat=True)
-        .first()
+    seconds_left = lockout_seconds_left(request=request, ip_address=client_ip(request))
+    response = render(
+        request, "accounts/locked_out.html", {"seconds_left": seconds_left}, status=429
     )
-    seconds_left = int(cool_off.total_seconds()) if cool_off else 0
-    if last is not None and cool_off:
-        remaining = (last + cool_off - timezone.now()).total_seconds()
-        seconds_left = max(1, int(remaining + 0.999))
-    return render(
-        request,
-        "accounts/locked_out.html",
-        {"seconds_left": seconds_left},
-        status=429,
-    )
+    response["Retry-After"] = str(seconds_left)  # RFC 9110: when to come back
+    return response

@@ -1,5 +1,11 @@
+import logging
+
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -24,4 +30,10 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    try:
+        return render(request, "errors/500.html", status=500)
+    except Exception:
+        # The error may be the database itself, which the layout's context (the signed-in
+        # user, their role) needs: render without the request rather than fail again.
+        logger.exception("The 500 page could not be rendered with its context")
+        return HttpResponseServerError(loader.render_to_string("errors/500.html"))

@@ -20,16 +20,29 @@ os.environ.setdefault(
 import pytest  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
 
-from tests.conftest import skip_or_fail  # noqa: E402
 
-# pytest-django reads the settings before this file is imported, so TEST_SQLITE_NAME set
-# above came too late for config/settings/test.py: give SQLite its file here, before the
-# test database is created (otherwise it is in memory and the server process cannot see it).
-_default_db = django_settings.DATABASES["default"]
-if _default_db["ENGINE"] == "django.db.backends.sqlite3" and not _default_db.get("TEST", {}).get(
-    "NAME"
-):
-    _default_db.setdefault("TEST", {})["NAME"] = os.environ["TEST_SQLITE_NAME"]
+def _sqlite_test_database_in_a_file():
+    # pytest-django has loaded the settings before this file runs, so TEST_SQLITE_NAME above
+    # came too late for config/settings/test.py: name the file in place. The server process
+    # is forked later and inherits it.
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        if not test.get("NAME"):
+            test["NAME"] = os.environ["TEST_SQLITE_NAME"]
+
+
+_sqlite_test_database_in_a_file()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Django removes the test database file but not SQLite's WAL side files.
+    name = os.environ["TEST_SQLITE_NAME"]
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        Path(path).unlink(missing_ok=True)
+
+
+from tests.conftest import skip_or_fail  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,6 +114,19 @@ def asgi_server(django_db_setup, django_db_blocker, asgi_server_media):
 def _media_root(settings, asgi_server_media):
     # The test process and the server must agree on where uploads live.
     settings.MEDIA_ROOT = asgi_server_media
+
+
+@pytest.fixture(autouse=True)
+def _manager_group(transactional_db):
+    # Browser tests are transactional: each ends with a flush that empties every table,
+    # the `manager` group made by the data migration included. Make it again.
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("tenantdesk.accounts.migrations.0002_manager_group").create_manager_group(
+        apps, None
+    )
 
 
 @pytest.fixture(scope="session")

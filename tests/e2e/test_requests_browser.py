@@ -5,10 +5,8 @@ desktop and on a 390 px phone."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
@@ -35,13 +33,6 @@ TEXTS = {
     },
 }
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def _manager_group(db):
-    # transaction=True tests flush the database after each test, which removes the group
-    # the data migration created: put it back for the next test.
-    Group.objects.get_or_create(name=MANAGER_GROUP)
 
 
 def _no_horizontal_scroll(page):

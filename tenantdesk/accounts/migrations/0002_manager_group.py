@@ -17,9 +17,12 @@ MANAGER_PERMISSIONS = {
 def create_manager_group(apps, schema_editor):
     # Permissions are normally made after all migrations; make them now so we can grant them.
     for app_config in apps.get_app_configs():
+        # create_permissions skips apps without a models module, which migration states
+        # lack; restore the old value so a caller's registry is left as it was.
+        previous = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=MANAGER_GROUP)

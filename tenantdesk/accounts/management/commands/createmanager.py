@@ -2,11 +2,13 @@ import getpass
 import os
 
 from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create
+from tenantdesk.core.permissions import MANAGER_GROUP
 
 
 class Command(BaseCommand):
@@ -20,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
 
     def handle(self, *args, username, email, **options):
+        if not Group.objects.filter(name=MANAGER_GROUP).exists():
+            raise CommandError(
+                f"The {MANAGER_GROUP!r} group does not exist: run `manage.py migrate` first."
+            )
         if User.objects.filter(username=username).exists():
             raise CommandError(f"A user named {username!r} already exists.")
         password = os.environ.get("MANAGER_PASSWORD") or self._prompt_password()

@@ -1,0 +1,250 @@
+"""Sign-in at /accounts/login: messages, where each role lands, the lock-out, sign-out."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.db.models import F
+
+from tenantdesk.accounts.client_ip import client_ip
+
+pytestmark = pytest.mark.django_db
+
+URL = "/accounts/login"
+WRONG = "Username or password is incorrect."
+
+
+def sign_in(client, username, password, **extra):
+    return client.post(URL, {"username": username, "password": password}, **extra)
+
+
+def seconds_left(response) -> int:
+    match = re.search(r'id="seconds-left" data-seconds="(\d+)"', response.content.decode())
+    assert match, "the blocked page shows the seconds left"
+    return int(match.group(1))
+
+
+def end_cool_off():
+    """Moves every counted failure back past the cool-off (3 s in test settings)."""
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(seconds=10))
+
+
+def test_wrong_password_shows_the_message(client, customer):
+    response = sign_in(client, customer.username, "wrong-password")
+    assert response.status_code == 200
+    assert WRONG in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_unknown_user_gets_the_same_message(client):
+    response = sign_in(client, "nobody", "whatever-123")
+    assert response.status_code == 200
+    assert WRONG in response.content.decode()
+
+
+def test_customer_lands_on_new_request(client, customer, password):
+    response = sign_in(client, customer.username, password)
+    assert response.status_code == 302
+    assert response.url == "/request/new"
+    assert client.session["_auth_user_id"] == str(customer.pk)
+
+
+def test_manager_lands_on_request_list(client, manager, password):
+    response = sign_in(client, manager.username, password)
+    assert response.status_code == 302
+    assert response.url == "/request/list"
+
+
+def test_superuser_lands_on_request_list(client, django_user_model, password):
+    django_user_model.objects.create_superuser("root", "root@example.com", password)
+    response = sign_in(client, "root", password)
+    assert response.url == "/request/list"
+
+
+def test_next_is_honoured(client, customer, password):
+    response = client.post(
+        URL + "?next=/request/list",
+        {"username": customer.username, "password": password, "next": "/request/list"},
+    )
+    assert response.status_code == 302
+    assert response.url == "/request/list"
+
+
+def test_next_is_kept_in_the_form(client):
+    response = client.get(URL + "?next=/request/list")
+    assert 'name="next" value="/request/list"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "unsafe", ["https://evil.example/", "//evil.example/path", "javascript:alert(1)"]
+)
+def test_unsafe_next_is_refused(client, customer, password, unsafe):
+    response = client.post(
+        URL, {"username": customer.username, "password": password, "next": unsafe}
+    )
+    assert response.status_code == 302
+    assert response.url == "/request/new"
+
+
+def test_signed_in_user_visiting_sign_in_goes_to_their_start_page(client, manager):
+    client.force_login(manager)
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url == "/request/list"
+
+
+def test_request_pages_send_anonymous_visitors_to_sign_in_with_next(client):
+    response = client.get("/request/new")
+    assert response.status_code == 302
+    assert response.url == "/accounts/login?next=/request/new"
+
+
+# --- Lock-out ----------------------------------------------------------------------------
+
+
+def test_fourth_failure_blocks_the_address_then_it_ends(client, customer, password, settings):
+    assert settings.AXES_FAILURE_LIMIT == 4
+    for _ in range(3):
+        response = sign_in(client, customer.username, "wrong-password")
+        assert response.status_code == 200
+        assert WRONG in response.content.decode()
+
+    response = sign_in(client, customer.username, "wrong-password")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Too many failed sign-in attempts" in body
+    assert 1 <= seconds_left(response) <= settings.LOGIN_COOLOFF_SECONDS
+    assert response["Retry-After"] == str(seconds_left(response))
+    assert '<nav class="navbar' in body  # the site's layout, not a bare page
+
+    # The right password does not help while the address is blocked.
+    response = sign_in(client, customer.username, password)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # Nor does the sign-in page itself: it shows the block with the time left.
+    response = client.get(URL)
+    assert response.status_code == 429
+    assert seconds_left(response) >= 1
+
+    end_cool_off()
+    assert client.get(URL).status_code == 200
+    response = sign_in(client, customer.username, password)
+    assert response.status_code == 302
+    assert response.url == "/request/new"
+    # Success resets the count: three more failures are not a block.
+    client.logout()
+    for _ in range(3):
+        assert sign_in(client, customer.username, "wrong-password").status_code == 200
+
+
+def test_block_ends_by_itself_after_the_real_cool_off(client, customer, password, settings):
+    """No clock tricks: wait the short test cool-off and sign in."""
+    import time
+
+    for _ in range(4):
+        response = sign_in(client, customer.username, "wrong-password")
+    assert response.status_code == 429
+    time.sleep(seconds_left(response) + 0.2)
+    response = sign_in(client, customer.username, password)
+    assert response.status_code == 302
+
+
+def test_failures_for_different_names_from_one_address_add_up(client, customer, password):
+    for name in ("a", "b", "c"):
+        assert sign_in(client, name, "x-wrong-1").status_code == 200
+    assert sign_in(client, customer.username, "wrong-password").status_code == 429
+    assert sign_in(client, customer.username, password).status_code == 429
+
+
+def test_seconds_left_counts_down_from_the_blocking_failure(client, customer, settings):
+    settings.LOGIN_COOLOFF_SECONDS = 60
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=60)
+    for _ in range(4):
+        response = sign_in(client, customer.username, "wrong-password")
+    assert seconds_left(response) == 60
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(seconds=25))
+    # Knocking again does not extend the block.
+    response = sign_in(client, customer.username, "wrong-password")
+    assert response.status_code == 429
+    assert 34 <= seconds_left(response) <= 35
+
+
+def test_forged_forwarded_for_does_not_evade_the_block(client, customer, password, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for n in range(4):
+        response = sign_in(
+            client, customer.username, "wrong-password", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        )
+    assert response.status_code == 429
+    # A new forged address and the right password: still the same client, still blocked.
+    response = sign_in(client, customer.username, password, HTTP_X_FORWARDED_FOR="203.0.113.77")
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
+
+
+def test_behind_one_trusted_proxy_the_rightmost_address_is_the_client(
+    client, customer, password, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The proxy appends the address it saw; whatever the client wrote comes before it.
+    for n in range(4):
+        response = sign_in(
+            client,
+            customer.username,
+            "wrong-password",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.5",
+        )
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+    # The blocked client forging another left-hand address is still blocked ...
+    response = sign_in(
+        client, customer.username, password, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5"
+    )
+    assert response.status_code == 429
+    # ... while another client behind the same proxy signs in.
+    response = sign_in(client, customer.username, password, HTTP_X_FORWARDED_FOR="203.0.113.6")
+    assert response.status_code == 302
+
+
+class FakeRequest:
+    def __init__(self, remote_addr="127.0.0.1", forwarded=None):
+        self.META = {"REMOTE_ADDR": remote_addr}
+        if forwarded is not None:
+            self.META["HTTP_X_FORWARDED_FOR"] = forwarded
+
+
+@pytest.mark.parametrize(
+    ("proxies", "remote", "forwarded", "expected"),
+    [
+        (0, "192.0.2.1", "203.0.113.9", "192.0.2.1"),
+        (1, "192.0.2.1", "203.0.113.9", "203.0.113.9"),
+        (1, "192.0.2.1", "1.1.1.1, 203.0.113.9", "203.0.113.9"),
+        (2, "192.0.2.1", "1.1.1.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (1, "192.0.2.1", None, "192.0.2.1"),  # reached without the proxy
+        (2, "192.0.2.1", "203.0.113.9", "192.0.2.1"),  # fewer hops than proxies
+        (1, "192.0.2.1", "1.1.1.1, not-an-ip", "192.0.2.1"),
+        (1, "192.0.2.1", " 2001:db8::1 ", "2001:db8::1"),
+    ],
+)
+def test_client_ip(settings, proxies, remote, forwarded, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert client_ip(FakeRequest(remote, forwarded)) == expected
+
+
+# --- Sign-out ----------------------------------------------------------------------------
+
+
+def test_sign_out_by_post(client, customer):
+    client.force_login(customer)
+    response = client.post("/accounts/logout")
+    assert response.status_code == 302
+    assert response.url == "/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_out_by_get_is_refused(client, customer):
+    client.force_login(customer)
+    response = client.get("/accounts/logout")
+    assert response.status_code == 405
+    assert client.session["_auth_user_id"] == str(customer.pk)
