@@ -30,8 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 INSTALLED_APPS = [
     # daphne first: its runserver replaces Django's and serves WebSockets too.
     "daphne",
-    # Our apps before axes: the sign-in log must see a failure before axes marks the
-    # request as locked out (tenantdesk/accounts/signals.py relies on that order).
+    # Our apps before the contrib apps, so our templates and translations take precedence.
     "tenantdesk.core",
     "tenantdesk.accounts",
     "tenantdesk.service_requests",
