@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.core.permissions import MANAGER_GROUP, is_customer, is_manager
+from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -199,9 +200,13 @@ def test_seed_demo_refused_when_demo_data_is_off(settings):
 def test_seed_demo_creates_a_customer_and_a_manager_once_and_prints_them(settings, client):
     settings.DEMO_DATA = True
     out = io.StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", "--url", "http://127.0.0.1:8123/", stdout=out)
     call_command("seed_demo", stdout=io.StringIO())
     assert User.objects.count() == 2
+    demo_request = ServiceRequest.objects.get()  # one, however often the command runs
+    assert demo_request.organisation.name == "Demo Tenant LLC"
+    assert demo_request.photo.storage.exists(demo_request.photo.name)
+    assert "Open http://127.0.0.1:8123/" in out.getvalue()
     customer = User.objects.get(username="demo-customer")
     manager = User.objects.get(username="demo-manager")
     assert is_customer(customer) and customer.organisation.name == "Demo Tenant LLC"

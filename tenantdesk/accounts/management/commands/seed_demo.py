@@ -1,24 +1,47 @@
+import io
+
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
+from PIL import Image, ImageDraw
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create, organisation_register
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services import service_request_create
 
 # Local demo only: refused unless DEMO_DATA is on (it is forced off in production).
 DEMO_CUSTOMER = ("demo-customer", "demo-pass-2024")
 DEMO_MANAGER = ("demo-manager", "demo-pass-2024")
 
 
-class Command(BaseCommand):
-    help = "Create a demo organisation account and a demo manager (DEBUG/DEMO_DATA only)."
+def _demo_photo() -> SimpleUploadedFile:
+    """A drawn picture of a lamp, so the demo needs no image file in the repository."""
+    image = Image.new("RGB", (800, 600), (236, 240, 245))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 420, 800, 600), fill=(190, 170, 140))
+    draw.line((400, 0, 400, 160), fill=(60, 60, 60), width=6)
+    draw.polygon([(300, 260), (500, 260), (440, 160), (360, 160)], fill=(70, 90, 120))
+    draw.ellipse((370, 250, 430, 310), fill=(120, 120, 120))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return SimpleUploadedFile("lamp.jpg", buffer.getvalue(), content_type="image/jpeg")
 
-    def handle(self, *args, **options):
+
+class Command(BaseCommand):
+    help = "Create a demo organisation account, a demo manager and one request (DEMO_DATA only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="printed address")
+
+    def handle(self, *args, url, **options):
         if not settings.DEMO_DATA:
             raise CommandError(
                 "Demo data is off (DEMO_DATA=false); refusing to create demo accounts."
             )
-        if not User.objects.filter(username=DEMO_CUSTOMER[0]).exists():
-            organisation_register(
+        customer = User.objects.filter(username=DEMO_CUSTOMER[0]).first()
+        if customer is None:
+            customer = organisation_register(
                 username=DEMO_CUSTOMER[0],
                 email="customer@example.com",
                 password=DEMO_CUSTOMER[1],
@@ -30,10 +53,19 @@ class Command(BaseCommand):
             manager_create(
                 username=DEMO_MANAGER[0], email="manager@example.com", password=DEMO_MANAGER[1]
             )
+        if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
+            service_request_create(
+                author=customer,
+                type=ServiceRequest.Type.ELECTRICAL,
+                title="The ceiling light in the meeting room flickers",
+                description="Since Monday the lamp over the table flickers and buzzes.",
+                office="101",
+                photo=_demo_photo(),
+            )
         line = "=" * 64
         self.stdout.write(
             f"{line}\nDemo accounts (local use only):\n"
             f"  customer: {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}\n"
             f"  manager:  {DEMO_MANAGER[0]} / {DEMO_MANAGER[1]}\n"
-            f"Open http://127.0.0.1:8000/\n{line}"
+            f"Open {url}\n{line}"
         )
