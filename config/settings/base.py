@@ -238,3 +238,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# A refused CSRF token gets the site's own page, not Django's bare one.
+CSRF_FAILURE_VIEW = "tenantdesk.core.views.csrf_failure"

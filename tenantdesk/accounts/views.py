@@ -20,6 +20,12 @@ class RegisterView(FormView):
     form_class = RegistrationForm
     success_url = reverse_lazy("accounts:login")
 
+    def form_invalid(self, form):
+        # The same status as every other form of the site that refuses its input.
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect("home")

@@ -37,3 +37,8 @@ def server_error(request):
         # user, their role) needs: render without the request rather than fail again.
         logger.exception("The 500 page could not be rendered with its context")
         return HttpResponseServerError(loader.render_to_string("errors/500.html"))
+
+
+def csrf_failure(request, reason=""):
+    """A stale form (the session expired, or cookies are off): say so in the site's layout."""
+    return render(request, "errors/403_csrf.html", status=403)

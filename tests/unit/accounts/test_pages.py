@@ -167,3 +167,14 @@ def test_view_crash_shows_the_500_page_not_a_traceback(client, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert b"secret detail" not in response.content
+
+
+def test_a_stale_form_gets_the_sites_own_page_with_403():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="ru")
+    response = client.post("/accounts/login", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Срок действия формы истёк" in body
+    assert "Tenant Desk" in body and "Traceback" not in body

@@ -115,7 +115,7 @@ def test_the_four_example_phones_are_accepted_and_stored_as_e164(client, typed, 
 )
 def test_bad_phone_is_refused_at_the_field_with_the_example(client, typed):
     response = client.post(URL, form_data(organisation_phone=typed))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field_errors(response, "organisation_phone") == [
         f"Enter a valid phone number, for example {EXAMPLE}."
     ]
@@ -147,7 +147,7 @@ def test_phone_region_is_a_setting(client, settings):
 
 def test_every_field_is_required(client):
     response = client.post(URL, {})
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["form"].errors
     assert set(errors) == {
         "username",
@@ -192,7 +192,7 @@ def test_bad_username_is_refused(client):
 )
 def test_django_password_validators_apply(client, password, message):
     response = client.post(URL, form_data(password1=password, password2=password))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in field_errors(response, "password2")
     assert_nothing_created()
 
@@ -249,7 +249,7 @@ def test_race_for_a_username_shows_the_error_and_keeps_nothing(client, monkeypat
     monkeypatch.setattr(RegistrationForm, "clean_username", lambda form: "olga")
     organisations_before = Organisation.objects.count()
     response = client.post(URL, form_data())
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field_errors(response, "username") == ["A user with that username already exists."]
     assert User.objects.count() == 1
     assert Organisation.objects.count() == organisations_before
