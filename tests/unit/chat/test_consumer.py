@@ -41,8 +41,8 @@ async def receive_until(communicator, frame_type, timeout=3):
             return frame
 
 
-async def expect_close(communicator, code):
-    output = await communicator.receive_output(timeout=3)
+async def expect_close(communicator, code, timeout=3):
+    output = await communicator.receive_output(timeout=timeout)
     assert output["type"] == "websocket.close"
     assert output.get("code") == code
 
@@ -230,8 +230,9 @@ async def test_signing_out_elsewhere_closes_the_socket(service_request, customer
     browser = Client()
     await database_sync_to_async(browser.force_login)(customer)
     cust, _ = await connect(service_request.pk, browser.cookies["sessionid"].value)
-    await database_sync_to_async(browser.post)("/accounts/logout")
-    await expect_close(cust, 4401)
+    response = await database_sync_to_async(browser.post)("/accounts/logout")
+    assert response.status_code == 302
+    await expect_close(cust, 4401, timeout=10)
 
 
 async def test_a_frame_after_the_session_ended_closes_the_socket(service_request, customer):
