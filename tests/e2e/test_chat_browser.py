@@ -126,7 +126,7 @@ def test_two_people_chat_live(
     mgr.click("[data-status-button=in_progress]")
     for page in (cust, mgr):
         page.locator(".chat-message.is-system").first.wait_for()
-        page.wait_for_selector("[data-chat-status-badge][data-status=in_progress]")
+        page.wait_for_selector("[data-chat-status-badge][data-status=in_progress].text-bg-primary")
     system_text = cust.locator(".chat-message.is-system .chat-text").first.inner_text()
     assert system_text.startswith("Статус изменён" if lang == "ru" else "Status changed")
     assert manager.username in system_text
@@ -227,3 +227,26 @@ def test_report_latency():
         f"median {median:.1f} ms, max {ordered[-1]:.1f} ms"
     )
     assert median < 1000
+
+
+def test_load_earlier_pages_through_a_long_history(asgi_server, new_context, people, password):
+    customer, manager, service_request = people
+    # Stored directly: this process runs Playwright's event loop, where the service's
+    # broadcast (async_to_sync) may not run; nobody is connected yet anyway.
+    Message.objects.bulk_create(
+        Message(service_request=service_request, author=customer, text=f"old {i}")
+        for i in range(65)
+    )
+    mgr = open_chat(new_context, asgi_server.url, manager, password, service_request, "en-GB")
+    assert mgr.locator(".chat-message").count() == 50
+    assert mgr.locator(".chat-text").first.inner_text() == "old 15"
+    mgr.click("[data-chat-load-earlier]")
+    mgr.locator(".chat-text", has_text="old 0").wait_for()
+    texts = mgr.locator(".chat-text").all_inner_texts()
+    assert texts == [f"old {i}" for i in range(65)]
+    assert mgr.locator("[data-chat-load-earlier]").is_hidden()
+    # Every message the manager's page showed has been acknowledged as delivered.
+    deadline = time.monotonic() + 5
+    while Message.objects.filter(delivered_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "not every shown message was marked delivered"
+        time.sleep(0.1)

@@ -264,3 +264,13 @@ def test_history_query_count_does_not_grow_with_messages(
     with django_assert_max_num_queries(2):
         page = selectors.messages_before(service_request=service_request)
         [message_data(m) for m in page.messages]
+
+
+def test_sending_a_text_message_takes_a_fixed_number_of_queries(
+    customer, service_request, django_assert_max_num_queries
+):
+    send(customer, service_request, "warm-up")
+    # access check, activity bump, savepoint + insert + release, reload with author and
+    # attachments: no query per earlier message or per reader.
+    with django_assert_max_num_queries(9):
+        send(customer, service_request, "counted")

@@ -205,3 +205,41 @@ def test_chat_page_renders_the_panel_with_its_config(customer, service_request):
     assert 'id="chat-config"' in html and "data-chat-composer" in html
     # json_script escapes what a user typed: no raw closing script tag reaches the page.
     assert "</script><b>" not in html
+
+
+class _SignedUrlStorage:
+    """Stands for S3: no local paths, signed URLs."""
+
+    def path(self, name):
+        raise NotImplementedError
+
+    def url(self, name):
+        return f"https://bucket.example/{name}?X-Amz-Signature=abc"
+
+
+class _FieldFile:
+    def __init__(self, storage, name):
+        self.storage = storage
+        self.name = name
+
+
+def test_private_file_redirects_to_a_signed_url_without_local_paths():
+    from tenantdesk.chat.files import private_file_response
+
+    response = private_file_response(
+        _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "https://bucket.example/chat/a.mp4?X-Amz-Signature=abc"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_private_file_is_handed_to_nginx_when_configured(settings):
+    from tenantdesk.chat.files import private_file_response
+
+    settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/protected/"
+    response = private_file_response(
+        _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+    )
+    assert response["X-Accel-Redirect"] == "/protected/chat/a.mp4"
+    assert response["Content-Type"] == "video/mp4"

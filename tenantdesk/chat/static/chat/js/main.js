@@ -1,7 +1,8 @@
 // The chat panel: conversation, live updates, composer, offline queue.
 //
 // Page hooks (data attributes, documented in chat/panel.html):
-//   [data-chat-status-badge]   gets the new status label (text) and data-status on a status event
+//   [data-chat-status-badge]   gets the new status label (text), data-status and, if it has
+//                              Bootstrap text-bg-* colours, the status's colour
 //   [data-chat-hide-when-closed] is hidden once the request is closed (e.g. status buttons)
 
 import { fetchMessages, postDelivered, postMessage } from "./api.js";
@@ -9,6 +10,11 @@ import { messageElement, setStatusMark } from "./render.js";
 import { ChatSocket } from "./socket.js";
 
 const POLL_MS = 5000;
+const STATUS_BADGE_CLASSES = {
+  pending: "text-bg-warning",
+  in_progress: "text-bg-primary",
+  closed: "text-bg-secondary",
+};
 const RATE_LIMIT_RETRY_MS = 3000;
 
 function newClientId() {
@@ -216,6 +222,12 @@ class Chat {
     for (const badge of document.querySelectorAll("[data-chat-status-badge]")) {
       badge.textContent = frame.status_label;
       badge.dataset.status = frame.status;
+      // Keep the request page's badge colours (Bootstrap text-bg-*) in step, if it uses them.
+      const colours = Object.values(STATUS_BADGE_CLASSES);
+      if (colours.some((name) => badge.classList.contains(name))) {
+        badge.classList.remove(...colours);
+        badge.classList.add(STATUS_BADGE_CLASSES[frame.status] || "text-bg-secondary");
+      }
     }
     if (frame.closed) {
       this.closed = true;
