@@ -1,10 +1,11 @@
 """The chat socket at /ws/request/<id>/: parse a frame, call one service, send the answer.
 
 Protocol (JSON objects with a `type`):
-  client → server: message.send {client_id, text}; message.delivered {ids}; sync {after_id}
+  client → server: message.send {client_id, text}; message.delivered {ids};
+                   sync {after_id, receipts_for?: [ids of own messages still shown as sent]}
   server → client: message {message}; receipt {id, status, delivered_at};
-                   request.status {status, status_label, closed}; sync {messages, has_more};
-                   error {code, detail}
+                   request.status {status, status_label, closed};
+                   sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
 Close codes: 4401 signed out (or the session ended), 4404 request not visible.
 """
 
@@ -222,19 +223,32 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
             await self._error("invalid", _("sync needs after_id, a message id or 0."))
             return
-        page = await database_sync_to_async(self._sync_sync)(after_id)
+        # Optional: ids of older messages the client still shows as "sent"; their receipts
+        # may have been missed while it was away.
+        watch = frame.get("receipts_for") or []
+        if not isinstance(watch, list):
+            await self._error("invalid", _("receipts_for must be a list of ids."))
+            return
+        page = await database_sync_to_async(self._sync_sync)(after_id, watch)
         await self._send_json(
             {
                 "type": "sync",
                 "after_id": after_id,
                 "messages": [self._for_reader(data) for data in page["messages"]],
                 "has_more": page["has_more"],
+                "receipts": page["receipts"],
             }
         )
 
-    def _sync_sync(self, after_id: int) -> dict:
+    def _sync_sync(self, after_id: int, watch: list) -> dict:
         page = selectors.messages_after(service_request=self.service_request, after_id=after_id)
-        return {"messages": [message_data(m) for m in page.messages], "has_more": page.has_more}
+        return {
+            "messages": [message_data(m) for m in page.messages],
+            "has_more": page.has_more,
+            "receipts": selectors.delivered_receipts(
+                service_request=self.service_request, message_ids=watch
+            ),
+        }
 
     # --- broadcasts --------------------------------------------------------------------------
 

@@ -50,3 +50,18 @@ def messages_before(
         qs = qs.filter(pk__lt=before_id)
     rows = list(qs.order_by("-pk")[: limit + 1])
     return MessagePage(list(reversed(rows[:limit])), len(rows) > limit)
+
+
+def delivered_receipts(*, service_request, message_ids) -> list[dict]:
+    """Receipts for those of these messages that have been delivered (ids capped at 500)."""
+    ids = [i for i in message_ids if isinstance(i, int) and not isinstance(i, bool)][:500]
+    if not ids:
+        return []
+    rows = (
+        Message.objects.filter(
+            service_request=service_request, pk__in=ids, delivered_at__isnull=False
+        )
+        .order_by("pk")
+        .values_list("pk", "delivered_at")
+    )
+    return [{"id": pk, "status": "delivered", "delivered_at": at.isoformat()} for pk, at in rows]

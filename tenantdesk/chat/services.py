@@ -9,6 +9,7 @@ Services raise:
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 
@@ -29,6 +30,8 @@ from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.images import process_image
 from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
 
+logger = logging.getLogger(__name__)
+
 
 class RequestClosed(PermissionDenied):
     """The request is closed: its chat is read-only."""
@@ -38,8 +41,14 @@ class RequestClosed(PermissionDenied):
 
 def _group_send(group: str, event: dict) -> None:
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
         async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # The data is committed already; clients catch up with `sync` when they reconnect.
+        # A channel layer outage must not turn a stored message (or a sign-out) into an error.
+        logger.exception("chat broadcast to %s failed", group)
 
 
 def _broadcast_on_commit(service_request_id: int, event: dict) -> None:

@@ -183,7 +183,6 @@ def chat_context(request, service_request) -> dict:
             "delivered": _("Delivered"),
             "sending": _("Sending…"),
             "failed": _("Not sent"),
-            "retry": _("Retry"),
             "online": _("Connected"),
             "connecting": _("Connecting…"),
             "offline": _("Offline: messages will be sent when the connection returns"),

@@ -272,3 +272,22 @@ async def test_nothing_arrives_from_other_requests(service_request, cookies, cus
     assert await cust.receive_nothing(timeout=0.3)
     await cust.disconnect()
     await other.disconnect()
+
+
+async def test_sync_brings_receipts_missed_while_away(service_request, cookies, customer, manager):
+    def store_and_deliver():
+        message = services.message_send(
+            author=customer, service_request=service_request, text="seen?", client_id=None
+        )
+        services.messages_mark_delivered(
+            reader=manager, service_request=service_request, message_ids=[message.pk]
+        )
+        return message.pk
+
+    message_id = await database_sync_to_async(store_and_deliver)()
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await cust.send_json_to({"type": "sync", "after_id": message_id, "receipts_for": [message_id]})
+    frame = await receive_until(cust, "sync")
+    assert frame["messages"] == []
+    assert [(r["id"], r["status"]) for r in frame["receipts"]] == [(message_id, "delivered")]
+    await cust.disconnect()

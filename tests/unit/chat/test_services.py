@@ -274,3 +274,16 @@ def test_sending_a_text_message_takes_a_fixed_number_of_queries(
     # attachments: no query per earlier message or per reader.
     with django_assert_max_num_queries(9):
         send(customer, service_request, "counted")
+
+
+def test_a_channel_layer_outage_does_not_undo_a_stored_message(
+    customer, service_request, monkeypatch, django_capture_on_commit_callbacks
+):
+    class BrokenLayer:
+        async def group_send(self, group, event):
+            raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(services, "get_channel_layer", lambda: BrokenLayer())
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send(customer, service_request, "stored anyway")
+    assert Message.objects.filter(pk=message.pk, text="stored anyway").exists()

@@ -149,6 +149,11 @@ class Chat {
     this.log.scrollTop = this.log.scrollHeight;
   }
 
+  undeliveredOwnIds() {
+    const marks = this.list.querySelectorAll("li[data-message-id] .chat-status[data-status=sent]");
+    return [...marks].map((mark) => Number(mark.closest("li").dataset.messageId)).slice(-500);
+  }
+
   setReceipt(receipt) {
     const node = this.findById(receipt.id);
     if (node) setStatusMark(node, receipt.status, this.strings);
@@ -176,7 +181,7 @@ class Chat {
 
   onOpen() {
     this.stopPolling();
-    this.socket.send({ type: "sync", after_id: this.lastId });
+    this.socket.send({ type: "sync", after_id: this.lastId, receipts_for: this.undeliveredOwnIds() });
     this.sendAcks();
     this.flushOutbox();
   }
@@ -187,6 +192,7 @@ class Chat {
         this.addMessage(frame.message);
         break;
       case "sync":
+        for (const receipt of frame.receipts || []) this.setReceipt(receipt);
         this.addMessages(frame.messages);
         if (frame.has_more) this.socket.send({ type: "sync", after_id: this.lastId });
         break;
