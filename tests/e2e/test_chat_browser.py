@@ -164,6 +164,14 @@ def test_photo_and_video_attachments(
     assert not cust.locator("[data-chat-send]").is_disabled()
     cust.fill("[data-chat-text]", "Photo and video of the leak")
     screenshot(cust, "chat-attachments-preview")
+    cust.evaluate(
+        """() => {
+            window.__progress = [];
+            const bar = document.querySelector('[data-chat-progress] .progress-bar');
+            new MutationObserver(() => window.__progress.push(bar.textContent))
+                .observe(bar, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
     cust.click("[data-chat-send]")
 
     for page in (cust, mgr):
@@ -175,6 +183,8 @@ def test_photo_and_video_attachments(
             "() => [...document.querySelectorAll('img.chat-photo')].every(i => i.naturalWidth > 0)"
         )
     assert cust.locator(".chat-preview").count() == 0
+    # The upload reported its progress up to 100 %.
+    assert "100%" in cust.evaluate("window.__progress")
     assert cust.locator("[data-chat-progress]").is_hidden()
     screenshot(mgr, "chat-attachments-manager")
 
