@@ -38,9 +38,18 @@ def open_chat(new_context, base_url, user, password, service_request, locale, vi
     context.add_cookies(
         [{"name": "sessionid", "value": session_cookie(user), "url": base_url, "httpOnly": True}]
     )
-    page.goto(f"{base_url}/chat/{service_request.pk}/")
+    # The request page carries the chat once the panel is plugged into it; until then the
+    # chat's own stand-alone page does.
+    page.goto(f"{base_url}/request/{service_request.pk}")
+    if page.locator("[data-chat]").count() == 0:
+        page.goto(f"{base_url}/chat/{service_request.pk}/")
     page.wait_for_selector("[data-chat-connection][data-state=online]")
     return page
+
+
+def status_button(status):
+    # The request page's buttons, or the stand-alone chat page's.
+    return f"[data-status-action={status}], [data-status-button={status}]"
 
 
 def type_and_send(page, text):
@@ -123,7 +132,7 @@ def test_two_people_chat_live(
     assert set(Message.objects.values_list("text", flat=True)) >= {script, img}
 
     # A manager's status change shows as a system message and a status badge on both sides.
-    mgr.click("[data-status-button=in_progress]")
+    mgr.click(status_button("in_progress"))
     for page in (cust, mgr):
         page.locator(".chat-message.is-system").first.wait_for()
         page.wait_for_selector("[data-chat-status-badge][data-status=in_progress].text-bg-primary")
@@ -136,7 +145,7 @@ def test_two_people_chat_live(
 
     # Closing makes the chat read-only for the customer at once.
     mgr.wait_for_selector("[data-chat-connection][data-state=online]")
-    mgr.click("[data-status-button=closed]")
+    mgr.click(status_button("closed"))
     cust.wait_for_selector("[data-chat-status-badge][data-status=closed]")
     assert cust.locator("[data-chat-composer]").is_hidden()
     assert cust.locator("[data-chat-notice]").is_visible()

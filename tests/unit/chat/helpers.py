@@ -26,6 +26,9 @@ def make_service_request(customer, **fields):
     }
     service_request = ServiceRequest(**values)
     service_request.photo.save("photo.jpg", ContentFile(image_bytes()), save=False)
+    service_request.photo_thumbnail.save(
+        "thumb.jpg", ContentFile(image_bytes(320, 240)), save=False
+    )
     service_request.save()
     return service_request
 
