@@ -146,6 +146,7 @@ def _visible_attachment(request, attachment_id: int) -> Attachment:
 def attachment(request, attachment_id: int):
     item = _visible_attachment(request, attachment_id)
     return private_file_response(
+        request,
         item.file,
         content_type=item.content_type,
         download_name=f"attachment-{item.pk}.{item.extension or 'bin'}",
@@ -158,7 +159,7 @@ def attachment_thumbnail(request, attachment_id: int):
     item = _visible_attachment(request, attachment_id)
     if not item.thumbnail:
         raise Http404
-    return private_file_response(item.thumbnail, content_type="image/jpeg")
+    return private_file_response(request, item.thumbnail, content_type="image/jpeg")
 
 
 def chat_context(request, service_request) -> dict:

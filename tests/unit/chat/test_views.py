@@ -227,7 +227,7 @@ def test_private_file_redirects_to_a_signed_url_without_local_paths():
     from tenantdesk.chat.files import private_file_response
 
     response = private_file_response(
-        _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
     )
     assert response.status_code == 302
     assert response["Location"] == "https://bucket.example/chat/a.mp4?X-Amz-Signature=abc"
@@ -239,7 +239,35 @@ def test_private_file_is_handed_to_nginx_when_configured(settings):
 
     settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/protected/"
     response = private_file_response(
-        _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
     )
     assert response["X-Accel-Redirect"] == "/protected/chat/a.mp4"
     assert response["Content-Type"] == "video/mp4"
+
+
+def test_admin_lists_and_shows_messages(admin_client, customer, service_request):
+    message = services.message_send(
+        author=customer, service_request=service_request, text="admin can read", client_id=None
+    )
+    listing = admin_client.get("/admin/chat/message/")
+    assert listing.status_code == 200 and "admin can read" in listing.content.decode()
+    detail = admin_client.get(f"/admin/chat/message/{message.pk}/change/")
+    assert detail.status_code == 200
+    assert admin_client.get("/admin/chat/message/add/").status_code == 403
+
+
+def test_videos_are_served_in_byte_ranges(customer, service_request):
+    client = client_for(customer)
+    data = mp4_bytes()
+    response = post_message(client, service_request, "", files=[upload("c.mp4", data)])
+    url = response.json()["message"]["attachments"][0]["url"]
+    whole = client.get(url)
+    assert whole["Accept-Ranges"] == "bytes"
+    part = client.get(url, HTTP_RANGE="bytes=4-11")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 4-11/{len(data)}"
+    assert b"".join(part.streaming_content) == data[4:12] == b"ftypisom"
+    tail = client.get(url, HTTP_RANGE="bytes=-8")
+    assert b"".join(tail.streaming_content) == data[-8:]
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
