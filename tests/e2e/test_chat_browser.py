@@ -269,3 +269,29 @@ def test_load_earlier_pages_through_a_long_history(asgi_server, new_context, peo
     while Message.objects.filter(delivered_at__isnull=True).exists():
         assert time.monotonic() < deadline, "not every shown message was marked delivered"
         time.sleep(0.1)
+
+
+def test_a_refused_message_comes_back_to_the_composer(asgi_server, new_context, people, password):
+    customer, manager, service_request = people
+    cust = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
+    # Past the limit only by bypassing the textarea's maxlength, as a script could.
+    too_long = "x" * 4001
+    cust.evaluate(
+        """(text) => {
+            const area = document.querySelector('[data-chat-text]');
+            area.removeAttribute('maxlength');
+            area.value = text;
+            area.dispatchEvent(new Event('input'));
+        }""",
+        too_long,
+    )
+    assert cust.locator("[data-chat-send]").is_disabled()
+    # The server refuses what the page would not send, and nothing is stored.
+    cust.evaluate(
+        "(text) => document.querySelector('[data-chat]').chat.sendText(text + ' y')",
+        too_long,
+    )
+    cust.locator("[data-chat-form-error]").wait_for()
+    assert "too long" in cust.locator("[data-chat-form-error]").inner_text()
+    assert cust.locator(".chat-message").count() == 0
+    assert not Message.objects.exists()

@@ -217,9 +217,19 @@ class Chat {
       return;
     }
     if (pending) {
+      // Refused for good (too long, closed, …): take it back into the composer to edit.
       this.outbox.delete(frame.client_id);
       const node = this.list.querySelector(`li[data-client-id="${CSS.escape(frame.client_id)}"]`);
-      if (node) setStatusMark(node, "failed", this.strings);
+      if (node && !node.dataset.messageId) node.remove();
+      if (!this.textarea.value.trim() && !this.closed) {
+        this.textarea.value = pending.text;
+        this.updateSendButton();
+      }
+      this.empty.hidden = this.list.children.length > 0;
+    }
+    if (frame.code === "closed") {
+      this.closed = true;
+      this.applyClosed();
     }
     this.showFormError(frame.detail);
   }
