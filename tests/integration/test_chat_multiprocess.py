@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from tests.conftest import skip_or_fail
 
@@ -200,7 +200,7 @@ async def _connect(port: int, request_id: int, cookie: str):
     )
 
 
-async def _next(ws, frame_type: str, timeout: float = 5.0) -> dict:
+async def _next(ws, frame_type: str, timeout: float = 10.0) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         remaining = deadline - time.monotonic()
@@ -221,7 +221,7 @@ async def _reconnect_with_backoff(port, request_id, cookie, timeout=30.0):
     while True:
         try:
             return await _connect(port, request_id, cookie)
-        except OSError:
+        except (OSError, InvalidHandshake):
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(delay)
