@@ -187,6 +187,7 @@ def chat_context(request, service_request) -> dict:
             "online": _("Connected"),
             "connecting": _("Connecting…"),
             "offline": _("Offline: messages will be sent when the connection returns"),
+            "disconnected": _("Disconnected"),
             "signedOut": _("You have been signed out. Sign in again to continue."),
             "notFound": _("This chat is no longer available to you."),
             "closed": _("This request is closed; the chat is read-only."),

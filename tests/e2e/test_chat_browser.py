@@ -301,3 +301,17 @@ def test_a_refused_message_comes_back_to_the_composer(asgi_server, new_context, 
     assert "too long" in cust.locator("[data-chat-form-error]").inner_text()
     assert cust.locator(".chat-message").count() == 0
     assert not Message.objects.exists()
+
+
+def test_signing_out_in_another_tab_disconnects_the_chat(
+    asgi_server, new_context, people, password, screenshot
+):
+    customer, manager, service_request = people
+    cust = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
+    other_tab = cust.context.new_page()
+    other_tab.goto(f"{asgi_server.url}/")
+    other_tab.locator("form[action='/accounts/logout'] button").click()
+    cust.wait_for_selector("[data-chat-connection][data-state=stopped]")
+    notice = cust.locator("[data-chat-notice]")
+    assert notice.is_visible() and "signed out" in notice.inner_text()
+    assert cust.locator("[data-chat-send]").is_disabled()

@@ -264,7 +264,7 @@ class Chat {
       online: this.strings.online,
       connecting: this.strings.connecting,
       offline: this.strings.offline,
-      stopped: this.strings.offline,
+      stopped: this.strings.disconnected,
     }[state];
     this.indicator.dataset.state = state;
     this.indicator.querySelector("[data-chat-connection-label]").textContent = label;
