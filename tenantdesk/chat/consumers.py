@@ -33,6 +33,8 @@ from tenantdesk.core.permissions import access_service_request
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
 RATE_WINDOW_SECONDS = 10
+# Frames of any kind allowed per window, as a multiple of CHAT_SEND_RATE.
+FRAMES_PER_SEND = 5
 # Re-check access on a broadcast at most this often (an incoming frame always re-checks).
 ACCESS_RECHECK_SECONDS = 30
 
@@ -47,6 +49,7 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         self.groups_joined: list[str] = []
         self.sent_times: deque[float] = deque()
+        self.frame_times: deque[float] = deque()
         self.language = self._language()
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -128,6 +131,10 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
             await self._receive(text_data, bytes_data)
 
     async def _receive(self, text_data, bytes_data):
+        # Every frame costs queries: a generous cap on all of them, a strict one on sends.
+        if self._over_limit(self.frame_times, settings.CHAT_SEND_RATE * FRAMES_PER_SEND):
+            await self._error("rate_limited", _("Too many requests; wait a few seconds."))
+            return
         if not await self._check_still_allowed():
             return
         if text_data is None:
@@ -154,14 +161,19 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
             return
         await handler(frame)
 
-    def _rate_limited(self) -> bool:
+    @staticmethod
+    def _over_limit(times: deque, limit: int) -> bool:
+        """Counts one more event in a sliding window; True when it is over the limit."""
         now = time.monotonic()
-        while self.sent_times and now - self.sent_times[0] > RATE_WINDOW_SECONDS:
-            self.sent_times.popleft()
-        if len(self.sent_times) >= settings.CHAT_SEND_RATE:
+        while times and now - times[0] > RATE_WINDOW_SECONDS:
+            times.popleft()
+        if len(times) >= limit:
             return True
-        self.sent_times.append(now)
+        times.append(now)
         return False
+
+    def _rate_limited(self) -> bool:
+        return self._over_limit(self.sent_times, settings.CHAT_SEND_RATE)
 
     async def _on_message_send(self, frame: dict) -> None:
         client_id = frame.get("client_id")

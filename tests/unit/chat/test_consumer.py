@@ -291,3 +291,14 @@ async def test_sync_brings_receipts_missed_while_away(service_request, cookies, 
     assert frame["messages"] == []
     assert [(r["id"], r["status"]) for r in frame["receipts"]] == [(message_id, "delivered")]
     await cust.disconnect()
+
+
+async def test_a_flood_of_any_frames_is_limited(service_request, cookies, settings):
+    settings.CHAT_SEND_RATE = 2  # so 10 frames of any kind per 10 s
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    for _ in range(11):
+        await cust.send_json_to({"type": "sync", "after_id": 0})
+    frames = [await receive(cust) for _ in range(11)]
+    assert [f["type"] for f in frames].count("sync") == 10
+    assert frames[-1] == {**frames[-1], "type": "error", "code": "rate_limited"}
+    await cust.disconnect()
