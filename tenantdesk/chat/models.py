@@ -39,6 +39,11 @@ class Message(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.USER)
     text = models.TextField(_("text"), blank=True)
+    # Which side wrote it, fixed when it was sent: delivery is decided by the other side.
+    by_manager = models.BooleanField(_("written by a manager"), default=False)
+    # What a system message reports, as data (e.g. {"type": "status", "from": "pending",
+    # "to": "closed", "actor": "ivanova"}), so each reader sees it in their own language.
+    event = models.JSONField(_("event"), null=True, blank=True)
     # Chosen by the sending browser; a retry with the same id returns the stored message.
     client_id = models.UUIDField(_("client id"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)

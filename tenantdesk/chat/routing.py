@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from tenantdesk.chat.consumers import RequestChatConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/request/<int:service_request_id>/", RequestChatConsumer.as_asgi()),
+]

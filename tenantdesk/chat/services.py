@@ -1,25 +1,290 @@
-"""The only code that writes chat messages. Each write broadcasts after commit."""
+"""The only code that writes chat messages. Each write broadcasts after commit.
+
+Services raise:
+- Http404 when the user may not see the request (from the permissions module);
+- RequestClosed (a PermissionDenied) when the request is closed;
+- ValidationError with a code for bad input: empty, too_long, too_many_attachments,
+  bad_attachment (and the photo checker's codes), invalid_client_id.
+"""
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
-from django.utils.translation import gettext_noop
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from tenantdesk.chat.groups import service_request_group
-from tenantdesk.chat.models import Message
+from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.serializers import message_data, system_text
+from tenantdesk.chat.video import sniff_uploaded_video
+from tenantdesk.core.images import process_image
+from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
+
+logger = logging.getLogger(__name__)
+
+
+class RequestClosed(PermissionDenied):
+    """The request is closed: its chat is read-only."""
+
+    code = "closed"
+
+
+def _group_send(group: str, event: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:
+        # The data is committed already; clients catch up with `sync` when they reconnect.
+        # A channel layer outage must not turn a stored message (or a sign-out) into an error.
+        logger.exception("chat broadcast to %s failed", group)
 
 
 def _broadcast_on_commit(service_request_id: int, event: dict) -> None:
     """Send an event to everyone watching the request, once the data is committed."""
+    transaction.on_commit(lambda: _group_send(service_request_group(service_request_id), event))
 
-    def send():
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(service_request_group(service_request_id), event)
 
-    transaction.on_commit(send)
+def _message_with_relations(pk: int) -> Message:
+    return (
+        Message.objects.select_related("author__organisation")
+        .prefetch_related("attachments")
+        .get(pk=pk)
+    )
+
+
+# --- attachments --------------------------------------------------------------------------
+
+
+def _prepare_attachment(uploaded) -> dict:
+    """Check one upload and return the Attachment fields to store, or raise ValidationError.
+
+    Videos are recognised by their container's first bytes; everything else must decode
+    as a photo, which is re-encoded without metadata by the shared photo checker.
+    """
+    name = (getattr(uploaded, "name", "") or "")[:255]
+    video = sniff_uploaded_video(uploaded)
+    if video is not None:
+        size = uploaded.size
+        if size > settings.VIDEO_MAX_BYTES:
+            raise ValidationError(
+                _("The video “%(name)s” is too large (%(size)s); the limit is %(limit)s.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(size),
+                    "limit": filesizeformat(settings.VIDEO_MAX_BYTES),
+                },
+                code="too_large",
+            )
+        uploaded.seek(0)
+        return {
+            "kind": Attachment.Kind.VIDEO,
+            "file": File(uploaded, name=f"video.{video.extension}"),
+            "content_type": video.content_type,
+            "extension": video.extension,
+            "size": size,
+            "original_name": name,
+        }
+    try:
+        photo = process_image(uploaded)
+    except ValidationError as error:
+        if error.code == "not_image":
+            raise ValidationError(
+                _(
+                    "“%(name)s” is neither a photo (JPEG, PNG, WebP) "
+                    "nor a video (MP4, WebM, QuickTime)."
+                )
+                % {"name": name},
+                code="bad_attachment",
+            ) from None
+        raise ValidationError(f"{name}: {error.messages[0]}", code=error.code) from None
+    return {
+        "kind": Attachment.Kind.PHOTO,
+        "file": photo.image,
+        "thumbnail": photo.thumbnail,
+        "content_type": "image/jpeg",
+        "extension": "jpg",
+        "size": photo.size,
+        "width": photo.width,
+        "height": photo.height,
+        "original_name": name,
+    }
+
+
+def attachments_prepare(files: Sequence) -> list[dict]:
+    """Check every upload of one message before anything is stored."""
+    if len(files) > settings.CHAT_MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("At most %(max)s files can be attached to one message.")
+            % {"max": settings.CHAT_MAX_ATTACHMENTS},
+            code="too_many_attachments",
+        )
+    return [_prepare_attachment(uploaded) for uploaded in files]
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+def _clean_client_id(client_id) -> uuid.UUID | None:
+    if client_id in (None, ""):
+        return None
+    if isinstance(client_id, uuid.UUID):
+        return client_id
+    try:
+        return uuid.UUID(str(client_id))
+    except ValueError:
+        raise ValidationError(_("The message id is not valid."), code="invalid_client_id") from None
+
+
+def _clean_text(text) -> str:
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise ValidationError(_("The message text must be a string."), code="invalid")
+    # Trailing and leading blank lines are noise; inner whitespace is the author's.
+    text = text.strip()
+    if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
+        raise ValidationError(
+            _("The message is too long (%(length)s characters); the limit is %(max)s.")
+            % {"length": len(text), "max": settings.CHAT_MESSAGE_MAX_LENGTH},
+            code="too_long",
+        )
+    return text
+
+
+def _existing(service_request, author, client_id) -> Message | None:
+    if client_id is None:
+        return None
+    found = Message.objects.filter(
+        service_request=service_request, author=author, client_id=client_id
+    ).first()
+    return _message_with_relations(found.pk) if found else None
+
+
+@transaction.atomic
+def message_send(
+    *, author, service_request, text: str, client_id=None, attachments: Sequence = ()
+) -> Message:
+    """Store a person's message in a request's chat and broadcast it after commit.
+
+    `attachments` are uploaded files (photos or videos). A second call with the same
+    client_id from the same author returns the stored message unchanged (so a client may
+    retry freely); `message.was_created` tells the two cases apart.
+    """
+    from tenantdesk.service_requests.models import ServiceRequest
+
+    # Raises Http404 for a request the author may not see (the same answer as "missing").
+    service_request = access_service_request(author, service_request.pk)
+    client_id = _clean_client_id(client_id)
+    text = _clean_text(text)
+
+    now = timezone.now()
+    # One statement both refuses a closed request and bumps its activity; on PostgreSQL it
+    # also locks the row, so a message cannot slip in while the request is being closed.
+    bumped = (
+        ServiceRequest.objects.filter(pk=service_request.pk)
+        .exclude(status=ServiceRequest.Status.CLOSED)
+        .update(last_activity_at=now)
+    )
+    if not bumped or not can_post_message(author, service_request):
+        existing = _existing(service_request, author, client_id)
+        if existing is not None:  # a retry of a message stored before the request closed
+            existing.was_created = False
+            return existing
+        raise RequestClosed(_("This request is closed; its chat is read-only."))
+
+    if not text and not attachments:
+        raise ValidationError(_("A message needs text or an attachment."), code="empty")
+    prepared = attachments_prepare(list(attachments))
+
+    try:
+        # A savepoint: the unique constraint, not a lookup, decides whether this is a retry.
+        with transaction.atomic():
+            message = Message.objects.create(
+                service_request=service_request,
+                author=author,
+                by_manager=is_manager(author),
+                kind=Message.Kind.USER,
+                text=text,
+                client_id=client_id,
+                created_at=now,
+            )
+    except IntegrityError:
+        existing = _existing(service_request, author, client_id)
+        if existing is None:
+            raise
+        existing.was_created = False
+        return existing
+
+    for fields in prepared:
+        Attachment.objects.create(message=message, **fields)
+
+    message = _message_with_relations(message.pk)
+    message.was_created = True
+    _broadcast_on_commit(
+        service_request.pk, {"type": "chat.message", "data": message_data(message)}
+    )
+    return message
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+def _clean_ids(message_ids: Iterable) -> list[int]:
+    ids = []
+    for value in message_ids:
+        if isinstance(value, bool):
+            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids")
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids") from None
+    if len(ids) > 500:
+        raise ValidationError(_("Too many message ids at once."), code="invalid_ids")
+    return ids
+
+
+@transaction.atomic
+def messages_mark_delivered(*, reader, service_request, message_ids: Iterable) -> list[dict]:
+    """Record that the reader's client received these messages of the other side.
+
+    A manager's message is delivered when a customer receives it, a customer's when any
+    manager does; the reader's own side's messages are ignored. The first delivery time is
+    kept. Returns the receipts [{id, status, delivered_at}] and broadcasts them after commit.
+    """
+    service_request = access_service_request(reader, service_request.pk)
+    ids = _clean_ids(message_ids)
+    if not ids:
+        return []
+    of_other_side = Message.objects.filter(
+        service_request=service_request,
+        kind=Message.Kind.USER,
+        by_manager=not is_manager(reader),
+        pk__in=ids,
+    )
+    # The filter on delivered_at keeps the first time when two readers race.
+    of_other_side.filter(delivered_at__isnull=True).update(delivered_at=timezone.now())
+    receipts = [
+        {"id": pk, "status": "delivered", "delivered_at": delivered_at.isoformat()}
+        for pk, delivered_at in of_other_side.values_list("pk", "delivered_at").order_by("pk")
+    ]
+    if receipts:
+        _broadcast_on_commit(service_request.pk, {"type": "chat.receipt", "receipts": receipts})
+    return receipts
+
+
+# --- system messages ----------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -29,20 +294,40 @@ def request_status_message_post(*, service_request, status_change) -> Message:
     Called by service_requests.services.service_request_change_status inside its
     transaction, so the message exists exactly when the change does.
     """
+    actor = status_change.changed_by
+    event = {
+        "type": "status",
+        "from": status_change.from_status,
+        "to": status_change.to_status,
+        "actor": (actor.get_full_name() or actor.get_username()) if actor else None,
+        "actor_id": actor.pk if actor else None,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        # Kept for the admin site and exports; readers get the text in their own language.
+        text = system_text(event, "")
     message = Message.objects.create(
         service_request=service_request,
         kind=Message.Kind.SYSTEM,
-        # Stored untranslated; each reader sees it in their own language.
-        text=gettext_noop("Status changed: %(status)s"),
+        text=text,
+        event=event,
         created_at=status_change.changed_at,
     )
+    message = _message_with_relations(message.pk)
     _broadcast_on_commit(
         service_request.pk,
         {
             "type": "request.status",
             "service_request_id": service_request.pk,
             "status": status_change.to_status,
-            "message_id": message.pk,
+            "data": message_data(message),
         },
     )
     return message
+
+
+# --- sessions -----------------------------------------------------------------------------
+
+
+def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
+    """Close the chat sockets opened with this session (all of the user's when None)."""
+    _group_send(user_group(user_id), {"type": "session.ended", "session_key": session_key})

@@ -1,3 +1,18 @@
+from django.urls import path
+
+from tenantdesk.chat import views
+
 app_name = "chat"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:pk>/", views.chat_page, name="page"),
+    path("<int:pk>/messages", views.messages, name="messages"),
+    path("<int:pk>/status", views.status_change_temporary, name="status_temporary"),
+    path("<int:pk>/delivered", views.delivered, name="delivered"),
+    path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
+    path(
+        "attachments/<int:attachment_id>/thumbnail",
+        views.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+]

@@ -1,0 +1,302 @@
+"""The chat socket at /ws/request/<id>/: parse a frame, call one service, send the answer.
+
+Protocol (JSON objects with a `type`):
+  client → server: message.send {client_id, text}; message.delivered {ids};
+                   sync {after_id, receipts_for?: [ids of own messages still shown as sent]}
+  server → client: message {message}; receipt {id, status, delivered_at};
+                   request.status {status, status_label, closed};
+                   sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
+Close codes: 4401 signed out (or the session ended), 4404 request not visible.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from importlib import import_module
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tenantdesk.chat import selectors, services
+from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.permissions import access_service_request
+
+CLOSE_SIGNED_OUT = 4401
+CLOSE_NOT_FOUND = 4404
+RATE_WINDOW_SECONDS = 10
+# Frames of any kind allowed per window, as a multiple of CHAT_SEND_RATE.
+FRAMES_PER_SEND = 5
+# Re-check access on a broadcast at most this often (an incoming frame always re-checks).
+ACCESS_RECHECK_SECONDS = 30
+
+
+def max_frame_chars() -> int:
+    # Room for the longest allowed text escaped as JSON, plus the other fields.
+    return settings.CHAT_MESSAGE_MAX_LENGTH * 6 + 1024
+
+
+class RequestChatConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.groups_joined: list[str] = []
+        self.sent_times: deque[float] = deque()
+        self.frame_times: deque[float] = deque()
+        self.language = self._language()
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.service_request_id = self.scope["url_route"]["kwargs"]["service_request_id"]
+        try:
+            self.service_request = await database_sync_to_async(access_service_request)(
+                self.user, self.service_request_id
+            )
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.session_key = self._session_key()
+        self.checked_at = time.monotonic()
+        for group in (service_request_group(self.service_request.pk), user_group(self.user.pk)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _language(self) -> str:
+        # The page says which language it shows; the socket answers in the same one.
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        for part in query.split("&"):
+            key, _sep, value = part.partition("=")
+            if key == "lang" and value in dict(settings.LANGUAGES):
+                return value
+        return settings.LANGUAGE_CODE
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None) if session is not None else None
+
+    def _still_allowed_sync(self) -> int | None:
+        """None while the session and access hold, else the close code to use."""
+        engine = import_module(settings.SESSION_ENGINE)
+        if not self.session_key:
+            return CLOSE_SIGNED_OUT
+        stored = engine.SessionStore(self.session_key)
+        if str(stored.get(SESSION_KEY)) != str(self.user.pk):
+            return CLOSE_SIGNED_OUT
+        self.user.refresh_from_db(fields=["is_active", "organisation"])
+        self.user._is_manager_cache = None
+        if not self.user.is_active:
+            return CLOSE_SIGNED_OUT
+        try:
+            self.service_request = access_service_request(self.user, self.service_request_id)
+        except Http404:
+            return CLOSE_NOT_FOUND
+        return None
+
+    async def _check_still_allowed(self) -> bool:
+        code = await database_sync_to_async(self._still_allowed_sync)()
+        self.checked_at = time.monotonic()
+        if code is not None:
+            await self.close(code=code)
+            return False
+        return True
+
+    async def _send_json(self, payload: dict) -> None:
+        await self.send(text_data=json.dumps(payload, ensure_ascii=False))
+
+    async def _error(self, code: str, detail, **extra) -> None:
+        await self._send_json({"type": "error", "code": code, "detail": str(detail), **extra})
+
+    def _for_reader(self, data: dict) -> dict:
+        with translation.override(self.language):
+            return message_for_reader(data, reader_id=self.user.pk)
+
+    # --- client frames -----------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        with translation.override(self.language):
+            await self._receive(text_data, bytes_data)
+
+    async def _receive(self, text_data, bytes_data):
+        # Every frame costs queries: a generous cap on all of them, a strict one on sends.
+        if self._over_limit(self.frame_times, settings.CHAT_SEND_RATE * FRAMES_PER_SEND):
+            await self._error("rate_limited", _("Too many requests; wait a few seconds."))
+            return
+        if not await self._check_still_allowed():
+            return
+        if text_data is None:
+            await self._error("malformed", _("Frames must be JSON text."))
+            return
+        if len(text_data) > max_frame_chars():
+            await self._error("too_large", _("The frame is too large."))
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self._error("malformed", _("The frame is not valid JSON."))
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self._error("malformed", _("A frame must be a JSON object with a type."))
+            return
+        handler = {
+            "message.send": self._on_message_send,
+            "message.delivered": self._on_delivered,
+            "sync": self._on_sync,
+        }.get(frame["type"])
+        if handler is None:
+            await self._error("unknown_type", _("Unknown frame type."))
+            return
+        await handler(frame)
+
+    @staticmethod
+    def _over_limit(times: deque, limit: int) -> bool:
+        """Counts one more event in a sliding window; True when it is over the limit."""
+        now = time.monotonic()
+        while times and now - times[0] > RATE_WINDOW_SECONDS:
+            times.popleft()
+        if len(times) >= limit:
+            return True
+        times.append(now)
+        return False
+
+    def _rate_limited(self) -> bool:
+        return self._over_limit(self.sent_times, settings.CHAT_SEND_RATE)
+
+    async def _on_message_send(self, frame: dict) -> None:
+        client_id = frame.get("client_id")
+        text = frame.get("text", "")
+        if not isinstance(client_id, str) or not isinstance(text, str):
+            await self._error(
+                "invalid", _("message.send needs a client_id and a text string."), client_id=None
+            )
+            return
+        if self._rate_limited():
+            await self._error(
+                "rate_limited",
+                _("You are sending messages too fast; wait a few seconds."),
+                client_id=client_id,
+            )
+            return
+        try:
+            message = await database_sync_to_async(self._send_sync)(client_id, text)
+        except ValidationError as error:
+            await self._error(error.code or "invalid", error.messages[0], client_id=client_id)
+            return
+        except services.RequestClosed as error:
+            await self._error("closed", error, client_id=client_id)
+            return
+        except PermissionDenied:
+            await self._error("forbidden", _("You may not write here."), client_id=client_id)
+            return
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        if message is not None:
+            # A retry: nothing is broadcast again, so answer the sender directly.
+            await self._send_json({"type": "message", "message": self._for_reader(message)})
+
+    def _send_sync(self, client_id: str, text: str) -> dict | None:
+        message = services.message_send(
+            author=self.user, service_request=self.service_request, text=text, client_id=client_id
+        )
+        return None if message.was_created else message_data(message)
+
+    async def _on_delivered(self, frame: dict) -> None:
+        ids = frame.get("ids")
+        if not isinstance(ids, list):
+            await self._error("invalid", _("message.delivered needs a list of ids."))
+            return
+        try:
+            await database_sync_to_async(services.messages_mark_delivered)(
+                reader=self.user, service_request=self.service_request, message_ids=ids
+            )
+        except ValidationError as error:
+            await self._error(error.code or "invalid", error.messages[0])
+        except Http404:
+            await self.close(code=CLOSE_NOT_FOUND)
+
+    async def _on_sync(self, frame: dict) -> None:
+        after_id = frame.get("after_id", 0)
+        if after_id is None:
+            after_id = 0
+        if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
+            await self._error("invalid", _("sync needs after_id, a message id or 0."))
+            return
+        # Optional: ids of older messages the client still shows as "sent"; their receipts
+        # may have been missed while it was away.
+        watch = frame.get("receipts_for") or []
+        if not isinstance(watch, list):
+            await self._error("invalid", _("receipts_for must be a list of ids."))
+            return
+        page = await database_sync_to_async(self._sync_sync)(after_id, watch)
+        await self._send_json(
+            {
+                "type": "sync",
+                "after_id": after_id,
+                "messages": [self._for_reader(data) for data in page["messages"]],
+                "has_more": page["has_more"],
+                "receipts": page["receipts"],
+            }
+        )
+
+    def _sync_sync(self, after_id: int, watch: list) -> dict:
+        page = selectors.messages_after(service_request=self.service_request, after_id=after_id)
+        return {
+            "messages": [message_data(m) for m in page.messages],
+            "has_more": page.has_more,
+            "receipts": selectors.delivered_receipts(
+                service_request=self.service_request, message_ids=watch
+            ),
+        }
+
+    # --- broadcasts --------------------------------------------------------------------------
+
+    async def _still_allowed_on_broadcast(self) -> bool:
+        if time.monotonic() - self.checked_at < ACCESS_RECHECK_SECONDS:
+            return True
+        return await self._check_still_allowed()
+
+    async def chat_message(self, event):
+        if await self._still_allowed_on_broadcast():
+            await self._send_json({"type": "message", "message": self._for_reader(event["data"])})
+
+    async def chat_receipt(self, event):
+        if not await self._still_allowed_on_broadcast():
+            return
+        for receipt in event["receipts"]:
+            await self._send_json({"type": "receipt", **receipt})
+
+    async def request_status(self, event):
+        if not await self._still_allowed_on_broadcast():
+            return
+        from tenantdesk.service_requests.models import ServiceRequest
+
+        await self._send_json({"type": "message", "message": self._for_reader(event["data"])})
+        with translation.override(self.language):
+            label = str(ServiceRequest.Status(event["status"]).label)
+        await self._send_json(
+            {
+                "type": "request.status",
+                "status": event["status"],
+                "status_label": label,
+                "closed": event["status"] == ServiceRequest.Status.CLOSED,
+            }
+        )
+
+    async def session_ended(self, event):
+        key = event.get("session_key")
+        if key is None or key == self.session_key:
+            await self.close(code=CLOSE_SIGNED_OUT)

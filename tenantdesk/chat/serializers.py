@@ -1,0 +1,87 @@
+"""The JSON a chat client receives for a message.
+
+Two steps, because one broadcast reaches many readers: `message_data` turns a stored
+message into language- and reader-neutral data (done once, where the database is);
+`message_for_reader` adds what depends on who reads it (their language, whether it is
+their own message) without touching the database, so each socket can do it cheaply.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tenantdesk.chat.models import Attachment, Message
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def attachment_data(attachment: Attachment) -> dict:
+    return {
+        "id": attachment.pk,
+        "kind": attachment.kind,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "width": attachment.width,
+        "height": attachment.height,
+        "name": attachment.original_name,
+        "url": reverse("chat:attachment", args=[attachment.pk]),
+        "thumbnail_url": (
+            reverse("chat:attachment_thumbnail", args=[attachment.pk])
+            if attachment.thumbnail
+            else None
+        ),
+    }
+
+
+def message_data(message: Message) -> dict:
+    """Reader-neutral data; expects author__organisation selected and attachments prefetched."""
+    author = message.author
+    return {
+        "id": message.pk,
+        "service_request_id": message.service_request_id,
+        "client_id": str(message.client_id) if message.client_id else None,
+        "kind": message.kind,
+        "text": message.text,
+        "event": message.event,
+        "created_at": _iso(message.created_at),
+        "delivered_at": _iso(message.delivered_at),
+        "status": "delivered" if message.delivered_at else "sent",
+        "author_id": message.author_id,
+        "by_manager": message.by_manager,
+        "organisation": (
+            author.organisation.name if author is not None and author.organisation_id else None
+        ),
+        "author_username": author.get_username() if author is not None else None,
+        "attachments": [attachment_data(a) for a in message.attachments.all()],
+    }
+
+
+def system_text(event: dict | None, fallback: str) -> str:
+    """A system message in the active language, built from its event data."""
+    from tenantdesk.service_requests.models import ServiceRequest
+
+    if not event or event.get("type") != "status":
+        return fallback
+    labels = dict(ServiceRequest.Status.choices)
+    return _("Status changed from “%(from)s” to “%(to)s” by %(actor)s.") % {
+        "from": labels.get(event.get("from"), event.get("from")),
+        "to": labels.get(event.get("to"), event.get("to")),
+        "actor": event.get("actor") or _("a manager"),
+    }
+
+
+def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
+    """The neutral data completed for one reader, in the active language."""
+    payload = dict(data)
+    payload["mine"] = reader_id is not None and data["author_id"] == reader_id
+    if data["kind"] == Message.Kind.SYSTEM:
+        payload["author_label"] = _("System")
+        payload["text"] = system_text(data.get("event"), data["text"])
+    elif data["by_manager"]:
+        payload["author_label"] = _("Manager")
+    else:
+        payload["author_label"] = data["organisation"] or data["author_username"] or ""
+    return payload

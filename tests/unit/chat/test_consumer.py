@@ -1,0 +1,304 @@
+"""The chat socket through the real ASGI stack: origin check, session auth, routing."""
+
+import json
+import uuid
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from config.asgi import application
+from tenantdesk.chat import services
+from tenantdesk.chat.models import Message
+from tenantdesk.service_requests.models import ServiceRequest
+from tests.unit.chat.helpers import session_cookie, status_change
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = b"http://127.0.0.1"
+
+
+async def connect(service_request_id, cookie=None, origin=ORIGIN, lang="en"):
+    headers = [(b"origin", origin), (b"host", b"127.0.0.1")]
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    communicator = WebsocketCommunicator(
+        application, f"/ws/request/{service_request_id}/?lang={lang}", headers=headers
+    )
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def receive(communicator, timeout=3):
+    return json.loads(await communicator.receive_from(timeout=timeout))
+
+
+async def receive_until(communicator, frame_type, timeout=3):
+    while True:
+        frame = await receive(communicator, timeout)
+        if frame["type"] == frame_type:
+            return frame
+
+
+async def expect_close(communicator, code, timeout=3):
+    output = await communicator.receive_output(timeout=timeout)
+    assert output["type"] == "websocket.close"
+    assert output.get("code") == code
+
+
+async def send_text(communicator, text, client_id=None):
+    client_id = client_id or str(uuid.uuid4())
+    await communicator.send_json_to({"type": "message.send", "client_id": client_id, "text": text})
+    return client_id
+
+
+@pytest.fixture
+def cookies(customer, manager, other_customer):
+    return {
+        "customer": session_cookie(customer),
+        "manager": session_cookie(manager),
+        "other": session_cookie(other_customer),
+    }
+
+
+async def test_customer_and_manager_exchange_messages_with_receipts(
+    service_request, cookies, customer, manager
+):
+    cust, ok1 = await connect(service_request.pk, cookies["customer"])
+    mgr, ok2 = await connect(service_request.pk, cookies["manager"])
+    assert ok1 and ok2
+
+    client_id = await send_text(cust, "The tap <b>drips</b>")
+    own = (await receive_until(cust, "message"))["message"]
+    seen = (await receive_until(mgr, "message"))["message"]
+    assert own["client_id"] == client_id and own["mine"] is True and own["status"] == "sent"
+    assert seen["id"] == own["id"] and seen["mine"] is False
+    assert seen["text"] == "The tap <b>drips</b>"
+    assert seen["author_label"] == customer.organisation.name
+
+    # The manager's client acknowledges: the customer sees "delivered" live.
+    await mgr.send_json_to({"type": "message.delivered", "ids": [seen["id"]]})
+    receipt = await receive_until(cust, "receipt")
+    assert receipt["id"] == own["id"] and receipt["status"] == "delivered"
+    assert receipt["delivered_at"]
+
+    await send_text(mgr, "On our way")
+    reply = (await receive_until(cust, "message"))["message"]
+    assert reply["author_label"] == "Manager" and reply["mine"] is False
+
+    stored = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("pk").values_list("text", "by_manager"))
+    )()
+    assert stored == [("The tap <b>drips</b>", False), ("On our way", True)]
+    await cust.disconnect()
+    await mgr.disconnect()
+
+
+async def test_repeated_client_id_stores_one_message(service_request, cookies):
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    client_id = await send_text(cust, "Once only")
+    first = (await receive_until(cust, "message"))["message"]
+    await send_text(cust, "Once only", client_id=client_id)
+    again = (await receive_until(cust, "message"))["message"]
+    assert again["id"] == first["id"]
+    assert await database_sync_to_async(Message.objects.count)() == 1
+    await cust.disconnect()
+
+
+@pytest.mark.parametrize(
+    "frame, code",
+    [
+        (
+            json.dumps({"type": "message.send", "client_id": str(uuid.uuid4()), "text": " "}),
+            "empty",
+        ),
+        ("{not json", "malformed"),
+        ("[1, 2, 3]", "malformed"),
+        ('{"type": "dance"}', "unknown_type"),
+        ('{"type": "message.send", "text": 5}', "invalid"),
+        ('{"type": "message.send", "client_id": "nope", "text": "hi"}', "invalid_client_id"),
+        ('{"type": "message.delivered", "ids": "all"}', "invalid"),
+        ('{"type": "sync", "after_id": "x"}', "invalid"),
+    ],
+)
+async def test_bad_frames_get_an_error_and_the_socket_stays_open(
+    service_request, cookies, frame, code
+):
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await cust.send_to(text_data=frame)
+    error = await receive(cust)
+    assert error["type"] == "error" and error["code"] == code and error["detail"]
+    # Still open and working.
+    await send_text(cust, "still here")
+    assert (await receive_until(cust, "message"))["message"]["text"] == "still here"
+    await cust.disconnect()
+
+
+async def test_too_long_message_and_oversized_frame(service_request, cookies, settings):
+    settings.CHAT_MESSAGE_MAX_LENGTH = 20
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await send_text(cust, "x" * 21)
+    assert (await receive(cust))["code"] == "too_long"
+    await send_text(cust, "x" * 5000)
+    assert (await receive(cust))["code"] == "too_large"
+    assert await database_sync_to_async(Message.objects.count)() == 0
+    await cust.disconnect()
+
+
+async def test_send_rate_limit(service_request, cookies, settings):
+    settings.CHAT_SEND_RATE = 3
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    for i in range(4):
+        await send_text(cust, f"m{i}")
+    frames = [await receive(cust) for _ in range(4)]
+    assert [f["type"] for f in frames].count("message") == 3
+    assert [f.get("code") for f in frames if f["type"] == "error"] == ["rate_limited"]
+    assert await database_sync_to_async(Message.objects.count)() == 3
+    await cust.disconnect()
+
+
+async def test_sync_returns_what_was_missed(service_request, cookies, customer):
+    def store(n):
+        return [
+            services.message_send(
+                author=customer, service_request=service_request, text=f"m{i}", client_id=None
+            ).pk
+            for i in range(n)
+        ]
+
+    ids = await database_sync_to_async(store)(3)
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await cust.send_json_to({"type": "sync", "after_id": ids[0]})
+    frame = await receive_until(cust, "sync")
+    assert [m["id"] for m in frame["messages"]] == ids[1:]
+    assert frame["has_more"] is False
+    await cust.disconnect()
+
+
+async def test_another_organisation_is_refused(service_request, cookies):
+    other, connected = await connect(service_request.pk, cookies["other"])
+    await expect_close(other, 4404)
+
+
+async def test_missing_request_is_refused_like_a_foreign_one(cookies):
+    other, _ = await connect(999999, cookies["customer"])
+    await expect_close(other, 4404)
+
+
+async def test_signed_out_user_is_refused(service_request):
+    anonymous, _ = await connect(service_request.pk, None)
+    await expect_close(anonymous, 4401)
+
+
+async def test_foreign_origin_is_refused(service_request, cookies):
+    evil, connected = await connect(
+        service_request.pk, cookies["customer"], origin=b"http://evil.example"
+    )
+    assert connected is False
+
+
+async def test_status_change_arrives_as_system_message_and_status_event(
+    service_request, cookies, manager
+):
+    cust, _ = await connect(service_request.pk, cookies["customer"], lang="ru")
+    mgr, _ = await connect(service_request.pk, cookies["manager"])
+
+    def close_request():
+        from django.db import transaction
+
+        with transaction.atomic():
+            change = status_change(service_request, manager, ServiceRequest.Status.CLOSED)
+            services.request_status_message_post(
+                service_request=service_request, status_change=change
+            )
+
+    await database_sync_to_async(close_request)()
+    for communicator, word in ((cust, "Статус"), (mgr, "Status")):
+        system = (await receive_until(communicator, "message"))["message"]
+        assert system["kind"] == "system" and system["text"].startswith(word)
+        event = await receive_until(communicator, "request.status")
+        assert event["status"] == "closed" and event["closed"] is True
+    # The request is read-only now.
+    await send_text(cust, "one more thing")
+    assert (await receive_until(cust, "error"))["code"] == "closed"
+    await cust.disconnect()
+    await mgr.disconnect()
+
+
+async def test_signing_out_elsewhere_closes_the_socket(service_request, customer):
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(customer)
+    cust, _ = await connect(service_request.pk, browser.cookies["sessionid"].value)
+    response = await database_sync_to_async(browser.post)("/accounts/logout")
+    assert response.status_code == 302
+    await expect_close(cust, 4401, timeout=10)
+
+
+async def test_a_frame_after_the_session_ended_closes_the_socket(service_request, customer):
+    from django.contrib.sessions.models import Session
+
+    cookie = await database_sync_to_async(session_cookie)(customer)
+    cust, _ = await connect(service_request.pk, cookie)
+    # The session disappears without a sign-out signal (expired, deleted by an admin).
+    await database_sync_to_async(Session.objects.filter(session_key=cookie).delete)()
+    await send_text(cust, "hello?")
+    await expect_close(cust, 4401)
+    assert await database_sync_to_async(Message.objects.count)() == 0
+
+
+async def test_losing_access_closes_the_socket(service_request, customer, other_customer):
+    cookie = await database_sync_to_async(session_cookie)(customer)
+    cust, _ = await connect(service_request.pk, cookie)
+
+    def move_to_other_organisation():
+        customer.organisation = other_customer.organisation
+        customer.save(update_fields=["organisation"])
+
+    await database_sync_to_async(move_to_other_organisation)()
+    await send_text(cust, "hello?")
+    await expect_close(cust, 4404)
+    assert await database_sync_to_async(Message.objects.count)() == 0
+
+
+async def test_nothing_arrives_from_other_requests(service_request, cookies, customer):
+    from tests.unit.chat.helpers import make_service_request
+
+    elsewhere = await database_sync_to_async(make_service_request)(customer)
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    other, _ = await connect(elsewhere.pk, cookies["customer"])
+    await send_text(other, "elsewhere")
+    await receive_until(other, "message")
+    assert await cust.receive_nothing(timeout=0.3)
+    await cust.disconnect()
+    await other.disconnect()
+
+
+async def test_sync_brings_receipts_missed_while_away(service_request, cookies, customer, manager):
+    def store_and_deliver():
+        message = services.message_send(
+            author=customer, service_request=service_request, text="seen?", client_id=None
+        )
+        services.messages_mark_delivered(
+            reader=manager, service_request=service_request, message_ids=[message.pk]
+        )
+        return message.pk
+
+    message_id = await database_sync_to_async(store_and_deliver)()
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await cust.send_json_to({"type": "sync", "after_id": message_id, "receipts_for": [message_id]})
+    frame = await receive_until(cust, "sync")
+    assert frame["messages"] == []
+    assert [(r["id"], r["status"]) for r in frame["receipts"]] == [(message_id, "delivered")]
+    await cust.disconnect()
+
+
+async def test_a_flood_of_any_frames_is_limited(service_request, cookies, settings):
+    settings.CHAT_SEND_RATE = 2  # so 10 frames of any kind per 10 s
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    for _ in range(11):
+        await cust.send_json_to({"type": "sync", "after_id": 0})
+    frames = [await receive(cust) for _ in range(11)]
+    assert [f["type"] for f in frames].count("sync") == 10
+    assert frames[-1] == {**frames[-1], "type": "error", "code": "rate_limited"}
+    await cust.disconnect()

@@ -1,0 +1,273 @@
+"""The chat's HTTP side, from outside: who may read, write and download what."""
+
+import json
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tenantdesk.chat import services
+from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.service_requests.models import ServiceRequest
+from tests.unit.chat.helpers import mp4_bytes, photo_upload, status_change, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get("/")  # sets the CSRF cookie
+    return client
+
+
+def csrf(client):
+    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+def messages_url(service_request):
+    return reverse("chat:messages", args=[service_request.pk])
+
+
+def post_message(client, service_request, text="Hello", files=(), client_id=None):
+    data = {"text": text, "client_id": client_id or str(uuid.uuid4())}
+    if files:
+        data["files"] = list(files)
+    return client.post(messages_url(service_request), data, **csrf(client))
+
+
+def test_owner_posts_and_reads_messages(customer, service_request):
+    client = client_for(customer)
+    response = post_message(client, service_request, "<script>alert(1)</script>")
+    assert response.status_code == 201
+    body = response.json()["message"]
+    assert body["text"] == "<script>alert(1)</script>" and body["mine"] is True
+    listing = client.get(messages_url(service_request)).json()
+    assert [m["id"] for m in listing["messages"]] == [body["id"]]
+    assert listing["has_more"] is False
+
+
+def test_retry_with_the_same_client_id_returns_200_and_one_message(customer, service_request):
+    client = client_for(customer)
+    client_id = str(uuid.uuid4())
+    assert post_message(client, service_request, client_id=client_id).status_code == 201
+    again = post_message(client, service_request, client_id=client_id)
+    assert again.status_code == 200
+    assert Message.objects.count() == 1
+
+
+def test_manager_reads_and_writes_any_request(manager, service_request):
+    client = client_for(manager)
+    response = post_message(client, service_request, "We are coming")
+    assert response.status_code == 201
+    assert response.json()["message"]["author_label"] == "Manager"
+
+
+def test_other_organisation_gets_404_everywhere(other_customer, customer, service_request):
+    message = services.message_send(
+        author=customer,
+        service_request=service_request,
+        text="",
+        client_id=None,
+        attachments=[photo_upload()],
+    )
+    attachment = message.attachments.get()
+    client = client_for(other_customer)
+    assert client.get(messages_url(service_request)).status_code == 404
+    assert post_message(client, service_request).status_code == 404
+    delivered_url = reverse("chat:delivered", args=[service_request.pk])
+    assert client.post(delivered_url, {"ids": [message.pk]}, **csrf(client)).status_code == 404
+    assert client.get(reverse("chat:attachment", args=[attachment.pk])).status_code == 404
+    thumb = reverse("chat:attachment_thumbnail", args=[attachment.pk])
+    assert client.get(thumb).status_code == 404
+    assert client.get(reverse("chat:page", args=[service_request.pk])).status_code == 404
+    assert Message.objects.count() == 1
+    message.refresh_from_db()
+    assert message.delivered_at is None
+
+
+def test_missing_request_is_404_like_a_foreign_one(customer):
+    client = client_for(customer)
+    assert client.get("/chat/999999/messages").status_code == 404
+
+
+def test_signed_out_gets_401_json_and_a_sign_in_redirect(service_request):
+    client = Client()
+    response = client.get(messages_url(service_request))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "signed_out"
+    page = client.get(reverse("chat:page", args=[service_request.pk]))
+    assert page.status_code == 302 and "/accounts/login" in page["Location"]
+
+
+def test_post_without_csrf_token_is_refused(customer, service_request):
+    client = client_for(customer)
+    response = client.post(messages_url(service_request), {"text": "hi"})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [("   ", "empty"), ("x" * 4001, "too_long")],
+)
+def test_bad_input_is_400_with_a_json_error(customer, service_request, text, code):
+    client = client_for(customer)
+    response = post_message(client, service_request, text)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
+    assert not Message.objects.exists()
+
+
+def test_closed_request_refuses_posting_with_403(customer, manager, service_request):
+    status_change(service_request, manager, ServiceRequest.Status.CLOSED)
+    client = client_for(customer)
+    response = post_message(client, service_request)
+    assert response.status_code == 403 and response.json()["error"]["code"] == "closed"
+    # Reading still works.
+    assert client.get(messages_url(service_request)).status_code == 200
+
+
+def test_paging_after_and_before(customer, service_request):
+    ids = [
+        services.message_send(
+            author=customer, service_request=service_request, text=f"m{i}", client_id=None
+        ).pk
+        for i in range(5)
+    ]
+    client = client_for(customer)
+    latest = client.get(messages_url(service_request), {"limit": 2}).json()
+    assert [m["id"] for m in latest["messages"]] == ids[-2:] and latest["has_more"]
+    earlier = client.get(messages_url(service_request), {"before": ids[-2], "limit": 2}).json()
+    assert [m["id"] for m in earlier["messages"]] == ids[1:3]
+    after = client.get(messages_url(service_request), {"after": ids[2]}).json()
+    assert [m["id"] for m in after["messages"]] == ids[3:]
+    bad = client.get(messages_url(service_request), {"after": "x"})
+    assert bad.status_code == 400
+
+
+def test_mark_delivered_over_http(customer, manager, service_request):
+    message = services.message_send(
+        author=manager, service_request=service_request, text="Hi", client_id=None
+    )
+    client = client_for(customer)
+    url = reverse("chat:delivered", args=[service_request.pk])
+    response = client.post(
+        url, json.dumps({"ids": [message.pk]}), content_type="application/json", **csrf(client)
+    )
+    assert response.status_code == 200
+    assert response.json()["receipts"][0]["id"] == message.pk
+    message.refresh_from_db()
+    assert message.delivered_at is not None
+    bad = client.post(url, "{nope", content_type="application/json", **csrf(client))
+    assert bad.status_code == 400
+
+
+def test_attachments_upload_and_download(customer, manager, service_request):
+    client = client_for(customer)
+    response = post_message(
+        client,
+        service_request,
+        "",
+        files=[photo_upload("leak.jpg"), upload("clip.mp4", mp4_bytes(), "video/mp4")],
+    )
+    assert response.status_code == 201
+    photo, video = response.json()["message"]["attachments"]
+    assert photo["kind"] == "photo" and photo["thumbnail_url"]
+    assert video["kind"] == "video" and video["content_type"] == "video/mp4"
+    manager_client = client_for(manager)
+    downloaded = manager_client.get(video["url"])
+    assert downloaded.status_code == 200
+    assert downloaded["Content-Type"] == "video/mp4"
+    assert b"".join(downloaded.streaming_content) == mp4_bytes()
+    thumb = manager_client.get(photo["thumbnail_url"])
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+
+
+def test_a_bad_file_is_400_and_nothing_is_stored(customer, service_request):
+    client = client_for(customer)
+    response = post_message(
+        client, service_request, "look", files=[upload("clip.mp4", b"just text", "video/mp4")]
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_attachment"
+    assert not Message.objects.exists() and not Attachment.objects.exists()
+
+
+def test_chat_page_renders_the_panel_with_its_config(customer, service_request):
+    services.message_send(
+        author=customer, service_request=service_request, text="</script><b>x</b>", client_id=None
+    )
+    client = client_for(customer)
+    response = client.get(reverse("chat:page", args=[service_request.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="chat-config"' in html and "data-chat-composer" in html
+    # json_script escapes what a user typed: no raw closing script tag reaches the page.
+    assert "</script><b>" not in html
+
+
+class _SignedUrlStorage:
+    """Stands for S3: no local paths, signed URLs."""
+
+    def path(self, name):
+        raise NotImplementedError
+
+    def url(self, name):
+        return f"https://bucket.example/{name}?X-Amz-Signature=abc"
+
+
+class _FieldFile:
+    def __init__(self, storage, name):
+        self.storage = storage
+        self.name = name
+
+
+def test_private_file_redirects_to_a_signed_url_without_local_paths():
+    from tenantdesk.chat.files import private_file_response
+
+    response = private_file_response(
+        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "https://bucket.example/chat/a.mp4?X-Amz-Signature=abc"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_private_file_is_handed_to_nginx_when_configured(settings):
+    from tenantdesk.chat.files import private_file_response
+
+    settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/protected/"
+    response = private_file_response(
+        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
+    )
+    assert response["X-Accel-Redirect"] == "/protected/chat/a.mp4"
+    assert response["Content-Type"] == "video/mp4"
+
+
+def test_admin_lists_and_shows_messages(admin_client, customer, service_request):
+    message = services.message_send(
+        author=customer, service_request=service_request, text="admin can read", client_id=None
+    )
+    listing = admin_client.get("/admin/chat/message/")
+    assert listing.status_code == 200 and "admin can read" in listing.content.decode()
+    detail = admin_client.get(f"/admin/chat/message/{message.pk}/change/")
+    assert detail.status_code == 200
+    assert admin_client.get("/admin/chat/message/add/").status_code == 403
+
+
+def test_videos_are_served_in_byte_ranges(customer, service_request):
+    client = client_for(customer)
+    data = mp4_bytes()
+    response = post_message(client, service_request, "", files=[upload("c.mp4", data)])
+    url = response.json()["message"]["attachments"][0]["url"]
+    whole = client.get(url)
+    assert whole["Accept-Ranges"] == "bytes"
+    part = client.get(url, HTTP_RANGE="bytes=4-11")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 4-11/{len(data)}"
+    assert b"".join(part.streaming_content) == data[4:12] == b"ftypisom"
+    tail = client.get(url, HTTP_RANGE="bytes=-8")
+    assert b"".join(tail.streaming_content) == data[-8:]
+    beyond = client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
