@@ -98,17 +98,6 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    # pytest-django loads the settings before this file sets TEST_SQLITE_NAME, so the
-    # SQLite test database would be in memory, out of the server process's reach.
-    from django.db import connections
-
-    settings_dict = connections["default"].settings_dict
-    if settings_dict["ENGINE"].endswith("sqlite3") and not settings_dict["TEST"].get("NAME"):
-        settings_dict["TEST"]["NAME"] = os.environ["TEST_SQLITE_NAME"]
-
-
-@pytest.fixture(scope="session")
 def asgi_server_media(tmp_path_factory):
     return tmp_path_factory.mktemp("live-media")
 

@@ -57,7 +57,7 @@ def fail_sign_in(page, base_url, username):
 def test_register_with_a_bad_phone_then_properly(asgi_server, page, screenshot):
     page.goto(asgi_server.url + "/accounts/register")
     fill_registration(page, phone="+7 909 095")
-    assert submit(page) == 200
+    assert submit(page) == 400
     hint = page.locator("[data-field-error=organisation_phone]")
     expect(hint).to_have_text(f"Enter a valid phone number, for example {EXAMPLE}.")
     expect(page.locator("#id_organisation_phone")).to_have_class(re.compile("is-invalid"))
@@ -192,7 +192,7 @@ def test_every_page_in_each_language(asgi_server, new_context, screenshot, local
     page.goto(base + "/accounts/register")
     fill_registration(page, phone="phone")
     page.fill("#id_password2", "something-else-entirely")
-    assert submit(page) == 200
+    assert submit(page) == 400
     expect(page.locator("[data-field-error=organisation_phone]")).to_contain_text(
         texts["phone_error"]
     )
@@ -234,7 +234,7 @@ def test_home_at_phone_width(asgi_server, new_context, screenshot):
 
     page.goto(base + "/accounts/register")
     fill_registration(page, phone="12345")
-    assert submit(page) == 200
+    assert submit(page) == 400
     expect(page.locator("[data-field-error=organisation_phone]")).to_be_visible()
     assert fits()
     screenshot(page, "accounts-phone-register-errors")
