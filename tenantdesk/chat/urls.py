@@ -5,9 +5,7 @@ from tenantdesk.chat import views
 app_name = "chat"
 
 urlpatterns = [
-    path("<int:pk>/", views.chat_page, name="page"),
     path("<int:pk>/messages", views.messages, name="messages"),
-    path("<int:pk>/status", views.status_change_temporary, name="status_temporary"),
     path("<int:pk>/delivered", views.delivered, name="delivered"),
     path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path(

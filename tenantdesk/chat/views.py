@@ -8,25 +8,23 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tenantdesk.chat import selectors, services
-from tenantdesk.chat.files import private_file_response
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE
 from tenantdesk.core.permissions import (
     access_service_request,
-    can_change_status,
     can_post_message,
 )
+from tenantdesk.core.private_files import serve_private_file
 
 VIDEO_ACCEPT = "video/mp4,video/webm,video/quicktime"
 
@@ -145,7 +143,7 @@ def _visible_attachment(request, attachment_id: int) -> Attachment:
 @require_GET
 def attachment(request, attachment_id: int):
     item = _visible_attachment(request, attachment_id)
-    return private_file_response(
+    return serve_private_file(
         request,
         item.file,
         content_type=item.content_type,
@@ -157,9 +155,12 @@ def attachment(request, attachment_id: int):
 @require_GET
 def attachment_thumbnail(request, attachment_id: int):
     item = _visible_attachment(request, attachment_id)
-    if not item.thumbnail:
-        raise Http404
-    return private_file_response(request, item.thumbnail, content_type="image/jpeg")
+    return serve_private_file(
+        request,
+        item.thumbnail,
+        content_type="image/jpeg",
+        download_name=f"attachment-{item.pk}-thumb.jpg",
+    )
 
 
 def chat_context(request, service_request) -> dict:
@@ -211,67 +212,3 @@ def chat_context(request, service_request) -> dict:
         "chat_max_attachments": settings.CHAT_MAX_ATTACHMENTS,
         "chat_accept": f"{ACCEPT_ATTRIBUTE},{VIDEO_ACCEPT}",
     }
-
-
-@login_required
-@require_GET
-def chat_page(request, pk: int):
-    """A stand-alone page with the chat panel (the request page includes the same panel)."""
-    service_request = access_service_request(request.user, pk)
-    context = {
-        "service_request": service_request,
-        "status_targets": [
-            (code, label)
-            for code, label in service_request.Status.choices
-            if code in _allowed_targets(service_request)
-        ]
-        if can_change_status(request.user, service_request)
-        else [],
-        **chat_context(request, service_request),
-    }
-    return render(request, "chat/page.html", context)
-
-
-# --- temporary: until the request page and its status workflow are merged -----------------
-
-
-def _allowed_targets(service_request) -> list[str]:
-    from tenantdesk.service_requests.models import ServiceRequest
-
-    status = ServiceRequest.Status
-    return {
-        status.PENDING: [status.IN_PROGRESS, status.CLOSED],
-        status.IN_PROGRESS: [status.CLOSED],
-    }.get(service_request.status, [])
-
-
-@login_required
-@require_POST
-def status_change_temporary(request, pk: int):
-    """A manager's status button on the stand-alone chat page.
-
-    Stands in for service_requests' service_request_change_status, which records the change
-    and calls chat.services.request_status_message_post exactly like this. Remove it (and
-    the buttons in chat/page.html) once the request page exists.
-    """
-    from tenantdesk.chat.services import request_status_message_post
-    from tenantdesk.service_requests.models import ServiceRequest, StatusChange
-
-    service_request = access_service_request(request.user, pk)
-    if not can_change_status(request.user, service_request):
-        raise PermissionDenied
-    target = request.POST.get("status")
-    with transaction.atomic():
-        locked = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
-        if target not in _allowed_targets(locked):
-            return _error(400, "invalid", _("This status change is not allowed."))
-        change = StatusChange.objects.create(
-            service_request=locked,
-            from_status=locked.status,
-            to_status=target,
-            changed_by=request.user,
-        )
-        locked.status = target
-        locked.save(update_fields=["status", "updated_at"])
-        request_status_message_post(service_request=locked, status_change=change)
-    return redirect("chat:page", pk=locked.pk)

@@ -5,24 +5,73 @@ function as the page (core.permissions.access_service_request), then calls
 serve_private_file(). How the bytes travel depends on what the storage can do, not on its
 class name:
 
-* storage with a local path (FileSystemStorage): Django streams the file, or, when
-  settings.PRIVATE_MEDIA_ACCEL_PREFIX is set, hands it to nginx with X-Accel-Redirect
-  (an `internal` location mapped onto MEDIA_ROOT);
+* storage with a local path (FileSystemStorage): Django streams the file, honouring a
+  single byte range (Safari plays a video only with ranges, every browser needs them to
+  seek), or, when settings.PRIVATE_MEDIA_ACCEL_PREFIX is set, hands it to nginx with
+  X-Accel-Redirect (an `internal` location mapped onto MEDIA_ROOT; nginx does ranges);
 * storage without a local path (S3 and other object stores): a redirect to the storage's
   URL, which for S3Storage with querystring_auth is a short-lived signed URL.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
 # A browser may keep a private copy for a while; shared caches (proxies) never.
 CACHE_SECONDS = 300
+_SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 64 * 1024
+
+
+def _read_span(path: str, start: int, length: int):
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            data = handle.read(min(_CHUNK, length))
+            if not data:
+                return
+            length -= len(data)
+            yield data
+
+
+def _range_response(request, path: str, content_type: str) -> HttpResponse | None:
+    """206 (or 416) for a single `Range: bytes=a-b`; None means: send the whole file.
+
+    Several ranges in one header are legal to ignore, and we do (a 200 with everything).
+    """
+    header = request.headers.get("Range", "").strip() if request is not None else ""
+    match = _SINGLE_RANGE.match(header)
+    if not match or not (match[1] or match[2]):
+        return None
+    size = os.path.getsize(path)
+    if match[1]:
+        start = int(match[1])
+        end = min(int(match[2]), size - 1) if match[2] else size - 1
+    else:  # "bytes=-N": the last N bytes
+        start, end = max(size - int(match[2]), 0), size - 1
+    if start >= size or start > end:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(
+        _read_span(path, start, end - start + 1), status=206, content_type=content_type
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    return response
 
 
 def _local_path(storage, name: str) -> str | None:
@@ -83,7 +132,11 @@ def serve_private_file(
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + quote(name)
     else:
-        response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115
+        response = _range_response(request, path, content_type) or FileResponse(
+            open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+            content_type=content_type,
+        )
+        response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = disposition
     patch_cache_control(response, private=True, max_age=CACHE_SECONDS)
     return response

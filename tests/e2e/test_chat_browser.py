@@ -54,18 +54,14 @@ def open_chat(new_context, base_url, user, password, service_request, locale, vi
     context.add_cookies(
         [{"name": "sessionid", "value": session_cookie(user), "url": base_url, "httpOnly": True}]
     )
-    # The request page carries the chat once the panel is plugged into it; until then the
-    # chat's own stand-alone page does.
     page.goto(f"{base_url}/request/{service_request.pk}")
-    if page.locator("[data-chat]").count() == 0:
-        page.goto(f"{base_url}/chat/{service_request.pk}/")
     page.wait_for_selector("[data-chat-connection][data-state=online]")
     return page
 
 
 def status_button(status):
-    # The request page's buttons, or the stand-alone chat page's.
-    return f"[data-status-action={status}], [data-status-button={status}]"
+    # The manager's status buttons on the request page.
+    return f"[data-status-action={status}]"
 
 
 def type_and_send(page, text):

@@ -81,7 +81,8 @@ def test_other_organisation_gets_404_everywhere(other_customer, customer, servic
     assert client.get(reverse("chat:attachment", args=[attachment.pk])).status_code == 404
     thumb = reverse("chat:attachment_thumbnail", args=[attachment.pk])
     assert client.get(thumb).status_code == 404
-    assert client.get(reverse("chat:page", args=[service_request.pk])).status_code == 404
+    request_page = reverse("service_requests:detail", args=[service_request.pk])
+    assert client.get(request_page).status_code == 404
     assert Message.objects.count() == 1
     message.refresh_from_db()
     assert message.delivered_at is None
@@ -96,7 +97,7 @@ def test_signed_out_gets_401_json_and_a_sign_in_redirect(service_request):
     client = Client()
     response = client.get(messages_url(service_request))
     assert response.status_code == 401 and response.json()["error"]["code"] == "signed_out"
-    page = client.get(reverse("chat:page", args=[service_request.pk]))
+    page = client.get(reverse("service_requests:detail", args=[service_request.pk]))
     assert page.status_code == 302 and "/accounts/login" in page["Location"]
 
 
@@ -194,55 +195,17 @@ def test_a_bad_file_is_400_and_nothing_is_stored(customer, service_request):
     assert not Message.objects.exists() and not Attachment.objects.exists()
 
 
-def test_chat_page_renders_the_panel_with_its_config(customer, service_request):
+def test_request_page_renders_the_chat_panel_with_its_config(customer, service_request):
     services.message_send(
         author=customer, service_request=service_request, text="</script><b>x</b>", client_id=None
     )
     client = client_for(customer)
-    response = client.get(reverse("chat:page", args=[service_request.pk]))
+    response = client.get(reverse("service_requests:detail", args=[service_request.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="chat-config"' in html and "data-chat-composer" in html
     # json_script escapes what a user typed: no raw closing script tag reaches the page.
     assert "</script><b>" not in html
-
-
-class _SignedUrlStorage:
-    """Stands for S3: no local paths, signed URLs."""
-
-    def path(self, name):
-        raise NotImplementedError
-
-    def url(self, name):
-        return f"https://bucket.example/{name}?X-Amz-Signature=abc"
-
-
-class _FieldFile:
-    def __init__(self, storage, name):
-        self.storage = storage
-        self.name = name
-
-
-def test_private_file_redirects_to_a_signed_url_without_local_paths():
-    from tenantdesk.chat.files import private_file_response
-
-    response = private_file_response(
-        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
-    )
-    assert response.status_code == 302
-    assert response["Location"] == "https://bucket.example/chat/a.mp4?X-Amz-Signature=abc"
-    assert "no-store" in response["Cache-Control"]
-
-
-def test_private_file_is_handed_to_nginx_when_configured(settings):
-    from tenantdesk.chat.files import private_file_response
-
-    settings.PRIVATE_MEDIA_ACCEL_PREFIX = "/protected/"
-    response = private_file_response(
-        None, _FieldFile(_SignedUrlStorage(), "chat/a.mp4"), content_type="video/mp4"
-    )
-    assert response["X-Accel-Redirect"] == "/protected/chat/a.mp4"
-    assert response["Content-Type"] == "video/mp4"
 
 
 def test_admin_lists_and_shows_messages(admin_client, customer, service_request):
