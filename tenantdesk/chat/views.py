@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -172,6 +173,7 @@ def chat_context(request, service_request) -> dict:
         "userId": request.user.pk,
         "closed": closed,
         "language": get_language(),
+        "timeZone": timezone.get_current_timezone_name(),
         "wsPath": f"/ws/request/{service_request.pk}/?lang={get_language()}",
         "messagesUrl": reverse("chat:messages", args=[service_request.pk]),
         "deliveredUrl": reverse("chat:delivered", args=[service_request.pk]),

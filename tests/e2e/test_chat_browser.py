@@ -1,17 +1,14 @@
-"""The chat in Chromium: two people (a customer and a manager) in two browser contexts.
-
-Uses the stand-alone chat page /chat/<id>/ (the request page includes the same panel).
-"""
+"""The chat in Chromium: two people (a customer and a manager) in two browser contexts,
+each on the request page /request/<id>, which carries the chat panel."""
 
 import os
+import re
 import time
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import make_service_request, mp4_bytes, session_cookie, webm_bytes
 
@@ -36,7 +33,6 @@ def report_latency(label: str, latencies: list[float]) -> None:
 
 @pytest.fixture
 def people(password):
-    Group.objects.get_or_create(name=MANAGER_GROUP)
     organisation = OrganisationFactory(name="Rosa Dental LLC")
     customer = CustomerFactory(organisation=organisation, username="rosa")
     manager = ManagerFactory(username="ivanova")
@@ -44,8 +40,12 @@ def people(password):
     return customer, manager, service_request
 
 
-def open_chat(new_context, base_url, user, password, service_request, locale, viewport=None):
-    context = new_context(locale=locale, **({"viewport": viewport} if viewport else {}))
+def open_chat(
+    new_context, base_url, user, password, service_request, locale, viewport=None, **options
+):
+    if viewport:
+        options["viewport"] = viewport
+    context = new_context(locale=locale, **options)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -311,3 +311,30 @@ def test_signing_out_in_another_tab_disconnects_the_chat(
     notice = cust.locator("[data-chat-notice]")
     assert notice.is_visible() and "signed out" in notice.inner_text()
     assert cust.locator("[data-chat-send]").is_disabled()
+
+
+def test_message_times_are_in_the_sites_time_zone_not_the_browsers(
+    asgi_server, new_context, people, password, settings
+):
+    from django.utils import timezone
+
+    customer, _manager, service_request = people
+    message = Message.objects.create(
+        service_request=service_request, author=customer, text="What time is it?"
+    )
+    # The browser runs in another zone than the site's (Europe/Moscow by default).
+    cust = open_chat(
+        new_context,
+        asgi_server.url,
+        customer,
+        password,
+        service_request,
+        "en-GB",
+        timezone_id="America/New_York",
+    )
+    shown = cust.locator(".chat-message .chat-time").last.inner_text()
+    # English shows a 12-hour clock: compare as 24-hour times.
+    hours, minutes, suffix = re.fullmatch(r"(\d{1,2}):(\d{2})\s*([AP]M)?", shown).groups()
+    hour = int(hours) % 12 + (12 if suffix == "PM" else 0) if suffix else int(hours)
+    expected = timezone.localtime(message.created_at)
+    assert (hour, int(minutes)) == (expected.hour, expected.minute), (shown, settings.TIME_ZONE)

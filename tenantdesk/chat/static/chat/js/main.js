@@ -32,7 +32,11 @@ class Chat {
     this.root = root;
     this.config = config;
     this.strings = config.strings;
-    this.renderOptions = { strings: config.strings, language: config.language };
+    this.renderOptions = {
+      strings: config.strings,
+      language: config.language,
+      timeZone: config.timeZone,
+    };
     this.list = root.querySelector("[data-chat-messages]");
     this.log = root.querySelector("[data-chat-log]");
     this.empty = root.querySelector("[data-chat-empty]");

@@ -7,13 +7,16 @@ function el(tag, className, text) {
   return node;
 }
 
-export function formatTime(iso, language) {
+// Times are shown in the site's time zone (settings.TIME_ZONE), like every date the server
+// renders on the same page, not in whatever zone the browser's machine is set to.
+export function formatTime(iso, language, timeZone) {
   if (!iso) return "";
   const date = new Date(iso);
-  const sameDay = date.toDateString() === new Date().toDateString();
+  const day = new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short" });
+  const sameDay = day.format(date) === day.format(new Date());
   const options = sameDay
-    ? { hour: "2-digit", minute: "2-digit" }
-    : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+    ? { hour: "2-digit", minute: "2-digit", timeZone }
+    : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone };
   return new Intl.DateTimeFormat(language, options).format(date);
 }
 
@@ -53,7 +56,7 @@ export function setStatusMark(node, status, strings) {
 }
 
 // A stored message (from the server) or a pending one ({pending: true, text, client_id}).
-export function messageElement(message, { strings, language }) {
+export function messageElement(message, { strings, language, timeZone }) {
   const item = el("li", "chat-message");
   const system = message.kind === "system";
   item.classList.add(system ? "is-system" : message.mine ? "is-mine" : "is-theirs");
@@ -67,7 +70,7 @@ export function messageElement(message, { strings, language }) {
     author.title = message.author_username;
   }
   meta.append(author);
-  const time = el("time", "chat-time", formatTime(message.created_at, language));
+  const time = el("time", "chat-time", formatTime(message.created_at, language, timeZone));
   if (message.created_at) time.dateTime = message.created_at;
   meta.append(time);
   bubble.append(meta);
