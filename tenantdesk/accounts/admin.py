@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation, SignInEvent, User
+from tenantdesk.core.admin import ReadOnlyTabularInline
 
 
 @admin.register(User)
@@ -17,16 +18,10 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ("organisation",)
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReadOnlyTabularInline):
     model = User
     fields = ("username", "email", "is_active", "last_login")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organisation)

@@ -3,20 +3,12 @@
 from django.contrib import admin
 
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.core.admin import ReadOnlyTabularInline
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ReadOnlyTabularInline):
     model = Attachment
     fields = ("kind", "content_type", "size", "width", "height", "original_name", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Message)

@@ -5,23 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.admin import OrganisationAdmin
 from tenantdesk.accounts.models import Organisation
+from tenantdesk.core.admin import ReadOnlyTabularInline
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyTabularInline):
     """The history is written by the workflow service only; here it is read-only."""
 
     model = StatusChange
     fields = ("changed_at", "from_status", "to_status", "changed_by")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServiceRequest)
@@ -85,23 +77,14 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         return False
 
 
-class ServiceRequestInline(admin.TabularInline):
+class ServiceRequestInline(ReadOnlyTabularInline):
     """An organisation's requests, newest activity first, each linking to its admin page."""
 
     model = ServiceRequest
     fields = ("title", "type", "office", "status", "created_at", "last_activity_at")
-    readonly_fields = fields
     ordering = ("-last_activity_at", "-id")
-    extra = 0
-    can_delete = False
     show_change_link = True
     verbose_name_plural = _("service requests")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # The organisation page lives in the accounts app; its requests are added here, by
