@@ -338,3 +338,49 @@ def test_message_times_are_in_the_sites_time_zone_not_the_browsers(
     hour = int(hours) % 12 + (12 if suffix == "PM" else 0) if suffix else int(hours)
     expected = timezone.localtime(message.created_at)
     assert (hour, int(minutes)) == (expected.hour, expected.minute), (shown, settings.TIME_ZONE)
+
+
+def test_catch_up_after_reconnect_loses_nothing_when_live_messages_overtake_it(
+    asgi_server, new_context, people, password
+):
+    """More missed messages than one sync page, and a live message shown before the first
+    page arrives: every missed message must still appear (none lost, none twice)."""
+    customer, manager, service_request = people
+    mgr = open_chat(new_context, asgi_server.url, manager, password, service_request, "en-GB")
+    cust = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
+    # The manager's page goes offline: no reconnection, no polling.
+    mgr.evaluate(
+        """() => { const chat = document.querySelector('[data-chat]').chat;
+        chat.poll = async () => {}; chat.socket.stopped = true; chat.socket.ws.close(); }"""
+    )
+    missed = 120  # more than one page (50) of sync
+    cust.evaluate(
+        """async (count) => {
+        const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+        const url = JSON.parse(document.getElementById('chat-config').textContent).messagesUrl;
+        for (let i = 0; i < count; i++) {
+          const form = new FormData(); form.append('text', 'missed ' + i);
+          const response = await fetch(url, {method: 'POST', body: form,
+                                             headers: {'X-CSRFToken': token}});
+          if (response.status !== 201) throw new Error('post failed ' + response.status);
+        } }""",
+        missed,
+    )
+    # Reconnect, but hold the first sync answer back until a live message has been shown.
+    mgr.evaluate(
+        """() => { const chat = document.querySelector('[data-chat]').chat;
+        const original = chat.onFrame.bind(chat); window.__held = null; let syncs = 0;
+        chat.socket.handlers.onFrame = (frame) => {
+          if (frame.type === 'sync' && ++syncs === 1) { window.__held = frame; return; }
+          original(frame); };
+        window.__release = () => original(window.__held);
+        chat.socket.stopped = false; chat.socket.connect(); }"""
+    )
+    mgr.wait_for_function("window.__held !== null")
+    type_and_send(cust, "live during catch-up")
+    mgr.locator(".chat-text", has_text="live during catch-up").wait_for()
+    mgr.evaluate("window.__release()")
+    mgr.locator(".chat-text", has_text=f"missed {missed - 1}").wait_for()
+    texts = mgr.locator(".chat-message .chat-text").all_inner_texts()
+    shown = [text for text in texts if text.startswith("missed ")]
+    assert shown == [f"missed {i}" for i in range(missed)]

@@ -198,7 +198,12 @@ class Chat {
       case "sync":
         for (const receipt of frame.receipts || []) this.setReceipt(receipt);
         this.addMessages(frame.messages);
-        if (frame.has_more) this.socket.send({ type: "sync", after_id: this.lastId });
+        // Page on from the end of this page, not from lastId: live messages that arrived
+        // during the catch-up have raised lastId past messages still to fetch.
+        if (frame.has_more && frame.messages.length) {
+          const pageEnd = Math.max(...frame.messages.map((message) => message.id));
+          this.socket.send({ type: "sync", after_id: pageEnd });
+        }
         break;
       case "receipt":
         this.setReceipt(frame);
@@ -289,8 +294,14 @@ class Chat {
 
   async poll() {
     try {
-      const page = await fetchMessages(this.config.messagesUrl, { after: this.lastId });
-      this.addMessages(page.messages);
+      // Every page of what was missed, each after the previous page's end.
+      let after = this.lastId;
+      for (;;) {
+        const page = await fetchMessages(this.config.messagesUrl, { after });
+        this.addMessages(page.messages);
+        if (!page.has_more || !page.messages.length) break;
+        after = Math.max(...page.messages.map((message) => message.id));
+      }
       this.sendAcks();
       this.flushOutbox();
     } catch {
