@@ -51,9 +51,8 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         self.sent_times: deque[float] = deque()
         self.frame_times: deque[float] = deque()
         self.language = self._language()
-        await self.accept()
         if self.user is None or not self.user.is_authenticated:
-            await self.close(code=CLOSE_SIGNED_OUT)
+            await self._refuse(CLOSE_SIGNED_OUT)
             return
         self.service_request_id = self.scope["url_route"]["kwargs"]["service_request_id"]
         try:
@@ -61,13 +60,22 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
                 self.user, self.service_request_id
             )
         except Http404:
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self._refuse(CLOSE_NOT_FOUND)
             return
         self.session_key = self._session_key()
         self.checked_at = time.monotonic()
+        # Join the groups before accepting: once the client sees the socket open, nothing
+        # broadcast to the request (or a sign-out elsewhere) may pass it by.
         for group in (service_request_group(self.service_request.pk), user_group(self.user.pk)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
+        await self.accept()
+
+    async def _refuse(self, code: int) -> None:
+        # Accept first so the client receives our 4xxx close code; refusing the handshake
+        # itself would only show up as a generic failure.
+        await self.accept()
+        await self.close(code=code)
 
     async def disconnect(self, code):
         for group in getattr(self, "groups_joined", []):
@@ -232,7 +240,7 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         after_id = frame.get("after_id", 0)
         if after_id is None:
             after_id = 0
-        if isinstance(after_id, bool) or not isinstance(after_id, int) or after_id < 0:
+        if not selectors.is_message_id(after_id):
             await self._error("invalid", _("sync needs after_id, a message id or 0."))
             return
         # Optional: ids of older messages the client still shows as "sent"; their receipts

@@ -7,6 +7,16 @@ from dataclasses import dataclass
 from tenantdesk.chat.models import Message
 
 PAGE_SIZE = 50
+# Message ids are 64-bit database integers; anything outside is not an id of ours (and a
+# larger Python int would crash the SQLite driver or the query).
+MAX_MESSAGE_ID = 2**63 - 1
+
+
+def is_message_id(value) -> bool:
+    """A whole number a message id can be (0 stands for "before the first message")."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MESSAGE_ID
+
+
 MAX_PAGE_SIZE = 200
 
 
@@ -54,7 +64,7 @@ def messages_before(
 
 def delivered_receipts(*, service_request, message_ids) -> list[dict]:
     """Receipts for those of these messages that have been delivered (ids capped at 500)."""
-    ids = [i for i in message_ids if isinstance(i, int) and not isinstance(i, bool)][:500]
+    ids = [i for i in message_ids if is_message_id(i)][:500]
     if not ids:
         return []
     rows = (

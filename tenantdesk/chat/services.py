@@ -23,6 +23,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenantdesk.chat import selectors
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, system_text
@@ -247,9 +248,12 @@ def _clean_ids(message_ids: Iterable) -> list[int]:
         if isinstance(value, bool):
             raise ValidationError(_("Message ids must be numbers."), code="invalid_ids")
         try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is inf
             raise ValidationError(_("Message ids must be numbers."), code="invalid_ids") from None
+        if not selectors.is_message_id(number):
+            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids")
+        ids.append(number)
     if len(ids) > 500:
         raise ValidationError(_("Too many message ids at once."), code="invalid_ids")
     return ids

@@ -63,7 +63,7 @@ def _optional_id(request, name: str) -> int | None:
         value = int(raw)
     except ValueError:
         raise ValidationError(_("%(name)s must be a message id.") % {"name": name}) from None
-    if value < 0:
+    if not selectors.is_message_id(value):
         raise ValidationError(_("%(name)s must be a message id.") % {"name": name})
     return value
 

@@ -120,6 +120,10 @@ async def test_repeated_client_id_stores_one_message(service_request, cookies):
         ('{"type": "message.send", "client_id": "nope", "text": "hi"}', "invalid_client_id"),
         ('{"type": "message.delivered", "ids": "all"}', "invalid"),
         ('{"type": "sync", "after_id": "x"}', "invalid"),
+        # Numbers beyond a 64-bit id must be refused, not crash the database driver.
+        ('{"type": "message.delivered", "ids": [9223372036854775808]}', "invalid_ids"),
+        ('{"type": "message.delivered", "ids": [1e400]}', "invalid_ids"),
+        ('{"type": "sync", "after_id": 1000000000000000000000000000000}', "invalid"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(
@@ -301,4 +305,12 @@ async def test_a_flood_of_any_frames_is_limited(service_request, cookies, settin
     frames = [await receive(cust) for _ in range(11)]
     assert [f["type"] for f in frames].count("sync") == 10
     assert frames[-1] == {**frames[-1], "type": "error", "code": "rate_limited"}
+    await cust.disconnect()
+
+
+async def test_sync_ignores_receipt_ids_beyond_a_64_bit_id(service_request, cookies):
+    cust, _ = await connect(service_request.pk, cookies["customer"])
+    await cust.send_json_to({"type": "sync", "after_id": 0, "receipts_for": [2**63, 10**30]})
+    answer = await receive_until(cust, "sync")
+    assert answer["receipts"] == []
     await cust.disconnect()

@@ -162,6 +162,18 @@ def test_mark_delivered_over_http(customer, manager, service_request):
     assert message.delivered_at is not None
     bad = client.post(url, "{nope", content_type="application/json", **csrf(client))
     assert bad.status_code == 400
+    # 1e400 parses as infinity; 10**30 is beyond any 64-bit id: both refused, not a 500.
+    for body in ('{"ids": [1e400]}', json.dumps({"ids": [10**30]})):
+        huge = client.post(url, body, content_type="application/json", **csrf(client))
+        assert huge.status_code == 400 and huge.json()["error"]["code"] == "invalid_ids"
+    form = client.post(url, {"ids": ["99999999999999999999"]}, **csrf(client))
+    assert form.status_code == 400
+
+
+def test_history_with_an_id_beyond_64_bits_is_a_400(customer, service_request):
+    client = client_for(customer)
+    response = client.get(messages_url(service_request), {"after": str(10**30)})
+    assert response.status_code == 400
 
 
 def test_attachments_upload_and_download(customer, manager, service_request):
