@@ -178,3 +178,19 @@ def test_a_stale_form_gets_the_sites_own_page_with_403():
     body = response.content.decode()
     assert "Срок действия формы истёк" in body
     assert "Tenant Desk" in body and "Traceback" not in body
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_home_page_in_russian_has_no_english_left(client, customer, signed_in):
+    if signed_in:
+        client.force_login(customer)
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    for english in (
+        "Report a broken light",
+        "Create a new request",
+        "Active requests",
+        "Register an organisation",
+        ">Sign in<",
+    ):
+        assert english not in body
+    assert "Сообщите о перегоревшей лампе" in body
