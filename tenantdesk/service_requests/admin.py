@@ -60,6 +60,12 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     )
     inlines = [StatusChangeInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A closed request is read-only everywhere, here too.
+        if obj is not None and obj.is_closed:
+            return self.fields
+        return self.readonly_fields
+
     @admin.display(description=_("photo"))
     def photo_link(self, obj):
         if not obj.pk or not obj.photo:

@@ -57,3 +57,26 @@ def test_organisation_page_lists_its_requests(admin_client, customer, organisati
     html = response.content.decode()
     assert "Door does not close" in html
     assert f"/admin/service_requests/servicerequest/{sr.pk}/change/" in html
+
+
+def test_a_closed_request_cannot_be_edited_in_the_admin_either(admin_client, customer):
+    sr = create_request(customer, title="Broken socket in 12")
+    url = f"/admin/service_requests/servicerequest/{sr.pk}/change/"
+    open_form = admin_client.get(url).content.decode()
+    assert 'name="title"' in open_form  # editable while open
+    service_request_change_status(actor=admin_client.admin, service_request=sr, status="closed")
+    closed_form = admin_client.get(url).content.decode()
+    assert 'name="title"' not in closed_form and 'name="description"' not in closed_form
+    admin_client.post(
+        url,
+        {
+            "title": "Rewritten after closing",
+            "type": "plumbing",
+            "description": "changed",
+            "office": "999",
+            "status_changes-TOTAL_FORMS": "1",
+            "status_changes-INITIAL_FORMS": "1",
+        },
+    )
+    sr.refresh_from_db()
+    assert (sr.title, sr.office, sr.type) == ("Broken socket in 12", "101", "electrical")
