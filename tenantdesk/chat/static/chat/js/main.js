@@ -345,7 +345,9 @@ class Chat {
   }
 
   async sendWithFiles(text) {
-    const clientId = newClientId();
+    // Clicking again after a lost answer retries the same message: the server keeps one.
+    this.uploadClientId ||= newClientId();
+    const clientId = this.uploadClientId;
     this.uploading = true;
     this.progress.hidden = false;
     this.setProgress(0);
@@ -357,7 +359,8 @@ class Chat {
         (fraction) => this.setProgress(fraction),
       );
       this.addMessage(message);
-      this.textarea.value = "";
+      // Keep whatever was typed while the upload ran.
+      if (this.textarea.value.trim() === text) this.textarea.value = "";
       this.clearFiles();
     } catch (error) {
       this.showFormError(error.message && error.status ? error.message : this.strings.uploadFailed);
@@ -426,6 +429,7 @@ class Chat {
         break;
       }
       this.files.push(file);
+      this.uploadClientId = null; // other files: another message
     }
     this.renderPreviews();
     this.updateSendButton();
@@ -433,6 +437,7 @@ class Chat {
 
   clearFiles() {
     this.files = [];
+    this.uploadClientId = null;
     this.renderPreviews();
   }
 
@@ -464,6 +469,7 @@ class Chat {
       remove.setAttribute("aria-label", `${this.strings.remove}: ${file.name}`);
       remove.addEventListener("click", () => {
         this.files.splice(index, 1);
+        this.uploadClientId = null;
         this.renderPreviews();
         this.updateSendButton();
       });
