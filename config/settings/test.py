@@ -36,3 +36,9 @@ else:
 # Serve static files from the finders (no collectstatic needed before the tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The send limit's counters stay in this process, so a test can reset them safely.
+CACHES["ratelimit"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "ratelimit-tests",
+}

@@ -1,5 +1,5 @@
 """The chat's HTTP side: the JSON fallback over the same services as the socket, the
-access-checked attachment downloads, the panel's context, and a stand-alone chat page."""
+access-checked attachment downloads, and the panel's context."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.models import Attachment
+from tenantdesk.chat.ratelimit import http_send_allowed
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE
 from tenantdesk.core.permissions import (
@@ -94,6 +95,10 @@ def messages(request, pk: int):
 
 
 def _post_message(request, service_request):
+    if not http_send_allowed(request.user.pk):
+        return _error(
+            429, "rate_limited", _("You are sending messages too fast; wait a few seconds.")
+        )
     try:
         message = services.message_send(
             author=request.user,

@@ -246,3 +246,14 @@ def test_videos_are_served_in_byte_ranges(customer, service_request):
     assert b"".join(tail.streaming_content) == data[-8:]
     beyond = client.get(url, HTTP_RANGE=f"bytes={len(data)}-")
     assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(data)}"
+
+
+def test_posting_over_http_is_rate_limited_like_the_socket(customer, service_request, settings):
+    settings.CHAT_SEND_RATE = 3
+    client = client_for(customer)
+    for i in range(3):
+        assert post_message(client, service_request, f"hello {i}").status_code == 201
+    refused = post_message(client, service_request, "one too many")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert Message.objects.count() == 3
