@@ -10,7 +10,8 @@ urlpatterns = [
     path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
     path(
         "attachments/<int:attachment_id>/thumbnail",
-        views.attachment_thumbnail,
+        views.attachment,
+        {"thumbnail": True},
         name="attachment_thumbnail",
     ),
 ]

@@ -147,25 +147,21 @@ def _visible_attachment(request, attachment_id: int) -> Attachment:
 
 @login_required
 @require_GET
-def attachment(request, attachment_id: int):
+def attachment(request, attachment_id: int, thumbnail: bool = False):
+    """An attachment (or its photo thumbnail) for someone who may see its request."""
     item = _visible_attachment(request, attachment_id)
+    if thumbnail:
+        return serve_private_file(
+            request,
+            item.thumbnail,
+            content_type="image/jpeg",
+            download_name=f"attachment-{item.pk}-thumb.jpg",
+        )
     return serve_private_file(
         request,
         item.file,
         content_type=item.content_type,
         download_name=f"attachment-{item.pk}.{item.extension or 'bin'}",
-    )
-
-
-@login_required
-@require_GET
-def attachment_thumbnail(request, attachment_id: int):
-    item = _visible_attachment(request, attachment_id)
-    return serve_private_file(
-        request,
-        item.thumbnail,
-        content_type="image/jpeg",
-        download_name=f"attachment-{item.pk}-thumb.jpg",
     )
 
 

@@ -11,5 +11,5 @@ urlpatterns = [
     path("<int:pk>/status", views.change_status, name="change_status"),
     # Private files: served only after the same access check as the page.
     path("<int:pk>/photo", views.photo, name="photo"),
-    path("<int:pk>/photo/thumb", views.photo_thumbnail, name="photo_thumbnail"),
+    path("<int:pk>/photo/thumb", views.photo, {"thumbnail": True}, name="photo_thumbnail"),
 ]

@@ -169,22 +169,13 @@ def change_status(request, pk: int):
 
 
 @login_required
-def photo(request, pk: int):
+def photo(request, pk: int, thumbnail: bool = False):
+    """The request's photo (or its thumbnail), after the same access check as the page."""
     service_request = access_service_request(request.user, pk)
+    suffix = "-thumb" if thumbnail else ""
     return serve_private_file(
         request,
-        service_request.photo,
+        service_request.photo_thumbnail if thumbnail else service_request.photo,
         content_type="image/jpeg",
-        download_name=f"request-{service_request.pk}.jpg",
-    )
-
-
-@login_required
-def photo_thumbnail(request, pk: int):
-    service_request = access_service_request(request.user, pk)
-    return serve_private_file(
-        request,
-        service_request.photo_thumbnail,
-        content_type="image/jpeg",
-        download_name=f"request-{service_request.pk}-thumb.jpg",
+        download_name=f"request-{service_request.pk}{suffix}.jpg",
     )
