@@ -14,18 +14,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Required: the workers share one channel layer and one send-limit count through Redis.
+# base.py has already built CHANNEL_LAYERS and CACHES["ratelimit"] from this same variable;
+# reading it again without a default only makes its absence stop start-up.
 REDIS_URL = env.str("REDIS_URL")
-CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "tenantdesk")},
-    }
-}
-CACHES["ratelimit"] = {  # noqa: F405
-    "BACKEND": "django.core.cache.backends.redis.RedisCache",
-    "LOCATION": REDIS_URL,
-    "KEY_PREFIX": env.str("CHANNELS_PREFIX", "tenantdesk") + "-ratelimit",
-}
 
 # nginx terminates TLS and sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -63,3 +63,23 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_production_settings_pass_the_deployment_checklist():
     result = _run_production(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_redis():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = _run_production(env, "check")
+    assert result.returncode != 0
+    assert "REDIS_URL" in result.stderr
+
+
+def test_production_uses_redis_for_the_channel_layer_and_the_send_limit():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['ratelimit']['BACKEND'])"
+    )
+    result = _run_production(PRODUCTION_ENV, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == [
+        "channels_redis.core.RedisChannelLayer",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
