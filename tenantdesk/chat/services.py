@@ -173,7 +173,15 @@ def _existing(service_request, author, client_id) -> Message | None:
     return _message_with_relations(found.pk) if found else None
 
 
-@transaction.atomic
+def _retry_or_closed(service_request, author, client_id) -> Message:
+    """The answer for a closed request: the stored message of a retry, else RequestClosed."""
+    existing = _existing(service_request, author, client_id)
+    if existing is not None:  # a retry of a message stored before the request closed
+        existing.was_created = False
+        return existing
+    raise RequestClosed(_("This request is closed; its chat is read-only."))
+
+
 def message_send(
     *, author, service_request, text: str, client_id=None, attachments: Sequence = ()
 ) -> Message:
@@ -182,32 +190,42 @@ def message_send(
     `attachments` are uploaded files (photos or videos). A second call with the same
     client_id from the same author returns the stored message unchanged (so a client may
     retry freely); `message.was_created` tells the two cases apart.
-    """
-    from tenantdesk.service_requests.models import ServiceRequest
 
+    Attachments are checked and decoded before the transaction opens: decoding a large
+    photo takes seconds, and on SQLite an open write transaction blocks every other writer.
+    """
     # Raises Http404 for a request the author may not see (the same answer as "missing").
     service_request = access_service_request(author, service_request.pk)
     client_id = _clean_client_id(client_id)
     text = _clean_text(text)
+    if service_request.is_closed or not can_post_message(author, service_request):
+        return _retry_or_closed(service_request, author, client_id)
+    if not text and not attachments:
+        raise ValidationError(_("A message needs text or an attachment."), code="empty")
+    prepared = attachments_prepare(list(attachments))
+    return _message_store(
+        author=author,
+        service_request=service_request,
+        text=text,
+        client_id=client_id,
+        prepared=prepared,
+    )
+
+
+@transaction.atomic
+def _message_store(*, author, service_request, text, client_id, prepared) -> Message:
+    from tenantdesk.service_requests.models import ServiceRequest
 
     now = timezone.now()
-    # One statement both refuses a closed request and bumps its activity; on PostgreSQL it
-    # also locks the row, so a message cannot slip in while the request is being closed.
+    # One statement both refuses a request closed meanwhile and bumps its activity; on
+    # PostgreSQL it also locks the row, so a message cannot slip in while it is being closed.
     bumped = (
         ServiceRequest.objects.filter(pk=service_request.pk)
         .exclude(status=ServiceRequest.Status.CLOSED)
         .update(last_activity_at=now)
     )
-    if not bumped or not can_post_message(author, service_request):
-        existing = _existing(service_request, author, client_id)
-        if existing is not None:  # a retry of a message stored before the request closed
-            existing.was_created = False
-            return existing
-        raise RequestClosed(_("This request is closed; its chat is read-only."))
-
-    if not text and not attachments:
-        raise ValidationError(_("A message needs text or an attachment."), code="empty")
-    prepared = attachments_prepare(list(attachments))
+    if not bumped:
+        return _retry_or_closed(service_request, author, client_id)
 
     try:
         # A savepoint: the unique constraint, not a lookup, decides whether this is a retry.

@@ -287,3 +287,27 @@ def test_a_channel_layer_outage_does_not_undo_a_stored_message(
     with django_capture_on_commit_callbacks(execute=True):
         message = send(customer, service_request, "stored anyway")
     assert Message.objects.filter(pk=message.pk, text="stored anyway").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photos_are_decoded_before_the_transaction_opens(customer, service_request, monkeypatch):
+    # A long decode inside the write transaction would block every other writer on SQLite.
+    from django.db import connection
+
+    seen = []
+    original = services.attachments_prepare
+
+    def recording_prepare(files):
+        seen.append(connection.in_atomic_block)
+        return original(files)
+
+    monkeypatch.setattr(services, "attachments_prepare", recording_prepare)
+    message = services.message_send(
+        author=customer,
+        service_request=service_request,
+        text="",
+        client_id=None,
+        attachments=[photo_upload()],
+    )
+    assert seen == [False]
+    assert message.attachments.count() == 1
