@@ -1,8 +1,10 @@
 """Fixtures for every test layer, and the rule that CI never skips a test.
 
-Browser tests need Chromium and service tests need PostgreSQL/Redis/S3. On a user's machine
-without them those tests skip with a message saying what to install; with
-TENANTDESK_REQUIRE_ALL=1 (set by .ci/run) a skip is a failure instead.
+Browser tests need Chromium; service tests need PostgreSQL/Redis named in the environment
+(DATABASE_URL, REDIS_URL). On a user's machine without them those tests skip with a
+message saying what to install or set. TENANTDESK_REQUIRE names what must be there
+(`browser`, `services`, or `all`): a skip for a required kind fails the run instead. CI's
+stage on the embedded defaults requires the browser; its service-backed stage requires all.
 """
 
 import os
@@ -11,24 +13,29 @@ import pytest
 
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
 
-REQUIRE_ALL = os.environ.get("TENANTDESK_REQUIRE_ALL") == "1"
+KINDS = ("browser", "services")
+_required = {part.strip() for part in os.environ.get("TENANTDESK_REQUIRE", "").split(",")}
+REQUIRED = set(KINDS) if "all" in _required else _required & set(KINDS)
 
 
-def skip_or_fail(reason: str) -> None:
-    """Skip on a developer's machine; fail where every test must run (CI)."""
-    if REQUIRE_ALL:
-        pytest.fail(f"required test could not run: {reason}", pytrace=False)
+def skip_or_fail(reason: str, *, needs: str) -> None:
+    """Skip on a developer's machine; fail where this kind of test must run (CI)."""
+    assert needs in KINDS, needs
+    if needs in REQUIRED:
+        pytest.fail(f"required {needs} test could not run: {reason}", pytrace=False)
     pytest.skip(reason)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not REQUIRE_ALL:
+    # Belt and braces: a skip from anywhere else (a plain pytest.skip) fails a run that
+    # requires everything.
+    if set(KINDS) != REQUIRED:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
         reporter.write_line(
-            f"TENANTDESK_REQUIRE_ALL=1 but {len(skipped)} test(s) were skipped", red=True
+            f"TENANTDESK_REQUIRE=all but {len(skipped)} test(s) were skipped", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

@@ -12,6 +12,9 @@ from pathlib import Path
 import environ
 import xstatic.pkg.bootstrap as xstatic_bootstrap
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 APPS_DIR = BASE_DIR / "tenantdesk"
@@ -101,11 +104,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels ---------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+CHANNELS_PREFIX = env.str("CHANNELS_PREFIX", default="tenantdesk")
+# How the channel layer talks to Redis. channels_redis waits for a socket's next message
+# with a blocking pop of 5 s (RedisChannelLayer.brpop_timeout); redis-py 8 gives up on any
+# read after socket_timeout, 5 s by default, so every idle socket died with "Timeout
+# reading from …" (channels_redis issue #422). Reads may now take longer than the pop,
+# but stay bounded, so a Redis that stops answering is still noticed within 15 s. A
+# connection found broken (Redis restarted) is opened again and the command retried
+# instead of failing the first socket that uses it; timeouts are not retried, so a dead
+# Redis is reported, not waited for three times.
+REDIS_CONNECTION_OPTIONS = {
+    "socket_timeout": 15,
+    "socket_connect_timeout": 5,
+    "health_check_interval": 30,
+    "retry": Retry(
+        ExponentialBackoff(cap=1.0, base=0.05), retries=3, supported_errors=(RedisConnectionError,)
+    ),
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", "tenantdesk")},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}],
+                "prefix": CHANNELS_PREFIX,
+            },
         }
     }
 else:
@@ -119,7 +142,9 @@ CACHES = {
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CHANNELS_PREFIX", "tenantdesk") + "-ratelimit",
+            "KEY_PREFIX": CHANNELS_PREFIX + "-ratelimit",
+            # A send waits at most this long for the count; without Redis it fails open.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"}

@@ -6,12 +6,14 @@ Protocol (JSON objects with a `type`):
   server → client: message {message}; receipt {id, status, delivered_at};
                    request.status {status, status_label, closed};
                    sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
-Close codes: 4401 signed out (or the session ended), 4404 request not visible.
+Close codes: 4401 signed out (or the session ended), 4404 request not visible, 1013 the
+channel layer (Redis) cannot be reached: the page reconnects and catches up with `sync`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import deque
 from importlib import import_module
@@ -28,10 +30,14 @@ from django.utils.translation import gettext as _
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.outages import REDIS_ERRORS
 from tenantdesk.core.permissions import access_service_request
+
+logger = logging.getLogger(__name__)
 
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: the server is overloaded or a dependency is down
 RATE_WINDOW_SECONDS = 10
 # Frames of any kind allowed per window, as a multiple of CHAT_SEND_RATE.
 FRAMES_PER_SEND = 5
@@ -45,6 +51,31 @@ def max_frame_chars() -> int:
 
 
 class RequestChatConsumer(AsyncWebsocketConsumer):
+    accepted = False
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except REDIS_ERRORS as error:
+            # The channel layer lost Redis (while joining groups or waiting for the next
+            # broadcast). Without it this socket would miss messages silently, so close it
+            # with "try again later": the page reconnects with back-off and catches up
+            # with `sync` once Redis answers; nothing stored is lost.
+            services.layer_outage.failed(error)
+            await self._close_after_layer_error(send)
+
+    async def _close_after_layer_error(self, send) -> None:
+        try:
+            if not self.accepted:  # accept first, else the client sees only a failed handshake
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+        except Exception:  # the client may be gone already; nothing is left to tell it
+            logger.debug("socket gone before its close after a channel layer error")
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
+
     async def connect(self):
         self.user = self.scope.get("user")
         self.groups_joined: list[str] = []
@@ -69,6 +100,7 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         for group in (service_request_group(self.service_request.pk), user_group(self.user.pk)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
+        services.layer_outage.recovered()
         await self.accept()
 
     async def _refuse(self, code: int) -> None:

@@ -3,24 +3,67 @@
 A fixed 10-second window per user in the `ratelimit` cache: Redis when REDIS_URL is set,
 so every worker counts together; this process's memory otherwise. At a window's edge a
 burst of up to twice the rate can pass, which is fine for a guard against floods.
+
+The limit fails open: when Redis cannot be reached the count continues in this process
+(each worker then allows the rate on its own) and the outage is logged once. A guard
+against floods must never be the reason a message is lost.
 """
 
+from __future__ import annotations
+
+import logging
+import threading
 import time
 
 from django.conf import settings
 from django.core.cache import caches
 
+from tenantdesk.core.outages import REDIS_ERRORS, Outage
+
 WINDOW_SECONDS = 10
+
+logger = logging.getLogger(__name__)
+cache_outage = Outage("the send limit's shared cache", logger)
+
+
+class _ProcessCounts:
+    """The fallback: counts of the current window only, in this process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._window = None
+        self._counts: dict[str, int] = {}
+
+    def incr(self, key: str, window: int) -> int:
+        with self._lock:
+            if window != self._window:
+                self._window, self._counts = window, {}
+            self._counts[key] = self._counts.get(key, 0) + 1
+            return self._counts[key]
+
+
+_process_counts = _ProcessCounts()
+
+
+def _incr_in_cache(key: str) -> int:
+    cache = caches["ratelimit"]
+    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
+        return 1
 
 
 def http_send_allowed(user_id: int) -> bool:
     """Counts one send for the user; False once the window's allowance is used up."""
-    cache = caches["ratelimit"]
-    key = f"chat-send:{user_id}:{int(time.time() // WINDOW_SECONDS)}"
-    cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+    window = int(time.time() // WINDOW_SECONDS)
+    key = f"chat-send:{user_id}:{window}"
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
+        count = _incr_in_cache(key)
+    except REDIS_ERRORS as error:
+        cache_outage.failed(error)
+        count = _process_counts.incr(key, window)
+    else:
+        cache_outage.recovered()
     return count <= settings.CHAT_SEND_RATE

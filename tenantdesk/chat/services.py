@@ -29,9 +29,12 @@ from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.images import process_image
+from tenantdesk.core.outages import REDIS_ERRORS, Outage
 from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
 
 logger = logging.getLogger(__name__)
+# The channel layer (Redis in production) as this process sees it; logged once per outage.
+layer_outage = Outage("the chat's channel layer", logger)
 
 
 class RequestClosed(PermissionDenied):
@@ -46,10 +49,14 @@ def _group_send(group: str, event: dict) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group, event)
-    except Exception:
+    except REDIS_ERRORS as error:
         # The data is committed already; clients catch up with `sync` when they reconnect.
         # A channel layer outage must not turn a stored message (or a sign-out) into an error.
+        layer_outage.failed(error)
+    except Exception:
         logger.exception("chat broadcast to %s failed", group)
+    else:
+        layer_outage.recovered()
 
 
 def _broadcast_on_commit(service_request_id: int, event: dict) -> None:

@@ -134,7 +134,8 @@ def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
         skip_or_fail(
             f"Chromium not found at {CHROMIUM}: install it (Debian: apt-get install chromium) "
-            "or set CHROMIUM_PATH"
+            "or set CHROMIUM_PATH",
+            needs="browser",
         )
     from playwright.sync_api import sync_playwright
 

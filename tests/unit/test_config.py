@@ -83,3 +83,14 @@ def test_production_uses_redis_for_the_channel_layer_and_the_send_limit():
         "channels_redis.core.RedisChannelLayer",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_channel_layer_reads_outlive_its_blocking_pop():
+    # An idle socket waits in a blocking pop; a read timeout shorter than the pop closed
+    # every idle socket (tests/integration/test_production_sockets.py shows it end to end).
+    from channels_redis.core import RedisChannelLayer
+
+    from config.settings.base import REDIS_CONNECTION_OPTIONS
+
+    timeout = REDIS_CONNECTION_OPTIONS["socket_timeout"]
+    assert RedisChannelLayer.brpop_timeout < timeout <= 30

@@ -257,3 +257,35 @@ def test_posting_over_http_is_rate_limited_like_the_socket(customer, service_req
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "rate_limited"
     assert Message.objects.count() == 3
+
+
+@pytest.fixture
+def unreachable_redis_cache(settings):
+    """The shared send-limit cache pointed at a port where no Redis listens."""
+    from tests.integration.stack import free_port
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+
+
+def test_without_redis_a_send_is_stored_and_the_limit_counts_in_the_process(
+    customer, service_request, settings, unreachable_redis_cache, caplog
+):
+    from tenantdesk.chat.ratelimit import cache_outage
+
+    settings.CHAT_SEND_RATE = 3
+    client = client_for(customer)
+    answers = [post_message(client, service_request, f"m{n}").status_code for n in range(4)]
+    assert answers == [201, 201, 201, 429]
+    assert Message.objects.count() == 3
+    # One warning for the whole outage, not one per send.
+    warnings = [r for r in caplog.records if "send limit" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
+    assert cache_outage.is_down
+    cache_outage.recovered()
