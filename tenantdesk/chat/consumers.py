@@ -23,6 +23,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -30,6 +31,7 @@ from django.utils.translation import gettext as _
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.errors import RateLimited, error_frame
 from tenantdesk.core.outages import REDIS_ERRORS
 from tenantdesk.core.permissions import access_service_request
 
@@ -157,9 +159,6 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
     async def _send_json(self, payload: dict) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
 
-    async def _error(self, code: str, detail, **extra) -> None:
-        await self._send_json({"type": "error", "code": code, "detail": str(detail), **extra})
-
     def _for_reader(self, data: dict) -> dict:
         with translation.override(self.language):
             return message_for_reader(data, reader_id=self.user.pk)
@@ -168,28 +167,37 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         with translation.override(self.language):
-            await self._receive(text_data, bytes_data)
+            frame = None
+            try:
+                frame = self._parse(text_data)
+                await self._handle(frame)
+            except Http404:
+                await self.close(code=CLOSE_NOT_FOUND)
+            except (ValidationError, PermissionDenied, RateLimited, DatabaseError) as error:
+                if isinstance(error, DatabaseError):
+                    logger.warning("database error on a chat frame: %s", error)
+                # A refused send names its client_id, so the page knows which one it was.
+                extra = {"client_id": _send_client_id(frame)} if _is_send(frame) else {}
+                await self._send_json(error_frame(error, **extra))
 
-    async def _receive(self, text_data, bytes_data):
-        # Every frame costs queries: a generous cap on all of them, a strict one on sends.
-        if self._over_limit(self.frame_times, settings.CHAT_SEND_RATE * FRAMES_PER_SEND):
-            await self._error("rate_limited", _("Too many requests; wait a few seconds."))
-            return
-        if not await self._check_still_allowed():
-            return
+    def _parse(self, text_data) -> dict:
         if text_data is None:
-            await self._error("malformed", _("Frames must be JSON text."))
-            return
+            raise ValidationError(_("Frames must be JSON text."), code="malformed")
         if len(text_data) > max_frame_chars():
-            await self._error("too_large", _("The frame is too large."))
-            return
+            raise ValidationError(_("The frame is too large."), code="too_large")
         try:
             frame = json.loads(text_data)
-        except ValueError:
-            await self._error("malformed", _("The frame is not valid JSON."))
-            return
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+            raise ValidationError(_("The frame is not valid JSON."), code="malformed") from None
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self._error("malformed", _("A frame must be a JSON object with a type."))
+            raise ValidationError(_("A frame must be a JSON object with a type."), code="malformed")
+        return frame
+
+    async def _handle(self, frame: dict) -> None:
+        # Every frame costs queries: a generous cap on all of them, a strict one on sends.
+        if self._over_limit(self.frame_times, settings.CHAT_SEND_RATE * FRAMES_PER_SEND):
+            raise RateLimited(_("Too many requests; wait a few seconds."))
+        if not await self._check_still_allowed():
             return
         handler = {
             "message.send": self._on_message_send,
@@ -197,8 +205,7 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
             "sync": self._on_sync,
         }.get(frame["type"])
         if handler is None:
-            await self._error("unknown_type", _("Unknown frame type."))
-            return
+            raise ValidationError(_("Unknown frame type."), code="unknown_type")
         await handler(frame)
 
     @staticmethod
@@ -212,38 +219,16 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         times.append(now)
         return False
 
-    def _rate_limited(self) -> bool:
-        return self._over_limit(self.sent_times, settings.CHAT_SEND_RATE)
-
     async def _on_message_send(self, frame: dict) -> None:
         client_id = frame.get("client_id")
         text = frame.get("text", "")
         if not isinstance(client_id, str) or not isinstance(text, str):
-            await self._error(
-                "invalid", _("message.send needs a client_id and a text string."), client_id=None
+            raise ValidationError(
+                _("message.send needs a client_id and a text string."), code="invalid"
             )
-            return
-        if self._rate_limited():
-            await self._error(
-                "rate_limited",
-                _("You are sending messages too fast; wait a few seconds."),
-                client_id=client_id,
-            )
-            return
-        try:
-            message = await database_sync_to_async(self._send_sync)(client_id, text)
-        except ValidationError as error:
-            await self._error(error.code or "invalid", error.messages[0], client_id=client_id)
-            return
-        except services.RequestClosed as error:
-            await self._error("closed", error, client_id=client_id)
-            return
-        except PermissionDenied:
-            await self._error("forbidden", _("You may not write here."), client_id=client_id)
-            return
-        except Http404:
-            await self.close(code=CLOSE_NOT_FOUND)
-            return
+        if self._over_limit(self.sent_times, settings.CHAT_SEND_RATE):
+            raise RateLimited(_("You are sending messages too fast; wait a few seconds."))
+        message = await database_sync_to_async(self._send_sync)(client_id, text)
         if message is not None:
             # A retry: nothing is broadcast again, so answer the sender directly.
             await self._send_json({"type": "message", "message": self._for_reader(message)})
@@ -257,30 +242,22 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
     async def _on_delivered(self, frame: dict) -> None:
         ids = frame.get("ids")
         if not isinstance(ids, list):
-            await self._error("invalid", _("message.delivered needs a list of ids."))
-            return
-        try:
-            await database_sync_to_async(services.messages_mark_delivered)(
-                reader=self.user, service_request=self.service_request, message_ids=ids
-            )
-        except ValidationError as error:
-            await self._error(error.code or "invalid", error.messages[0])
-        except Http404:
-            await self.close(code=CLOSE_NOT_FOUND)
+            raise ValidationError(_("message.delivered needs a list of ids."), code="invalid")
+        await database_sync_to_async(services.messages_mark_delivered)(
+            reader=self.user, service_request=self.service_request, message_ids=ids
+        )
 
     async def _on_sync(self, frame: dict) -> None:
         after_id = frame.get("after_id", 0)
         if after_id is None:
             after_id = 0
         if not selectors.is_message_id(after_id):
-            await self._error("invalid", _("sync needs after_id, a message id or 0."))
-            return
+            raise ValidationError(_("sync needs after_id, a message id or 0."), code="invalid")
         # Optional: ids of older messages the client still shows as "sent"; their receipts
         # may have been missed while it was away.
         watch = frame.get("receipts_for") or []
         if not isinstance(watch, list):
-            await self._error("invalid", _("receipts_for must be a list of ids."))
-            return
+            raise ValidationError(_("receipts_for must be a list of ids."), code="invalid")
         page = await database_sync_to_async(self._sync_sync)(after_id, watch)
         await self._send_json(
             {
@@ -340,3 +317,12 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
         key = event.get("session_key")
         if key is None or key == self.session_key:
             await self.close(code=CLOSE_SIGNED_OUT)
+
+
+def _is_send(frame) -> bool:
+    return isinstance(frame, dict) and frame.get("type") == "message.send"
+
+
+def _send_client_id(frame: dict) -> str | None:
+    client_id = frame.get("client_id")
+    return client_id if isinstance(client_id, str) else None

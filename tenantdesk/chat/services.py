@@ -2,9 +2,9 @@
 
 Services raise:
 - Http404 when the user may not see the request (from the permissions module);
-- RequestClosed (a PermissionDenied) when the request is closed;
-- ValidationError with a code for bad input: empty, too_long, too_many_attachments,
-  bad_attachment (and the photo checker's codes), invalid_client_id.
+- core.errors.Closed (a PermissionDenied) when the request is closed;
+- ValidationError with a code for bad input: empty, too_long, invalid_text,
+  too_many_attachments, bad_attachment (and the photo checker's codes), invalid_client_id.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
@@ -28,6 +28,7 @@ from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
+from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import process_image
 from tenantdesk.core.outages import REDIS_ERRORS, Outage
 from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
@@ -35,12 +36,6 @@ from tenantdesk.core.permissions import access_service_request, can_post_message
 logger = logging.getLogger(__name__)
 # The channel layer (Redis in production) as this process sees it; logged once per outage.
 layer_outage = Outage("the chat's channel layer", logger)
-
-
-class RequestClosed(PermissionDenied):
-    """The request is closed: its chat is read-only."""
-
-    code = "closed"
 
 
 def _group_send(group: str, event: dict) -> None:
@@ -155,11 +150,26 @@ def _clean_client_id(client_id) -> uuid.UUID | None:
         raise ValidationError(_("The message id is not valid."), code="invalid_client_id") from None
 
 
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_text(text) -> str:
     if text is None:
         return ""
     if not isinstance(text, str):
         raise ValidationError(_("The message text must be a string."), code="invalid")
+    # Text the database cannot store (PostgreSQL refuses NUL) and text no encoding can carry
+    # (a lone surrogate, possible in JSON's \ud800 escapes) is refused, not half-handled.
+    if "\x00" in text or not _is_encodable(text):
+        raise ValidationError(
+            _("The message contains characters that cannot be stored (such as NUL)."),
+            code="invalid_text",
+        )
     # Trailing and leading blank lines are noise; inner whitespace is the author's.
     text = text.strip()
     if len(text) > settings.CHAT_MESSAGE_MAX_LENGTH:
@@ -181,12 +191,12 @@ def _existing(service_request, author, client_id) -> Message | None:
 
 
 def _retry_or_closed(service_request, author, client_id) -> Message:
-    """The answer for a closed request: the stored message of a retry, else RequestClosed."""
+    """The answer for a closed request: the stored message of a retry, else Closed."""
     existing = _existing(service_request, author, client_id)
     if existing is not None:  # a retry of a message stored before the request closed
         existing.was_created = False
         return existing
-    raise RequestClosed(_("This request is closed; its chat is read-only."))
+    raise Closed(_("This request is closed; its chat is read-only."))
 
 
 def message_send(

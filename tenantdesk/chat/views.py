@@ -4,7 +4,6 @@ access-checked attachment downloads, and the panel's context."""
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,12 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.ratelimit import http_send_allowed
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.errors import RateLimited, json_endpoint
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE
 from tenantdesk.core.permissions import (
     access_service_request,
@@ -29,22 +29,6 @@ from tenantdesk.core.permissions import (
 from tenantdesk.core.private_files import serve_private_file
 
 VIDEO_ACCEPT = "video/mp4,video/webm,video/quicktime"
-
-
-def _error(status: int, code: str, detail) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "detail": str(detail)}}, status=status)
-
-
-def _json_login_required(view):
-    """A signed-out caller of a JSON endpoint gets 401, not a sign-in page."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _error(401, "signed_out", _("Sign in again to continue."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _page_json(request, page) -> dict:
@@ -63,25 +47,21 @@ def _optional_id(request, name: str) -> int | None:
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(_("%(name)s must be a message id.") % {"name": name}) from None
+        value = None
     if not selectors.is_message_id(value):
-        raise ValidationError(_("%(name)s must be a message id.") % {"name": name})
+        raise ValidationError(_("%(name)s must be a message id.") % {"name": name}, code="invalid")
     return value
 
 
-@_json_login_required
-@require_http_methods(["GET", "POST"])
+@json_endpoint(methods=["GET", "POST"])
 def messages(request, pk: int):
     """GET: ?after=<id> (oldest first, what was missed) or ?before=<id> (an earlier page)
     or neither (the latest page); &limit=. POST (multipart): text, client_id, files."""
     service_request = access_service_request(request.user, pk)
     if request.method == "POST":
         return _post_message(request, service_request)
-    try:
-        after = _optional_id(request, "after")
-        before = _optional_id(request, "before")
-    except ValidationError as error:
-        return _error(400, "invalid", error.messages[0])
+    after = _optional_id(request, "after")
+    before = _optional_id(request, "before")
     limit = request.GET.get("limit", selectors.PAGE_SIZE)
     if after is not None:
         page = selectors.messages_after(
@@ -96,45 +76,39 @@ def messages(request, pk: int):
 
 def _post_message(request, service_request):
     if not http_send_allowed(request.user.pk):
-        return _error(
-            429, "rate_limited", _("You are sending messages too fast; wait a few seconds.")
-        )
-    try:
-        message = services.message_send(
-            author=request.user,
-            service_request=service_request,
-            text=request.POST.get("text", ""),
-            client_id=request.POST.get("client_id") or None,
-            attachments=request.FILES.getlist("files"),
-        )
-    except ValidationError as error:
-        return _error(400, error.code or "invalid", error.messages[0])
-    except services.RequestClosed as error:
-        return _error(403, "closed", error)
+        raise RateLimited(_("You are sending messages too fast; wait a few seconds."))
+    message = services.message_send(
+        author=request.user,
+        service_request=service_request,
+        text=request.POST.get("text", ""),
+        client_id=request.POST.get("client_id") or None,
+        attachments=request.FILES.getlist("files"),
+    )
     payload = message_for_reader(message_data(message), reader_id=request.user.pk)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
 
 
-@_json_login_required
-@require_POST
+def _delivered_ids(request):
+    """The ids of a delivered report: {"ids": [...]} as JSON, or ids=1&ids=2 as a form."""
+    if request.content_type != "application/json":
+        return request.POST.getlist("ids")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, RecursionError):
+        raise ValidationError(_("The request body is not valid JSON."), code="malformed") from None
+    return body.get("ids") if isinstance(body, dict) else None
+
+
+@json_endpoint(methods=["POST"])
 def delivered(request, pk: int):
     """POST {"ids": [...]} (JSON) or ids=1&ids=2 (form): mark the other side's messages."""
     service_request = access_service_request(request.user, pk)
-    if request.content_type == "application/json":
-        try:
-            ids = json.loads(request.body or b"{}").get("ids")
-        except (ValueError, AttributeError):
-            return _error(400, "malformed", _("The request body is not valid JSON."))
-    else:
-        ids = request.POST.getlist("ids")
+    ids = _delivered_ids(request)
     if not isinstance(ids, list):
-        return _error(400, "invalid", _("Give a list of message ids."))
-    try:
-        receipts = services.messages_mark_delivered(
-            reader=request.user, service_request=service_request, message_ids=ids
-        )
-    except ValidationError as error:
-        return _error(400, error.code or "invalid", error.messages[0])
+        raise ValidationError(_('Give a list of message ids: {"ids": [1, 2]}.'), code="invalid")
+    receipts = services.messages_mark_delivered(
+        reader=request.user, service_request=service_request, message_ids=ids
+    )
     return JsonResponse({"receipts": receipts})
 
 

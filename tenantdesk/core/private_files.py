@@ -34,6 +34,14 @@ from django.utils.http import content_disposition_header
 CACHE_SECONDS = 300
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
+# Positions are counted in bytes; no file of ours has a size with more digits than this.
+# Longer numbers are not parsed (Python refuses ints of over 4,300 digits anyway): they
+# stand for "beyond any end".
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def _read_span(path: str, start: int, length: int):
@@ -58,10 +66,10 @@ def _range_response(request, path: str, content_type: str) -> HttpResponse | Non
         return None
     size = os.path.getsize(path)
     if match[1]:
-        start = int(match[1])
-        end = min(int(match[2]), size - 1) if match[2] else size - 1
+        start = _position(match[1])
+        end = min(_position(match[2]), size - 1) if match[2] else size - 1
     else:  # "bytes=-N": the last N bytes
-        start, end = max(size - int(match[2]), 0), size - 1
+        start, end = max(size - _position(match[2]), 0), size - 1
     if start >= size or start > end:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"

@@ -1,9 +1,13 @@
 import logging
 
-from django.http import HttpResponseServerError
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
+
+from tenantdesk.core.errors import json_error, json_error_for, wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -12,24 +16,32 @@ def home(request):
     return render(request, "core/home.html")
 
 
-# Error pages: the site's own layout, never a stack trace.
+# Error pages: the site's own layout, never a stack trace; JSON for a JSON client.
 @requires_csrf_token
 def bad_request(request, exception=None):
+    if wants_json(request):
+        return json_error_for(BadRequest())
     return render(request, "errors/400.html", status=400)
 
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
+    if wants_json(request):
+        return json_error_for(exception or PermissionDenied())
     return render(request, "errors/403.html", status=403)
 
 
 @requires_csrf_token
 def page_not_found(request, exception=None):
+    if wants_json(request):
+        return json_error_for(Http404())
     return render(request, "errors/404.html", status=404)
 
 
 @requires_csrf_token
 def server_error(request):
+    if wants_json(request):
+        return json_error_for(Exception())
     try:
         return render(request, "errors/500.html", status=500)
     except Exception:
@@ -41,4 +53,10 @@ def server_error(request):
 
 def csrf_failure(request, reason=""):
     """A stale form (the session expired, or cookies are off): say so in the site's layout."""
+    if wants_json(request):
+        return json_error(
+            403,
+            "csrf_failed",
+            _("Your session's security token is missing or stale; reload the page."),
+        )
     return render(request, "errors/403_csrf.html", status=403)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantdesk.chat.views import chat_context
+from tenantdesk.core.errors import json_error_for, wants_json
 from tenantdesk.core.permissions import (
     access_service_request,
     can_change_status,
@@ -125,10 +126,6 @@ def detail(request, pk: int):
     )
 
 
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
 @login_required
 @require_POST
 def change_status(request, pk: int):
@@ -143,18 +140,15 @@ def change_status(request, pk: int):
             actor=request.user, service_request=service_request, status=form.cleaned_data["status"]
         )
     except ValidationError as error:
-        detail = " ".join(error.messages)
-        if _wants_json(request):
-            return JsonResponse(
-                {"error": {"code": error.code or "invalid", "detail": detail}}, status=400
-            )
+        if wants_json(request):
+            return json_error_for(error)
         return render(
             request,
             "service_requests/status_refused.html",
-            {"service_request": service_request, "detail": detail},
+            {"service_request": service_request, "detail": " ".join(error.messages)},
             status=400,
         )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"id": service_request.pk, "status": service_request.status})
     messages.success(
         request,

@@ -377,3 +377,49 @@ def test_catch_up_after_reconnect_loses_nothing_when_live_messages_overtake_it(
     texts = mgr.locator(".chat-message .chat-text").all_inner_texts()
     shown = [text for text in texts if text.startswith("missed ")]
     assert shown == [f"missed {i}" for i in range(missed)]
+
+
+def test_text_the_server_cannot_store_is_dropped_with_the_reason_not_resent(
+    asgi_server, new_context, people, password
+):
+    customer, manager, service_request = people
+    context = new_context(locale="en-GB")
+    sends = []
+
+    def watch(ws):
+        ws.on(
+            "framesent",
+            lambda payload: sends.append(payload) if "message.send" in str(payload) else None,
+        )
+
+    cust = context.new_page()
+    cust.on("websocket", watch)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": session_cookie(customer),
+                "url": asgi_server.url,
+                "httpOnly": True,
+            }
+        ]
+    )
+    cust.goto(f"{asgi_server.url}/request/{service_request.pk}")
+    cust.wait_for_selector("[data-chat-connection][data-state=online]")
+    cust.evaluate(
+        """() => {
+            const area = document.querySelector('[data-chat-text]');
+            area.value = 'before\\u0000after';
+            area.dispatchEvent(new Event('input'));
+        }"""
+    )
+    cust.click("[data-chat-send]")
+    cust.locator("[data-chat-form-error]").wait_for()
+    assert "cannot be stored" in cust.locator("[data-chat-form-error]").inner_text()
+    assert cust.locator(".chat-message").count() == 0
+    # The browser saying it is online again makes the page send its whole outbox: the
+    # refused message is no longer in it.
+    cust.evaluate("() => window.dispatchEvent(new Event('online'))")
+    cust.wait_for_timeout(1000)
+    assert len(sends) == 1, sends
+    assert not Message.objects.exists()

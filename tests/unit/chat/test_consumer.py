@@ -124,6 +124,20 @@ async def test_repeated_client_id_stores_one_message(service_request, cookies):
         ('{"type": "message.delivered", "ids": [9223372036854775808]}', "invalid_ids"),
         ('{"type": "message.delivered", "ids": [1e400]}', "invalid_ids"),
         ('{"type": "sync", "after_id": 1000000000000000000000000000000}', "invalid"),
+        # Text PostgreSQL cannot store (NUL) or no encoding can carry (a lone surrogate).
+        (
+            '{"type": "message.send", "client_id": "'
+            + str(uuid.uuid4())
+            + '", "text": "a\\u0000b"}',
+            "invalid_text",
+        ),
+        (
+            '{"type": "message.send", "client_id": "' + str(uuid.uuid4()) + '", "text": "\\ud800"}',
+            "invalid_text",
+        ),
+        # Nesting deep enough to exhaust the parser's recursion.
+        ("[" * 1000 + "]" * 1000, "malformed"),
+        ('{"type": "sync", "x": ' + "[" * 1000 + "]" * 1000 + "}", "malformed"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_open(
@@ -133,6 +147,10 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_open(
     await cust.send_to(text_data=frame)
     error = await receive(cust)
     assert error["type"] == "error" and error["code"] == code and error["detail"]
+    sent = json.loads(frame) if code == "invalid_text" else {}
+    if sent:  # a refused send names its client_id: the page drops it from its outbox
+        assert error["client_id"] == sent["client_id"]
+    assert await database_sync_to_async(Message.objects.count)() == 0
     # Still open and working.
     await send_text(cust, "still here")
     assert (await receive_until(cust, "message"))["message"]["text"] == "still here"

@@ -9,6 +9,7 @@ from django.utils import translation
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory
 from tests.unit.chat.helpers import (
@@ -87,9 +88,9 @@ def test_invalid_client_id_is_refused(customer, service_request):
 
 def test_closed_request_refuses_messages(customer, manager, service_request):
     status_change(service_request, manager, ServiceRequest.Status.CLOSED)
-    with pytest.raises(services.RequestClosed):
+    with pytest.raises(Closed):
         send(customer, service_request)
-    with pytest.raises(services.RequestClosed):
+    with pytest.raises(Closed):
         send(manager, service_request)
     assert not Message.objects.filter(kind=Message.Kind.USER).exists()
 

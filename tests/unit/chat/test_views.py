@@ -289,3 +289,64 @@ def test_without_redis_a_send_is_stored_and_the_limit_counts_in_the_process(
     assert len(warnings) == 1 and warnings[0].levelname == "WARNING"
     assert cache_outage.is_down
     cache_outage.recovered()
+
+
+@pytest.mark.parametrize("text", ["nul \x00 inside", "\x00"])
+def test_text_the_database_cannot_store_is_refused(customer, service_request, text):
+    client = client_for(customer)
+    response = post_message(client, service_request, text)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_text"
+    assert Message.objects.count() == 0
+
+
+def test_json_endpoints_answer_every_error_as_json(customer, manager, service_request):
+    client = client_for(customer)
+    url = messages_url(service_request)
+    # A closed request refuses a new message: 403, in the JSON shape.
+    services_closed = ServiceRequest.objects.filter(pk=service_request.pk)
+    services_closed.update(status=ServiceRequest.Status.CLOSED)
+    closed = post_message(client, service_request, "too late")
+    assert closed.status_code == 403
+    assert closed.json()["error"]["code"] == "closed"
+    # A wrong method, a missing request, a signed-out caller, a stale CSRF token.
+    wrong_method = client.put(url, **csrf(client))
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"]
+    missing = client.get(reverse("chat:messages", args=[service_request.pk + 1000]))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    signed_out = Client().get(url)
+    assert signed_out.status_code == 401 and signed_out.json()["error"]["code"] == "signed_out"
+    no_token = client.post(url, {"text": "x"})  # no X-CSRFToken header
+    assert no_token.status_code == 403 and no_token.json()["error"]["code"] == "csrf_failed"
+    # A customer may not change the status: 403 as JSON when JSON was asked for.
+    status_url = reverse("service_requests:change_status", args=[service_request.pk])
+    refused = client.post(
+        status_url, {"status": "in_progress"}, HTTP_ACCEPT="application/json", **csrf(client)
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+def test_a_database_outage_is_a_json_503_not_an_html_500(customer, service_request, monkeypatch):
+    from django.db import OperationalError
+
+    def database_down(**kwargs):
+        raise OperationalError("the server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "message_send", database_down)
+    response = post_message(client_for(customer), service_request, "hello")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_delivered_with_a_valid_json_body_is_not_called_invalid_json(customer, service_request):
+    client = client_for(customer)
+    url = reverse("chat:delivered", args=[service_request.pk])
+    not_an_object = client.post(url, "[1, 2]", content_type="application/json", **csrf(client))
+    assert not_an_object.status_code == 400
+    assert not_an_object.json()["error"]["code"] == "invalid"
+    assert "JSON" not in not_an_object.json()["error"]["detail"].split(":")[0]
+    deep = "[" * 5000 + "]" * 5000
+    nested = client.post(url, deep, content_type="application/json", **csrf(client))
+    assert nested.status_code == 400 and nested.json()["error"]["code"] == "malformed"
+    fine = client.post(url, '{"ids": []}', content_type="application/json", **csrf(client))
+    assert fine.status_code == 200 and fine.json() == {"receipts": []}

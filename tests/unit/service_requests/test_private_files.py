@@ -87,3 +87,23 @@ def test_storage_without_local_path_redirects_to_its_signed_url():
     assert name == "requests/x.jpg"
     assert parameters["ResponseContentType"] == "image/jpeg"
     assert parameters["ResponseContentDisposition"] == 'inline; filename="request-1.jpg"'
+
+
+@pytest.mark.parametrize(
+    "header, status",
+    [
+        ("bytes=" + "9" * 5000 + "-", 416),  # beyond any end, however it is written
+        ("bytes=0-" + "9" * 5000, 206),  # an end past the file: up to the last byte
+        ("bytes=-" + "9" * 5000, 206),  # a suffix longer than the file: all of it
+    ],
+)
+def test_ranges_with_enormous_numbers_are_answered_not_crashed(client, customer, header, status):
+    sr = create_request(customer)
+    client.force_login(customer)
+    response = client.get(f"/request/{sr.pk}/photo", HTTP_RANGE=header)
+    assert response.status_code == status
+    size = sr.photo.size
+    if status == 416:
+        assert response["Content-Range"] == f"bytes */{size}"
+    else:
+        assert response["Content-Range"] == f"bytes 0-{size - 1}/{size}"

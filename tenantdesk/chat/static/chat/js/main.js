@@ -16,6 +16,8 @@ const STATUS_BADGE_CLASSES = {
   closed: "text-bg-secondary",
 };
 const RATE_LIMIT_RETRY_MS = 3000;
+// Refusals that say "not now" rather than "not this": the message stays queued.
+const RETRY_LATER_CODES = new Set(["rate_limited", "unavailable"]);
 
 function newClientId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -221,7 +223,7 @@ class Chat {
 
   onError(frame) {
     const pending = frame.client_id && this.outbox.get(frame.client_id);
-    if (pending && frame.code === "rate_limited") {
+    if (pending && RETRY_LATER_CODES.has(frame.code)) {
       setTimeout(() => this.flushOutbox(), RATE_LIMIT_RETRY_MS);
       return;
     }
