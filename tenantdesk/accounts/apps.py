@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from tenantdesk.accounts import signals
+        from tenantdesk.accounts import revocation, signals
 
         signals.connect()
+        revocation.connect()

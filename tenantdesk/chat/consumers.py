@@ -16,18 +16,17 @@ import json
 import logging
 import time
 from collections import deque
-from importlib import import_module
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.serializers import message_data, message_for_reader
@@ -132,16 +131,12 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
 
     def _still_allowed_sync(self) -> int | None:
         """None while the session and access hold, else the close code to use."""
-        engine = import_module(settings.SESSION_ENGINE)
-        if not self.session_key:
+        # The user as the session now has it: a changed password, deactivation or a new
+        # role takes effect here, exactly as on the next page load.
+        user = session_user(self.session_key)
+        if user is None or user.pk != self.user.pk:
             return CLOSE_SIGNED_OUT
-        stored = engine.SessionStore(self.session_key)
-        if str(stored.get(SESSION_KEY)) != str(self.user.pk):
-            return CLOSE_SIGNED_OUT
-        self.user.refresh_from_db(fields=["is_active", "organisation"])
-        self.user._is_manager_cache = None
-        if not self.user.is_active:
-            return CLOSE_SIGNED_OUT
+        self.user = user
         try:
             self.service_request = access_service_request(self.user, self.service_request_id)
         except Http404:
@@ -312,6 +307,10 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
                 "closed": event["status"] == ServiceRequest.Status.CLOSED,
             }
         )
+
+    async def access_changed(self, event):
+        # Pushed when the user's password, activity, role or organisation changed.
+        await self._check_still_allowed()
 
     async def session_ended(self, event):
         key = event.get("session_key")

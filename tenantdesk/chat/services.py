@@ -370,3 +370,8 @@ def request_status_message_post(*, service_request, status_change) -> Message:
 def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
     """Close the chat sockets opened with this session (all of the user's when None)."""
     _group_send(user_group(user_id), {"type": "session.ended", "session_key": session_key})
+
+
+def user_sockets_recheck(*, user_id: int) -> None:
+    """Make every chat socket of the user check its session and access again now."""
+    _group_send(user_group(user_id), {"type": "access.changed"})

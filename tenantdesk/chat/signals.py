@@ -1,7 +1,10 @@
+"""The chat's answers to what accounts announce: sockets follow their user's sign-in."""
+
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
-from tenantdesk.chat.services import user_sockets_disconnect
+from tenantdesk.accounts.revocation import user_access_changed
+from tenantdesk.chat.services import user_sockets_disconnect, user_sockets_recheck
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -13,3 +16,10 @@ def _close_sockets_on_sign_out(sender, request, user, **kwargs):
     user_sockets_disconnect(
         user_id=user.pk, session_key=getattr(session, "session_key", None) if session else None
     )
+
+
+@receiver(user_access_changed, dispatch_uid="chat_recheck_sockets_on_access_change")
+def _recheck_sockets(sender, user_id, **kwargs):
+    # A password change, deactivation or a new role: every socket of the user checks its
+    # session and access again, on whichever worker it lives.
+    user_sockets_recheck(user_id=user_id)

@@ -173,3 +173,54 @@ def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_private_re
     ]
     log = stack.workers[0].log()
     assert " 500 " not in log and "Internal Server Error" not in log, log[-4000:]
+
+
+@pytest.fixture
+def two_workers(tmp_path):
+    stack = Stack(tmp_path, redis=redis_url(), workers=2)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def test_a_revoked_user_loses_sockets_on_every_worker_within_two_seconds(two_workers):
+    stack = two_workers
+    data = stack.python(SEED_CHAT)
+    worker_a, worker_b = stack.workers
+
+    async def scenario():
+        on_a = await ws_connect(worker_a.port, data["request"], data["manager"])
+        on_b = await ws_connect(worker_b.port, data["request"], data["manager"])
+        bystander = await ws_connect(worker_b.port, data["request"], data["customer"])
+        # Deactivated in another process, as an administrator would in the admin site.
+        deactivation = asyncio.to_thread(
+            stack.python,
+            "import time\n"
+            "from tenantdesk.accounts.models import User\n"
+            f"user = User.objects.get(pk={data['manager_id']})\n"
+            "user.is_active = False\n"
+            "user.save()\n"
+            "print(json.dumps(time.time()))\n",
+        )
+        closes = [asyncio.wait_for(socket.recv(), 60) for socket in (on_a, on_b)]
+        results = await asyncio.gather(deactivation, *closes, return_exceptions=True)
+        closed_at = time.time()
+        committed_at, *outcomes = results
+        for outcome in outcomes:
+            assert isinstance(outcome, ConnectionClosed), outcome
+            assert outcome.rcvd.code == 4401
+        reaction = closed_at - committed_at
+        assert reaction < 2, reaction
+        # The customer's socket is untouched.
+        await ws_send_text(bystander, "still talking")
+        assert (await ws_next(bystander, "message"))["message"]["text"] == "still talking"
+        await bystander.close()
+        return reaction
+
+    try:
+        reaction = asyncio.run(scenario())
+    except BaseException as error:
+        raise AssertionError(f"{error!r}\n{stack.logs()}") from error
+    print(f"revocation reached both workers' sockets in {reaction:.2f} s")
