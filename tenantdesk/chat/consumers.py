@@ -33,6 +33,7 @@ from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.errors import RateLimited, error_frame
 from tenantdesk.core.outages import REDIS_ERRORS
 from tenantdesk.core.permissions import access_service_request
+from tenantdesk.service_requests.models import ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -294,8 +295,6 @@ class RequestChatConsumer(AsyncWebsocketConsumer):
     async def request_status(self, event):
         if not await self._still_allowed_on_broadcast():
             return
-        from tenantdesk.service_requests.models import ServiceRequest
-
         await self._send_json({"type": "message", "message": self._for_reader(event["data"])})
         with translation.override(self.language):
             label = str(ServiceRequest.Status(event["status"]).label)

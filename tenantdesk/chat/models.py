@@ -67,10 +67,6 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.text[:40]}"
 
-    @property
-    def is_system(self) -> bool:
-        return self.kind == self.Kind.SYSTEM
-
 
 class Attachment(models.Model):
     """A photo or video carried by a message."""

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.service_requests.models import ServiceRequest
 
 
 def _iso(value) -> str | None:
@@ -61,8 +62,6 @@ def message_data(message: Message) -> dict:
 
 def system_text(event: dict | None, fallback: str) -> str:
     """A system message in the active language, built from its event data."""
-    from tenantdesk.service_requests.models import ServiceRequest
-
     if not event or event.get("type") != "status":
         return fallback
     labels = dict(ServiceRequest.Status.choices)

@@ -32,6 +32,7 @@ from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import process_image
 from tenantdesk.core.outages import REDIS_ERRORS, Outage
 from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
+from tenantdesk.service_requests.models import ServiceRequest
 
 logger = logging.getLogger(__name__)
 # The channel layer (Redis in production) as this process sees it; logged once per outage.
@@ -231,8 +232,6 @@ def message_send(
 
 @transaction.atomic
 def _message_store(*, author, service_request, text, client_id, prepared) -> Message:
-    from tenantdesk.service_requests.models import ServiceRequest
-
     now = timezone.now()
     # One statement both refuses a request closed meanwhile and bumps its activity; on
     # PostgreSQL it also locks the row, so a message cannot slip in while it is being closed.
@@ -330,7 +329,7 @@ def messages_mark_delivered(*, reader, service_request, message_ids: Iterable) -
 def request_status_message_post(*, service_request, status_change) -> Message:
     """Record a status change as a system message and tell open chats about both.
 
-    Called by service_requests.services.service_request_change_status inside its
+    Called (through service_requests.signals.status_changed) inside the status change's
     transaction, so the message exists exactly when the change does.
     """
     actor = status_change.changed_by

@@ -4,7 +4,12 @@ from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from tenantdesk.accounts.revocation import user_access_changed
-from tenantdesk.chat.services import user_sockets_disconnect, user_sockets_recheck
+from tenantdesk.chat.services import (
+    request_status_message_post,
+    user_sockets_disconnect,
+    user_sockets_recheck,
+)
+from tenantdesk.service_requests.signals import status_changed
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -23,3 +28,11 @@ def _recheck_sockets(sender, user_id, **kwargs):
     # A password change, deactivation or a new role: every socket of the user checks its
     # session and access again, on whichever worker it lives.
     user_sockets_recheck(user_id=user_id)
+
+
+@receiver(status_changed, dispatch_uid="chat_status_change_as_system_message")
+def _post_status_change(sender, status_change, **kwargs):
+    # Inside the change's transaction: the system message exists exactly when the change does.
+    request_status_message_post(
+        service_request=status_change.service_request, status_change=status_change
+    )

@@ -21,6 +21,8 @@ class VideoType:
 MP4 = VideoType("video/mp4", "mp4")
 QUICKTIME = VideoType("video/quicktime", "mov")
 WEBM = VideoType("video/webm", "webm")
+# The file picker's accept= for videos, from the same list the sniffer recognises.
+ACCEPT_ATTRIBUTE = ",".join(kind.content_type for kind in (MP4, WEBM, QUICKTIME))
 
 # Brands of video-carrying ISO BMFF files. Audio-only (M4A, M4B) and still-image brands
 # (heic, avif, mif1) are left out on purpose: they would not play as a video.

@@ -1,43 +1,27 @@
-"""The chat's HTTP side: the JSON fallback over the same services as the socket, the
-access-checked attachment downloads, and the panel's context."""
+"""The chat's HTTP side: the JSON fallback over the same services as the socket and the
+access-checked attachment downloads."""
 
 from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenantdesk.chat import selectors, services
 from tenantdesk.chat.models import Attachment
+from tenantdesk.chat.panel import page_json
 from tenantdesk.chat.ratelimit import http_send_allowed
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.errors import RateLimited, json_endpoint
-from tenantdesk.core.images import ACCEPT_ATTRIBUTE
 from tenantdesk.core.permissions import (
     access_service_request,
-    can_post_message,
 )
 from tenantdesk.core.private_files import serve_private_file
-
-VIDEO_ACCEPT = "video/mp4,video/webm,video/quicktime"
-
-
-def _page_json(request, page) -> dict:
-    return {
-        "messages": [
-            message_for_reader(message_data(m), reader_id=request.user.pk) for m in page.messages
-        ],
-        "has_more": page.has_more,
-    }
 
 
 def _optional_id(request, name: str) -> int | None:
@@ -71,7 +55,7 @@ def messages(request, pk: int):
         page = selectors.messages_before(
             service_request=service_request, before_id=before, limit=limit
         )
-    return JsonResponse(_page_json(request, page))
+    return JsonResponse(page_json(request, page))
 
 
 def _post_message(request, service_request):
@@ -137,55 +121,3 @@ def attachment(request, attachment_id: int, thumbnail: bool = False):
         content_type=item.content_type,
         download_name=f"attachment-{item.pk}.{item.extension or 'bin'}",
     )
-
-
-def chat_context(request, service_request) -> dict:
-    """What chat/panel.html needs; the request page merges this into its context."""
-    page = selectors.messages_before(service_request=service_request)
-    closed = not can_post_message(request.user, service_request)
-    config = {
-        "requestId": service_request.pk,
-        "userId": request.user.pk,
-        "closed": closed,
-        "language": get_language(),
-        "timeZone": timezone.get_current_timezone_name(),
-        "wsPath": f"/ws/request/{service_request.pk}/?lang={get_language()}",
-        "messagesUrl": reverse("chat:messages", args=[service_request.pk]),
-        "deliveredUrl": reverse("chat:delivered", args=[service_request.pk]),
-        "maxLength": settings.CHAT_MESSAGE_MAX_LENGTH,
-        "maxAttachments": settings.CHAT_MAX_ATTACHMENTS,
-        "videoMaxBytes": settings.VIDEO_MAX_BYTES,
-        "imageMaxBytes": settings.IMAGE_MAX_BYTES,
-        "initial": _page_json(request, page),
-        "strings": {
-            "sent": _("Sent"),
-            "delivered": _("Delivered"),
-            "sending": _("Sending…"),
-            "failed": _("Not sent"),
-            "online": _("Connected"),
-            "connecting": _("Connecting…"),
-            "offline": _("Offline: messages will be sent when the connection returns"),
-            "disconnected": _("Disconnected"),
-            "signedOut": _("You have been signed out. Sign in again to continue."),
-            "notFound": _("This chat is no longer available to you."),
-            "closed": _("This request is closed; the chat is read-only."),
-            "loadEarlier": _("Load earlier messages"),
-            "loading": _("Loading…"),
-            "noMessages": _("No messages yet."),
-            "remove": _("Remove"),
-            "tooManyFiles": _("At most %(max)s files per message.")
-            % {"max": settings.CHAT_MAX_ATTACHMENTS},
-            "uploadFailed": _("The upload failed."),
-            "video": _("Video"),
-            "photo": _("Photo"),
-            "you": _("You"),
-            "tooLong": _("The message is too long."),
-        },
-    }
-    return {
-        "chat_config": config,
-        "chat_closed": closed,
-        "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
-        "chat_max_attachments": settings.CHAT_MAX_ATTACHMENTS,
-        "chat_accept": f"{ACCEPT_ATTRIBUTE},{VIDEO_ACCEPT}",
-    }

@@ -1,5 +1,4 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation
@@ -102,7 +101,3 @@ class RequestListFilterForm(BootstrapFormMixin, forms.Form):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(choices=ServiceRequest.Status.choices)
-
-
-def first_error(error: ValidationError) -> str:
-    return " ".join(error.messages)

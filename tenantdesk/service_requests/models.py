@@ -82,16 +82,8 @@ class ServiceRequest(TimeStampedModel):
         return reverse("service_requests:detail", args=[self.pk])
 
     @property
-    def number(self) -> str:
-        return f"#{self.pk}"
-
-    @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE_STATUSES
 
 
 class StatusChange(models.Model):

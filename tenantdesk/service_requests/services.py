@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenantdesk.chat.services import request_status_message_post
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_change_status, can_create_service_request
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+from tenantdesk.service_requests.signals import status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,8 @@ def _service_request_store(*, service_request: ServiceRequest, processed: Proces
 def service_request_change_status(
     *, actor, service_request: ServiceRequest, status: str
 ) -> StatusChange:
-    """Move a request to another status, record the step and post it into the chat.
+    """Move a request to another status, record the step and announce it (status_changed:
+    the chat posts it as a system message, in this same transaction).
 
     Only managers may do this (PermissionDenied otherwise; the caller has already checked
     that the actor may see the request). Allowed steps: pending → in progress, pending →
@@ -147,5 +148,5 @@ def service_request_change_status(
         instance.status = status
         instance.last_activity_at = now
         instance.updated_at = now
-    request_status_message_post(service_request=current, status_change=change)
+    status_changed.send(sender=ServiceRequest, status_change=change)
     return change

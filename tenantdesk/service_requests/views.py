@@ -10,7 +10,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantdesk.chat.views import chat_context
 from tenantdesk.core.errors import json_error_for, wants_json
 from tenantdesk.core.permissions import (
     access_service_request,
@@ -121,7 +120,6 @@ def detail(request, pk: int):
             "can_change_status": may_change_status,
             "status_actions": _status_actions(service_request) if may_change_status else [],
             "status_history": selectors.service_request_history(service_request=service_request),
-            **chat_context(request, service_request),
         },
     )
 

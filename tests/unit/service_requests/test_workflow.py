@@ -121,12 +121,13 @@ def test_a_stale_instance_cannot_skip_the_check(manager, make_request):
 def test_if_the_chat_message_fails_the_status_change_is_rolled_back(
     manager, make_request, monkeypatch
 ):
-    import tenantdesk.service_requests.services as services
+    import tenantdesk.chat.signals as chat_signals
 
     def broken(**kwargs):
         raise RuntimeError("chat is down")
 
-    monkeypatch.setattr(services, "request_status_message_post", broken)
+    # The chat writes the system message when the status change is announced.
+    monkeypatch.setattr(chat_signals, "request_status_message_post", broken)
     sr = make_request(P)
     before = _snapshot(sr)
     with pytest.raises(RuntimeError):

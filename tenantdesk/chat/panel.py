@@ -1,0 +1,78 @@
+"""The chat panel on a request's page: what chat/panel.html needs, and the
+{% chat_panel service_request %} tag that renders it (tenantdesk/chat/templatetags/chat.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from tenantdesk.chat import selectors
+from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
+from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
+from tenantdesk.core.permissions import can_post_message
+
+
+def page_json(request, page) -> dict:
+    """A page of messages as the reader receives it."""
+    return {
+        "messages": [
+            message_for_reader(message_data(m), reader_id=request.user.pk) for m in page.messages
+        ],
+        "has_more": page.has_more,
+    }
+
+
+def panel_context(request, service_request) -> dict:
+    """What chat/panel.html needs to show one request's conversation to this reader."""
+    page = selectors.messages_before(service_request=service_request)
+    closed = not can_post_message(request.user, service_request)
+    config = {
+        "requestId": service_request.pk,
+        "userId": request.user.pk,
+        "closed": closed,
+        "language": get_language(),
+        "timeZone": timezone.get_current_timezone_name(),
+        "wsPath": f"/ws/request/{service_request.pk}/?lang={get_language()}",
+        "messagesUrl": reverse("chat:messages", args=[service_request.pk]),
+        "deliveredUrl": reverse("chat:delivered", args=[service_request.pk]),
+        "maxLength": settings.CHAT_MESSAGE_MAX_LENGTH,
+        "maxAttachments": settings.CHAT_MAX_ATTACHMENTS,
+        "videoMaxBytes": settings.VIDEO_MAX_BYTES,
+        "imageMaxBytes": settings.IMAGE_MAX_BYTES,
+        "initial": page_json(request, page),
+        "strings": {
+            "sent": _("Sent"),
+            "delivered": _("Delivered"),
+            "sending": _("Sending…"),
+            "failed": _("Not sent"),
+            "online": _("Connected"),
+            "connecting": _("Connecting…"),
+            "offline": _("Offline: messages will be sent when the connection returns"),
+            "disconnected": _("Disconnected"),
+            "signedOut": _("You have been signed out. Sign in again to continue."),
+            "notFound": _("This chat is no longer available to you."),
+            "closed": _("This request is closed; the chat is read-only."),
+            "loadEarlier": _("Load earlier messages"),
+            "loading": _("Loading…"),
+            "noMessages": _("No messages yet."),
+            "remove": _("Remove"),
+            "tooManyFiles": _("At most %(max)s files per message.")
+            % {"max": settings.CHAT_MAX_ATTACHMENTS},
+            "uploadFailed": _("The upload failed."),
+            "video": _("Video"),
+            "photo": _("Photo"),
+            "you": _("You"),
+            "tooLong": _("The message is too long."),
+        },
+    }
+    return {
+        "chat_config": config,
+        "chat_closed": closed,
+        "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
+        "chat_max_attachments": settings.CHAT_MAX_ATTACHMENTS,
+        "chat_accept": f"{IMAGE_ACCEPT},{VIDEO_ACCEPT}",
+    }

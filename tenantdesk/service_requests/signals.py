@@ -1,0 +1,11 @@
+"""What the requests app announces; apps built on it (the chat) listen.
+
+Requests never import the chat: a status change is announced here and the chat turns it
+into a system message (tenantdesk/chat/signals.py).
+"""
+
+from django.dispatch import Signal
+
+# Sent inside the status change's transaction with status_change=<StatusChange>, so that
+# whatever a listener writes is committed (or rolled back) together with the change.
+status_changed = Signal()
