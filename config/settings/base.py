@@ -248,7 +248,7 @@ THUMBNAIL_SIDE = env.int("THUMBNAIL_SIDE", default=480)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=100 * 1024 * 1024)
 CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=4000)
 CHAT_MAX_ATTACHMENTS = env.int("CHAT_MAX_ATTACHMENTS", default=5)
-CHAT_SEND_RATE = env.int("CHAT_SEND_RATE", default=20)  # messages per 10 s per socket
+CHAT_SEND_RATE = env.int("CHAT_SEND_RATE", default=20)  # messages per 10 s per person
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

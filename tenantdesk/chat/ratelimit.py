@@ -1,4 +1,5 @@
-"""How fast one person may post messages over HTTP (the socket counts per connection).
+"""How fast one person may post messages: CHAT_SEND_RATE per 10 s, whichever way they send
+(any number of sockets, tabs and workers, and the HTTP fallback, count together).
 
 A fixed 10-second window per user in the `ratelimit` cache: Redis when REDIS_URL is set,
 so every worker counts together; this process's memory otherwise. At a window's edge a
@@ -14,10 +15,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 
 from django.conf import settings
 from django.core.cache import caches
+from django.utils.translation import gettext as _
 
+from tenantdesk.core.errors import RateLimited
 from tenantdesk.core.outages import REDIS_ERRORS, Outage
 
 WINDOW_SECONDS = 10
@@ -55,7 +59,13 @@ def _incr_in_cache(key: str) -> int:
         return 1
 
 
-def http_send_allowed(user_id: int) -> bool:
+def check_send_rate(user_id: int) -> None:
+    """Counts one send for the user; RateLimited once the window's allowance is used up."""
+    if not send_allowed(user_id):
+        raise RateLimited(_("You are sending messages too fast; wait a few seconds."))
+
+
+def send_allowed(user_id: int) -> bool:
     """Counts one send for the user; False once the window's allowance is used up."""
     window = int(time.time() // WINDOW_SECONDS)
     key = f"chat-send:{user_id}:{window}"
@@ -67,3 +77,22 @@ def http_send_allowed(user_id: int) -> bool:
     else:
         cache_outage.recovered()
     return count <= settings.CHAT_SEND_RATE
+
+
+class SlidingWindow:
+    """A cap on events of one socket (every frame costs work): `hit()` counts one and says
+    whether it is over `limit` within the last WINDOW_SECONDS. Kept in the socket's own
+    memory: a flood from one socket is that socket's problem, not the user's."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._times: deque[float] = deque()
+
+    def hit(self) -> bool:
+        now = time.monotonic()
+        while self._times and now - self._times[0] > WINDOW_SECONDS:
+            self._times.popleft()
+        if len(self._times) >= self.limit:
+            return True
+        self._times.append(now)
+        return False

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tenantdesk.chat.ids import MAX_IDS, is_message_id
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.serializers import message_data
 
 PAGE_SIZE = 50
-# Message ids are 64-bit database integers; anything outside is not an id of ours (and a
-# larger Python int would crash the SQLite driver or the query).
-MAX_MESSAGE_ID = 2**63 - 1
-
-
-def is_message_id(value) -> bool:
-    """A whole number a message id can be (0 stands for "before the first message")."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_MESSAGE_ID
-
-
 MAX_PAGE_SIZE = 200
 
 
@@ -64,7 +56,7 @@ def messages_before(
 
 def delivered_receipts(*, service_request, message_ids) -> list[dict]:
     """Receipts for those of these messages that have been delivered (ids capped at 500)."""
-    ids = [i for i in message_ids if is_message_id(i)][:500]
+    ids = [i for i in message_ids if is_message_id(i)][:MAX_IDS]
     if not ids:
         return []
     rows = (
@@ -75,3 +67,14 @@ def delivered_receipts(*, service_request, message_ids) -> list[dict]:
         .values_list("pk", "delivered_at")
     )
     return [{"id": pk, "status": "delivered", "delivered_at": at.isoformat()} for pk, at in rows]
+
+
+def catch_up(*, service_request, after_id: int, receipts_for) -> dict:
+    """What a reconnecting client missed: a page of messages after `after_id` (reader-neutral
+    data) and the receipts of its own messages it still shows as sent."""
+    page = messages_after(service_request=service_request, after_id=after_id)
+    return {
+        "messages": [message_data(m) for m in page.messages],
+        "has_more": page.has_more,
+        "receipts": delivered_receipts(service_request=service_request, message_ids=receipts_for),
+    }

@@ -84,3 +84,14 @@ def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
     else:
         payload["author_label"] = data["organisation"] or data["author_username"] or ""
     return payload
+
+
+def status_frame(status: str) -> dict:
+    """The request.status frame that follows a status change's system message, in the
+    active language."""
+    return {
+        "type": "request.status",
+        "status": status,
+        "status_label": str(ServiceRequest.Status(status).label),
+        "closed": status == ServiceRequest.Status.CLOSED,
+    }

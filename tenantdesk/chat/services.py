@@ -23,8 +23,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tenantdesk.chat import selectors
 from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.ids import parse_message_ids
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
@@ -276,23 +276,6 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
 # --- delivery -----------------------------------------------------------------------------
 
 
-def _clean_ids(message_ids: Iterable) -> list[int]:
-    ids = []
-    for value in message_ids:
-        if isinstance(value, bool):
-            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids")
-        try:
-            number = int(value)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is inf
-            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids") from None
-        if not selectors.is_message_id(number):
-            raise ValidationError(_("Message ids must be numbers."), code="invalid_ids")
-        ids.append(number)
-    if len(ids) > 500:
-        raise ValidationError(_("Too many message ids at once."), code="invalid_ids")
-    return ids
-
-
 @transaction.atomic
 def messages_mark_delivered(*, reader, service_request, message_ids: Iterable) -> list[dict]:
     """Record that the reader's client received these messages of the other side.
@@ -302,7 +285,7 @@ def messages_mark_delivered(*, reader, service_request, message_ids: Iterable) -
     kept. Returns the receipts [{id, status, delivered_at}] and broadcasts them after commit.
     """
     service_request = access_service_request(reader, service_request.pk)
-    ids = _clean_ids(message_ids)
+    ids = parse_message_ids(message_ids)
     if not ids:
         return []
     of_other_side = Message.objects.filter(

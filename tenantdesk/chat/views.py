@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tenantdesk.chat import selectors, services
+from tenantdesk.chat.ids import parse_message_id
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
-from tenantdesk.chat.ratelimit import http_send_allowed
+from tenantdesk.chat.ratelimit import check_send_rate
 from tenantdesk.chat.serializers import message_data, message_for_reader
-from tenantdesk.core.errors import RateLimited, json_endpoint
+from tenantdesk.core.errors import json_endpoint
 from tenantdesk.core.permissions import (
     access_service_request,
 )
@@ -26,15 +27,7 @@ from tenantdesk.core.private_files import serve_private_file
 
 def _optional_id(request, name: str) -> int | None:
     raw = request.GET.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if not selectors.is_message_id(value):
-        raise ValidationError(_("%(name)s must be a message id.") % {"name": name}, code="invalid")
-    return value
+    return None if raw in (None, "") else parse_message_id(raw, name=name)
 
 
 @json_endpoint(methods=["GET", "POST"])
@@ -59,8 +52,7 @@ def messages(request, pk: int):
 
 
 def _post_message(request, service_request):
-    if not http_send_allowed(request.user.pk):
-        raise RateLimited(_("You are sending messages too fast; wait a few seconds."))
+    check_send_rate(request.user.pk)
     message = services.message_send(
         author=request.user,
         service_request=service_request,

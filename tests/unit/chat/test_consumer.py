@@ -332,3 +332,34 @@ async def test_sync_ignores_receipt_ids_beyond_a_64_bit_id(service_request, cook
     answer = await receive_until(cust, "sync")
     assert answer["receipts"] == []
     await cust.disconnect()
+
+
+async def test_the_send_limit_is_one_per_person_across_tabs_and_http(
+    service_request, customer, settings
+):
+    settings.CHAT_SEND_RATE = 3
+    cookie = await database_sync_to_async(session_cookie)(customer)
+    tab_one, _ = await connect(service_request.pk, cookie)
+    tab_two, _ = await connect(service_request.pk, cookie)
+    for tab, text in ((tab_one, "one"), (tab_two, "two")):
+        await send_text(tab, text)
+        while (await receive_until(tab, "message"))["message"]["text"] != text:
+            pass  # the other tab's message, broadcast to both
+
+    @database_sync_to_async
+    def post_over_http(text):
+        browser = Client()
+        browser.force_login(customer)
+        return browser.post(f"/chat/{service_request.pk}/messages", {"text": text})
+
+    assert (await post_over_http("three")).status_code == 201
+    refused = await post_over_http("four")
+    assert refused.status_code == 429
+    await send_text(tab_one, "five")
+    assert (await receive_until(tab_one, "error"))["code"] == "rate_limited"
+    texts = await database_sync_to_async(
+        lambda: list(Message.objects.order_by("pk").values_list("text", flat=True))
+    )()
+    assert texts == ["one", "two", "three"]
+    await tab_one.disconnect()
+    await tab_two.disconnect()

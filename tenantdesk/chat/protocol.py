@@ -1,0 +1,61 @@
+"""The chat socket's wire format: reading a client's frame and the close codes.
+
+Protocol (JSON objects with a `type`):
+  client → server: message.send {client_id, text}; message.delivered {ids};
+                   sync {after_id, receipts_for?: [ids of own messages still shown as sent]}
+  server → client: message {message}; receipt {id, status, delivered_at};
+                   request.status {status, status_label, closed};
+                   sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
+Close codes: 4401 signed out (or the session ended), 4404 request not visible, 1013 the
+channel layer (Redis) cannot be reached: the page reconnects and catches up with `sync`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+CLOSE_SIGNED_OUT = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: the server is overloaded or a dependency is down
+
+FRAME_TYPES = ("message.send", "message.delivered", "sync")
+
+
+def max_frame_chars() -> int:
+    # Room for the longest allowed text escaped as JSON, plus the other fields.
+    return settings.CHAT_MESSAGE_MAX_LENGTH * 6 + 1024
+
+
+def parse_frame(text_data: str | None) -> dict:
+    """A client's frame as a dict with a known `type`, or ValidationError saying why not."""
+    if text_data is None:
+        raise ValidationError(_("Frames must be JSON text."), code="malformed")
+    if len(text_data) > max_frame_chars():
+        raise ValidationError(_("The frame is too large."), code="too_large")
+    try:
+        frame = json.loads(text_data)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise ValidationError(_("The frame is not valid JSON."), code="malformed") from None
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise ValidationError(_("A frame must be a JSON object with a type."), code="malformed")
+    if frame["type"] not in FRAME_TYPES:
+        raise ValidationError(_("Unknown frame type."), code="unknown_type")
+    return frame
+
+
+def is_send(frame) -> bool:
+    return isinstance(frame, dict) and frame.get("type") == "message.send"
+
+
+def send_client_id(frame) -> str | None:
+    """The client_id a refused message.send is answered with, so the page knows which."""
+    client_id = frame.get("client_id") if is_send(frame) else None
+    return client_id if isinstance(client_id, str) else None
+
+
+def encode(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False)
