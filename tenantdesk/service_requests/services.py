@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_change_status, can_create_service_request
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
@@ -118,9 +119,7 @@ def service_request_change_status(
     # Lock the row: two managers pressing buttons at once must not both pass the check.
     current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
     if current.status == Status.CLOSED:
-        raise ValidationError(
-            _("This request is closed; its status can no longer be changed."), code="closed"
-        )
+        raise Closed(_("This request is closed; its status can no longer be changed."))
     if current.status == status:
         raise ValidationError(
             _("The request is already %(status)s.") % {"status": current.get_status_display()},

@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tenantdesk.core.errors import json_error_for, wants_json
+from tenantdesk.core.errors import Closed, describe, json_error_for, wants_json
 from tenantdesk.core.permissions import (
     access_service_request,
     can_change_status,
@@ -137,14 +137,15 @@ def change_status(request, pk: int):
         services.service_request_change_status(
             actor=request.user, service_request=service_request, status=form.cleaned_data["status"]
         )
-    except ValidationError as error:
+    except (ValidationError, Closed) as error:
         if wants_json(request):
             return json_error_for(error)
+        status, _code, detail = describe(error)
         return render(
             request,
             "service_requests/status_refused.html",
-            {"service_request": service_request, "detail": " ".join(error.messages)},
-            status=400,
+            {"service_request": service_request, "detail": detail},
+            status=status,
         )
     if wants_json(request):
         return JsonResponse({"id": service_request.pk, "status": service_request.status})
