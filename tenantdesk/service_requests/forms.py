@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -47,10 +49,15 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
 
+    # One key per shown form, so that submitting it twice makes one request.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Settings may change (tests, deployments): the text is built per form.
         self.fields["photo"].help_text = image_limits_text()
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
 
     def clean_photo(self):
         return process_image(self.cleaned_data["photo"])

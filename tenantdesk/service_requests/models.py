@@ -60,6 +60,9 @@ class ServiceRequest(TimeStampedModel):
     photo_thumbnail = models.ImageField(
         _("thumbnail"), upload_to=_thumbnail_path, max_length=200, blank=True
     )
+    # Chosen by the create form when it is shown: a second submission of the same form (a
+    # double click, a resend after a lost answer) finds the request the first one made.
+    submission_key = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("service request")
@@ -73,6 +76,11 @@ class ServiceRequest(TimeStampedModel):
             ),
             # Manager list: all active requests, newest activity first.
             models.Index(fields=["status", "-last_activity_at"], name="sr_status_activity"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "submission_key"], name="sr_one_request_per_submission"
+            ),
         ]
 
     def __str__(self) -> str:

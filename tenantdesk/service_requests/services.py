@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,9 +42,13 @@ def _delete_quietly(fieldfile) -> None:
 
 
 def service_request_create(
-    *, author, type: str, title: str, description: str, office: str, photo
+    *, author, type: str, title: str, description: str, office: str, photo, submission_key=None
 ) -> ServiceRequest:
     """Open a request for the author's organisation with a checked, cleaned photo.
+
+    `submission_key` (a UUID the create form chose) makes a resubmission of the same form
+    return the request the first submission made, with `was_created` False; the database's
+    unique constraint decides when two arrive at once.
 
     The photo (an upload, or the ProcessedImage a form already made from it) is decoded
     and re-encoded by core.images.process_image (metadata stripped, orientation applied, a
@@ -60,6 +64,9 @@ def service_request_create(
     """
     if not can_create_service_request(author):
         raise PermissionDenied(_("Only members of an organisation can create requests."))
+    existing = _submitted_before(author, submission_key)
+    if existing is not None:
+        return existing
     now = timezone.now()
     service_request = ServiceRequest(
         organisation_id=author.organisation_id,
@@ -70,6 +77,7 @@ def service_request_create(
         office=(office or "").strip(),
         status=Status.PENDING,
         last_activity_at=now,
+        submission_key=submission_key,
     )
     # The same rules as the form, so a caller that skipped the form cannot store junk.
     service_request.full_clean(exclude=["photo", "photo_thumbnail", "organisation", "author"])
@@ -85,11 +93,24 @@ def service_request_create(
 
     try:
         _service_request_store(service_request=service_request, processed=processed)
-    except BaseException:
+    except BaseException as error:
         _delete_quietly(service_request.photo)
         _delete_quietly(service_request.photo_thumbnail)
+        existing = _submitted_before(author, submission_key)
+        if isinstance(error, IntegrityError) and existing is not None:
+            return existing  # the same form, submitted twice at once: the first one won
         raise
+    service_request.was_created = True
     return service_request
+
+
+def _submitted_before(author, submission_key) -> ServiceRequest | None:
+    if submission_key is None:
+        return None
+    existing = ServiceRequest.objects.filter(author=author, submission_key=submission_key).first()
+    if existing is not None:
+        existing.was_created = False
+    return existing
 
 
 @transaction.atomic

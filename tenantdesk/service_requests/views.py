@@ -60,13 +60,16 @@ def create(request):
                 description=data["description"],
                 office=data["office"],
                 photo=data["photo"],
+                submission_key=data["submission_key"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, _("Request #%(number)s has been created.") % {"number": service_request.pk}
-            )
+            if service_request.was_created:
+                messages.success(
+                    request,
+                    _("Request #%(number)s has been created.") % {"number": service_request.pk},
+                )
             return redirect(service_request)
     status = 400 if form.is_bound else 200
     return render(request, "service_requests/create.html", {"form": form}, status=status)

@@ -2,6 +2,8 @@
 
 import io
 import os
+import re
+import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -351,3 +353,39 @@ def test_no_orphan_files_when_the_commit_fails(customer, monkeypatch):
     monkeypatch.undo()
     assert not ServiceRequest.objects.exists()
     assert media_files() == []
+
+
+def test_the_same_form_submitted_twice_makes_one_request(client, customer):
+    client.force_login(customer)
+    page = client.get(URL).content.decode()
+    key = re.search(r'name="submission_key" value="([0-9a-f-]{36})"', page)[1]
+    first = client.post(URL, form_data(submission_key=key))
+    second = client.post(URL, form_data(submission_key=key))  # a double click, a resend
+    request_obj = ServiceRequest.objects.get()
+    assert first["Location"] == second["Location"] == f"/request/{request_obj.pk}"
+    assert len(media_files()) == 2  # one photo and its thumbnail, nothing from the second
+    # Only the first submission says "created".
+    shown = [str(m) for m in client.get(first["Location"]).context["messages"]]
+    assert shown == [f"Request #{request_obj.pk} has been created."]
+    # A new form is a new request.
+    client.post(URL, form_data(submission_key=str(uuid.uuid4())))
+    assert ServiceRequest.objects.count() == 2
+
+
+def test_two_submissions_racing_past_the_check_still_make_one_request(customer, monkeypatch):
+    from tenantdesk.service_requests import services
+
+    key = uuid.uuid4()
+    first = create_request(customer, submission_key=key)
+    real_lookup = services._submitted_before
+    calls = []
+
+    def lookup_that_missed_it_at_first(author, submission_key):
+        calls.append(submission_key)
+        return None if len(calls) == 1 else real_lookup(author, submission_key)
+
+    monkeypatch.setattr(services, "_submitted_before", lookup_that_missed_it_at_first)
+    second = create_request(customer, submission_key=key)
+    assert second.pk == first.pk and second.was_created is False
+    assert ServiceRequest.objects.count() == 1
+    assert len(media_files()) == 2  # the loser's files were removed
