@@ -38,6 +38,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    @property
+    def display_name(self) -> str:
+        """How the person is shown everywhere (nav, chat, history, e-mail): first and last
+        name, or the user name when they have given none."""
+        return self.get_full_name().strip() or self.get_username()
+
 
 class SignInEvent(models.Model):
     """One line of the sign-in log: who tried what, from where, and how it ended."""

@@ -55,7 +55,7 @@ def message_data(message: Message) -> dict:
         "organisation": (
             author.organisation.name if author is not None and author.organisation_id else None
         ),
-        "author_username": author.get_username() if author is not None else None,
+        "author_name": author.display_name if author is not None else None,
         "attachments": [attachment_data(a) for a in message.attachments.all()],
     }
 
@@ -79,10 +79,10 @@ def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
     if data["kind"] == Message.Kind.SYSTEM:
         payload["author_label"] = _("System")
         payload["text"] = system_text(data.get("event"), data["text"])
-    elif data["by_manager"]:
-        payload["author_label"] = _("Manager")
-    else:
-        payload["author_label"] = data["organisation"] or data["author_username"] or ""
+        return payload
+    # The person, then which side they speak for: "Anna Ivanova · Manager".
+    side = _("Manager") if data["by_manager"] else data["organisation"]
+    payload["author_label"] = " · ".join(part for part in (data["author_name"], side) if part)
     return payload
 
 

@@ -320,7 +320,7 @@ def request_status_message_post(*, service_request, status_change) -> Message:
         "type": "status",
         "from": status_change.from_status,
         "to": status_change.to_status,
-        "actor": (actor.get_full_name() or actor.get_username()) if actor else None,
+        "actor": actor.display_name if actor else None,
         "actor_id": actor.pk if actor else None,
     }
     with translation.override(settings.LANGUAGE_CODE):

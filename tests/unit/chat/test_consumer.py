@@ -75,7 +75,8 @@ async def test_customer_and_manager_exchange_messages_with_receipts(
     assert own["client_id"] == client_id and own["mine"] is True and own["status"] == "sent"
     assert seen["id"] == own["id"] and seen["mine"] is False
     assert seen["text"] == "The tap <b>drips</b>"
-    assert seen["author_label"] == customer.organisation.name
+    # The person (no name given: their user name), then the side they speak for.
+    assert seen["author_label"] == f"{customer.username} · {customer.organisation.name}"
 
     # The manager's client acknowledges: the customer sees "delivered" live.
     await mgr.send_json_to({"type": "message.delivered", "ids": [seen["id"]]})
@@ -85,7 +86,7 @@ async def test_customer_and_manager_exchange_messages_with_receipts(
 
     await send_text(mgr, "On our way")
     reply = (await receive_until(cust, "message"))["message"]
-    assert reply["author_label"] == "Manager" and reply["mine"] is False
+    assert reply["author_label"] == f"{manager.username} · Manager" and reply["mine"] is False
 
     stored = await database_sync_to_async(
         lambda: list(Message.objects.order_by("pk").values_list("text", "by_manager"))

@@ -312,3 +312,24 @@ def test_photos_are_decoded_before_the_transaction_opens(customer, service_reque
     )
     assert seen == [False]
     assert message.attachments.count() == 1
+
+
+def test_people_are_shown_by_one_display_name_everywhere(customer, manager, service_request):
+    from tenantdesk.service_requests.services import service_request_change_status
+
+    manager.first_name, manager.last_name = "Anna", "Ivanova"
+    manager.save()
+    assert manager.display_name == "Anna Ivanova"
+    assert customer.display_name == customer.username  # no name given: the user name
+    reply = services.message_send(
+        author=manager, service_request=service_request, text="On our way", client_id=None
+    )
+    with translation.override("en"):
+        bubble = message_for_reader(message_data(reply), reader_id=customer.pk)
+    assert bubble["author_label"] == "Anna Ivanova · Manager"
+    service_request_change_status(actor=manager, service_request=service_request, status="closed")
+    system = Message.objects.get(kind=Message.Kind.SYSTEM)
+    with translation.override("en"):
+        line = message_for_reader(message_data(system), reader_id=customer.pk)["text"]
+    assert line.endswith("by Anna Ivanova.")
+    assert manager.username not in line

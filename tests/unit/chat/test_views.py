@@ -61,7 +61,7 @@ def test_manager_reads_and_writes_any_request(manager, service_request):
     client = client_for(manager)
     response = post_message(client, service_request, "We are coming")
     assert response.status_code == 201
-    assert response.json()["message"]["author_label"] == "Manager"
+    assert response.json()["message"]["author_label"] == f"{manager.username} · Manager"
 
 
 def test_other_organisation_gets_404_everywhere(other_customer, customer, service_request):

@@ -53,6 +53,13 @@ class Command(BaseCommand):
             manager_create(
                 username=DEMO_MANAGER[0], email="manager@example.com", password=DEMO_MANAGER[1]
             )
+        # People are shown by their names (User.display_name); the demo's have names.
+        User.objects.filter(username=DEMO_CUSTOMER[0], first_name="").update(
+            first_name="Ivan", last_name="Petrov"
+        )
+        User.objects.filter(username=DEMO_MANAGER[0], first_name="").update(
+            first_name="Anna", last_name="Ivanova"
+        )
         if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
             service_request_create(
                 author=customer,

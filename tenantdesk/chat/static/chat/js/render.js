@@ -66,9 +66,6 @@ export function messageElement(message, { strings, language, timeZone }) {
   const bubble = el("div", "chat-bubble");
   const meta = el("div", "chat-meta");
   const author = el("span", "chat-author", message.mine ? strings.you : message.author_label);
-  if (!system && !message.mine && message.author_username) {
-    author.title = message.author_username;
-  }
   meta.append(author);
   const time = el("time", "chat-time", formatTime(message.created_at, language, timeZone));
   if (message.created_at) time.dateTime = message.created_at;
