@@ -198,6 +198,8 @@ LOCALE_PATHS = [APPS_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True
+# Our own date and time formats per language (24-hour, day before month): tenantdesk/formats.
+FORMAT_MODULE_PATH = ["tenantdesk.formats"]
 
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_REGION", default="RU")
 PHONENUMBER_DB_FORMAT = "E164"

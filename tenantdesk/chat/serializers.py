@@ -8,7 +8,11 @@ their own message) without touching the database, so each socket can do it cheap
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
@@ -72,10 +76,22 @@ def system_text(event: dict | None, fallback: str) -> str:
     }
 
 
+def _when(iso: str) -> dict:
+    """The time and day of a message in the site's time zone, written in the active
+    language's formats (tenantdesk/formats), so the page never formats dates itself."""
+    moment = timezone.localtime(datetime.fromisoformat(iso))
+    return {
+        "time_label": date_format(moment, "TIME_FORMAT"),
+        "day": moment.date().isoformat(),
+        "day_label": date_format(moment, "DATE_FORMAT"),
+    }
+
+
 def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
     """The neutral data completed for one reader, in the active language."""
     payload = dict(data)
     payload["mine"] = reader_id is not None and data["author_id"] == reader_id
+    payload.update(_when(data["created_at"]))
     if data["kind"] == Message.Kind.SYSTEM:
         payload["author_label"] = _("System")
         payload["text"] = system_text(data.get("event"), data["text"])
