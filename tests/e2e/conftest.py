@@ -176,8 +176,9 @@ class CspViolations(list):
         super().__init__()
         self.contexts = []
 
-    def watch(self, context):
-        self.contexts.append(context)
+    def watch(self, context, *, javascript=True):
+        if javascript:  # without it nothing is queued, and settle's timer would never fire
+            self.contexts.append(context)
         context.expose_binding("__reportCspViolation", lambda _source, report: self.append(report))
         context.add_init_script(REPORT_CSP_VIOLATIONS)
         context.on("response", self._check_document_has_a_policy)
@@ -233,7 +234,7 @@ def new_context(browser, csp_violations):
             locale=locale, viewport=kwargs.pop("viewport", {"width": 1280, "height": 900}), **kwargs
         )
         context.set_default_timeout(10_000)
-        csp_violations.watch(context)
+        csp_violations.watch(context, javascript=kwargs.get("java_script_enabled", True))
         contexts.append(context)
         return context
 

@@ -132,6 +132,16 @@ def test_signed_out_pages(asgi_server, new_context, locale, lang):
     expect(page.locator("#seconds-left")).to_have_text("0")
 
 
+def test_language_switch_without_javascript(asgi_server, new_context):
+    page = new_context(java_script_enabled=False).new_page()
+    visit(page, asgi_server.url + "/accounts/register", "en")
+    page.select_option("#language-select", "ru")
+    with page.expect_navigation():
+        page.click("#language-form button[type=submit]")  # the <noscript> button
+    assert page.url == asgi_server.url + "/accounts/register"
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+
 @pytest.mark.parametrize(("locale", "lang"), LANGUAGES)
 def test_customer_pages(asgi_server, new_context, tmp_path, people, service_request, locale, lang):
     base = asgi_server.url
