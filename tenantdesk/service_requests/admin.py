@@ -60,6 +60,9 @@ class ServiceRequestAdmin(admin.ModelAdmin):
     )
     inlines = [StatusChangeInline]
 
+    class Media:
+        css = {"all": ["service_requests/admin.css"]}
+
     def get_readonly_fields(self, request, obj=None):
         # A closed request is read-only everywhere, here too.
         if obj is not None and obj.is_closed:
@@ -73,7 +76,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         # Through the access-checked view: MEDIA_URL is not served.
         return format_html(
             '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
-            'style="max-width:240px;max-height:180px"></a>',
+            'class="request-admin-photo"></a>',
             reverse("service_requests:photo", args=[obj.pk]),
             reverse("service_requests:photo_thumbnail", args=[obj.pk]),
         )

@@ -4,8 +4,13 @@ Run in their own pytest process (`make test` does): Playwright's sync API runs a
 loop, so Django's ORM calls from the test need DJANGO_ALLOW_ASYNC_UNSAFE, which must not
 leak into the async consumer tests. The server process uses the test database by name,
 so SQLite gets a file here instead of an in-memory database.
+
+Every page runs under the site's Content-Security-Policy and a test fails on any violation
+(`csp_violations`). Give `wait_for_function` a function (`"() => ..."`), not a bare
+expression: Playwright evaluates a bare one with eval, which the policy refuses.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -19,6 +24,7 @@ os.environ.setdefault(
 
 import pytest  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 def _sqlite_test_database_in_a_file():
@@ -145,9 +151,83 @@ def browser():
         browser.close()
 
 
+# Registered before any page script runs. The event, not the console, because it says which
+# directive was violated; its reports reach Python even when the page navigates right after.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation({
+    page: document.location.href,
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: `${event.sourceFile}:${event.lineNumber}`,
+  });
+});
+"""
+
+
+class CspViolations(list):
+    """What the pages of one test reported against the Content-Security-Policy.
+
+    Every context from `new_context` reports here; the test fails (see pytest_runtest_call)
+    if anything did. A page served without a policy is reported too: a policy that is not
+    sent cannot be violated, and a silent run would prove nothing.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.contexts = []
+
+    def watch(self, context, *, javascript=True):
+        if javascript:  # without it nothing is queued, and settle's timer would never fire
+            self.contexts.append(context)
+        context.expose_binding("__reportCspViolation", lambda _source, report: self.append(report))
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("response", self._check_document_has_a_policy)
+
+    def _check_document_has_a_policy(self, response):
+        request = response.request
+        is_page = request.resource_type == "document" and request.frame.parent_frame is None
+        if is_page and "content-security-policy" not in response.headers:
+            self.append({"page": response.url, "directive": "(no policy sent)"})
+
+    def settle(self):
+        """Lets every open page deliver the reports still queued in it."""
+        for context in self.contexts:
+            for page in context.pages:
+                # A page that is closing or navigating has nothing left to deliver.
+                with contextlib.suppress(PlaywrightError):
+                    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+
+
+@pytest.fixture(autouse=True)
+def csp_violations():
+    return CspViolations()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    violations = item.funcargs.get("csp_violations")
+    try:
+        result = yield
+    except BaseException:
+        # A blocked script often makes the test fail first: show what was blocked.
+        if violations:
+            item.add_report_section("call", "csp", "\n".join(map(str, violations)))
+        raise
+    if violations is not None:
+        violations.settle()
+        if violations:
+            lines = "\n".join(f"  {v}" for v in violations)
+            pytest.fail(f"Content-Security-Policy violations:\n{lines}", pytrace=False)
+    return result
+
+
 @pytest.fixture
-def new_context(browser):
-    """Opens browser contexts (separate cookie jars = separate people); closes them after."""
+def new_context(browser, csp_violations):
+    """Opens browser contexts (separate cookie jars = separate people); closes them after.
+
+    Each one reports Content-Security-Policy violations to `csp_violations`.
+    """
     contexts = []
 
     def open_context(locale="en-GB", **kwargs):
@@ -155,6 +235,7 @@ def new_context(browser):
             locale=locale, viewport=kwargs.pop("viewport", {"width": 1280, "height": 900}), **kwargs
         )
         context.set_default_timeout(10_000)
+        csp_violations.watch(context, javascript=kwargs.get("java_script_enabled", True))
         contexts.append(context)
         return context
 

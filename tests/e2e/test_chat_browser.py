@@ -99,7 +99,7 @@ def send_and_time(sender, receiver, text) -> float:
             return at;
         }"""
     )
-    receiver.wait_for_function("window.__seenAt !== null")
+    receiver.wait_for_function("() => window.__seenAt !== null")
     return receiver.evaluate("window.__seenAt") - sent_at
 
 
@@ -369,7 +369,7 @@ def test_catch_up_after_reconnect_loses_nothing_when_live_messages_overtake_it(
         window.__release = () => original(window.__held);
         chat.socket.stopped = false; chat.socket.connect(); }"""
     )
-    mgr.wait_for_function("window.__held !== null")
+    mgr.wait_for_function("() => window.__held !== null")
     type_and_send(cust, "live during catch-up")
     mgr.locator(".chat-text", has_text="live during catch-up").wait_for()
     mgr.evaluate("window.__release()")
