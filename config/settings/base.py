@@ -214,6 +214,10 @@ STORAGES = {
 # (an `internal` location); empty: Django streams them itself.
 PRIVATE_MEDIA_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_ACCEL_PREFIX", default="")
 
+# Request bodies (tenantdesk/core/body_limit.py): every route takes this much; the upload
+# routes (/request/new, /chat/<id>/messages) take their files on top, from signed-in
+# sessions only. deploy/nginx/tenantdesk.conf repeats the defaults per location.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)
 # Upload limits. Django's own limit on request bodies must admit the largest video.
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)

@@ -21,6 +21,7 @@ from tenantdesk.chat import selectors, services
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.ratelimit import http_send_allowed
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE
 from tenantdesk.core.permissions import (
     access_service_request,
@@ -69,6 +70,12 @@ def _optional_id(request, name: str) -> int | None:
     return value
 
 
+def _message_upload_bytes() -> int:
+    # Any of the attachments may be a video, the largest kind of file.
+    return settings.CHAT_MAX_ATTACHMENTS * max(settings.VIDEO_MAX_BYTES, settings.IMAGE_MAX_BYTES)
+
+
+@body_limit(upload_bytes=_message_upload_bytes, json=True)
 @_json_login_required
 @require_http_methods(["GET", "POST"])
 def messages(request, pk: int):
@@ -115,6 +122,7 @@ def _post_message(request, service_request):
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
 
 
+@body_limit(json=True)
 @_json_login_required
 @require_POST
 def delivered(request, pk: int):
