@@ -114,8 +114,9 @@ def _read_limited(uploaded) -> bytes:
 
 def _encode_jpeg(image: Image.Image, *, quality: int) -> bytes:
     buffer = io.BytesIO()
-    # No exif= argument: the stored copy carries no metadata at all.
-    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
+    # No exif= argument: the stored copy carries no metadata at all. Pillow would copy a
+    # source JPEG's comment (COM marker) from image.info by itself; an empty one stops that.
+    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True, comment=b"")
     return buffer.getvalue()
 
 

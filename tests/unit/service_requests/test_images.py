@@ -215,3 +215,17 @@ def test_no_more_decodes_run_at_once_than_the_setting_allows(settings, monkeypat
         results = list(pool.map(lambda _: process_image(upload(data)), range(4)))
     assert len(results) == 4
     assert most == concurrency
+
+
+def test_a_jpeg_comment_is_not_carried_into_the_stored_copy():
+    # Cameras and editors write owner names, places or serial numbers into the COM marker.
+    data = _encode(_quadrants(), "JPEG", comment=b"Owner: Ivan Petrov, 55.75N 37.62E")
+    with Image.open(io.BytesIO(data)) as check:
+        assert check.info["comment"].startswith(b"Owner")
+    result = process_image(upload(data))
+    for stored in (result.image, result.thumbnail):
+        stored.seek(0)
+        stored_bytes = stored.read()
+        assert b"Ivan" not in stored_bytes
+        with Image.open(io.BytesIO(stored_bytes)) as image:
+            assert "comment" not in image.info
