@@ -12,11 +12,13 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from tenantdesk.chat.routing import websocket_urlpatterns  # noqa: E402
+from tenantdesk.core.body_limit import RequestBodyLimit  # noqa: E402
 from tenantdesk.core.websocket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized bodies are refused by route before Django reads them.
+        "http": RequestBodyLimit(django_asgi_app),
         # Only the site's own pages (scheme, host and port) may open a socket.
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

@@ -248,11 +248,18 @@ STORAGES = {
 # (an `internal` location); empty: Django streams them itself.
 PRIVATE_MEDIA_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_ACCEL_PREFIX", default="")
 
+# Request bodies (tenantdesk/core/body_limit.py): every route takes this much; the upload
+# routes (/request/new, /chat/<id>/messages) take their files on top, from signed-in
+# sessions only. deploy/nginx/tenantdesk.conf repeats the defaults per location.
+REQUEST_BODY_MAX_BYTES = env.int("REQUEST_BODY_MAX_BYTES", default=2 * 1024 * 1024)
 # Upload limits. Django's own limit on request bodies must admit the largest video.
 IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
 IMAGE_MIN_SIDE = env.int("IMAGE_MIN_SIDE", default=320)
 IMAGE_MAX_STORED_SIDE = env.int("IMAGE_MAX_STORED_SIDE", default=4096)
+# Photos decoded at once per process; each takes up to ~8 bytes per pixel (16 for WebP):
+# README, "Photo decoding and memory".
+IMAGE_DECODE_CONCURRENCY = env.int("IMAGE_DECODE_CONCURRENCY", default=1)
 THUMBNAIL_SIDE = env.int("THUMBNAIL_SIDE", default=480)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=100 * 1024 * 1024)
 CHAT_MESSAGE_MAX_LENGTH = env.int("CHAT_MESSAGE_MAX_LENGTH", default=4000)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -18,6 +19,7 @@ from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
 from tenantdesk.chat.ratelimit import check_send_rate
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.errors import json_endpoint
 from tenantdesk.core.permissions import (
     access_service_request,
@@ -30,6 +32,12 @@ def _optional_id(request, name: str) -> int | None:
     return None if raw in (None, "") else parse_message_id(raw, name=name)
 
 
+def _message_upload_bytes() -> int:
+    # Any of the attachments may be a video, the largest kind of file.
+    return settings.CHAT_MAX_ATTACHMENTS * max(settings.VIDEO_MAX_BYTES, settings.IMAGE_MAX_BYTES)
+
+
+@body_limit(upload_bytes=_message_upload_bytes)
 @json_endpoint(methods=["GET", "POST"])
 def messages(request, pk: int):
     """GET: ?after=<id> (oldest first, what was missed) or ?before=<id> (an earlier page)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 # Formats we decode deliberately; anything else is refused even if Pillow could open it.
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
@@ -35,6 +36,36 @@ logger = logging.getLogger(__name__)
 # instead of with warnings.catch_warnings() per call, keeps process_image thread-safe
 # (catch_warnings swaps process-wide state).
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+# The transpositions that display an image upright, by its EXIF orientation (as Pillow's
+# ImageOps.exif_transpose has them). They are applied after scaling down, so turning a
+# 40 MP photo costs a copy of the stored size instead of a second full-size copy.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+# Decoded pixels take 4 bytes each (Pillow keeps RGB as 32 bits), so a 40 MP photo is
+# 160 MB before any copy. Under ASGI every request's view runs in a thread of its own:
+# without a bound, parallel uploads multiply that per worker. One semaphore per process,
+# sized by IMAGE_DECODE_CONCURRENCY; keyed by the size so a changed setting (tests) gets
+# its own.
+_decode_slots: dict[int, threading.BoundedSemaphore] = {}
+_decode_slots_lock = threading.Lock()
+
+
+def _decode_slot() -> threading.BoundedSemaphore:
+    size = max(1, settings.IMAGE_DECODE_CONCURRENCY)
+    with _decode_slots_lock:
+        slot = _decode_slots.get(size)
+        if slot is None:
+            slot = _decode_slots[size] = threading.BoundedSemaphore(size)
+    return slot
 
 
 @dataclass(frozen=True)
@@ -83,19 +114,51 @@ def _read_limited(uploaded) -> bytes:
 
 def _encode_jpeg(image: Image.Image, *, quality: int) -> bytes:
     buffer = io.BytesIO()
-    # No exif= argument: the stored copy carries no metadata at all.
-    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
+    # No exif= argument: the stored copy carries no metadata at all. Pillow would copy a
+    # source JPEG's comment (COM marker) from image.info by itself; an empty one stops that.
+    image.save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True, comment=b"")
     return buffer.getvalue()
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """JPEG has no transparency: paint transparent pixels white instead of black."""
+    """An RGB image for JPEG: transparent pixels painted white instead of black.
+
+    An RGB image is returned as it is: convert("RGB") would copy every pixel for nothing.
+    """
+    if image.mode == "RGB":
+        return image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
+        # Pillow pastes RGBA and LA onto RGB as they are, each its own mask (the alpha
+        # band): no converted copy. Palette images must become RGBA first.
+        source = image if image.mode in ("RGBA", "LA") else image.convert("RGBA")
+        background = Image.new("RGB", source.size, (255, 255, 255))
+        background.paste(source, mask=source)
         return background
     return image.convert("RGB")
+
+
+def _fitted(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """`size` scaled down (never up) to fit a square of `side`, keeping the aspect ratio."""
+    width, height = size
+    if max(width, height) <= side:
+        return size
+    scale = side / max(width, height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _decode(data: bytes, source_format: str) -> tuple[Image.Image, int]:
+    """Decode every pixel (damaged data fails here) and read the EXIF orientation.
+
+    A JPEG at least twice the stored size is decoded at 1/2, 1/4 or 1/8 of its size by
+    libjpeg's DCT scaling (Image.draft), never below the size that will be stored.
+    """
+    image = Image.open(io.BytesIO(data))
+    if source_format == "JPEG":
+        target = _fitted(image.size, settings.IMAGE_MAX_STORED_SIDE)
+        if target != image.size:
+            image.draft(None, target)
+    image.load()
+    return image, image.getexif().get(ExifTags.Base.Orientation, 1)
 
 
 def _looks_like_markup(data: bytes) -> str | None:
@@ -127,13 +190,36 @@ def _has_end_marker(data: bytes, source_format: str) -> bool:
     return True
 
 
+def _corrupt() -> ValidationError:
+    return ValidationError(_("The image is damaged and cannot be read."), code="corrupt")
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        _("The image has too many pixels; the limit is %(mp)s megapixels.")
+        % {"mp": settings.IMAGE_MAX_PIXELS // 1_000_000},
+        code="too_many_pixels",
+    )
+
+
 def process_image(uploaded) -> ProcessedImage:
     """Check an uploaded photo and return its cleaned copy and thumbnail.
 
     Raises ValidationError with a user-facing message and one of the codes: empty,
     too_large, not_image, unsupported_format, too_many_pixels, too_small, corrupt.
+
+    At most IMAGE_DECODE_CONCURRENCY photos are processed at once in a process; the others
+    wait here before reading their bytes, so a waiting upload holds no memory of ours.
     """
-    data = _read_limited(uploaded)
+    with _decode_slot():
+        data = _read_limited(uploaded)
+        source_format = _check_header(data)
+        return _clean_copy(data, source_format)
+
+
+def _check_header(data: bytes) -> str:
+    """Refuse what is not an accepted photo from its first bytes and header alone; return
+    the format."""
     max_pixels = settings.IMAGE_MAX_PIXELS
     # Pillow's own hard limit (DecompressionBombError) stays as a second fence at twice ours.
     Image.MAX_IMAGE_PIXELS = max_pixels
@@ -148,12 +234,6 @@ def process_image(uploaded) -> ProcessedImage:
             _("This is a web page (HTML), not an image. Upload a photo in JPEG, PNG or WebP."),
             code="not_image",
         )
-    corrupt = ValidationError(_("The image is damaged and cannot be read."), code="corrupt")
-    too_many_pixels = ValidationError(
-        _("The image has too many pixels; the limit is %(mp)s megapixels.")
-        % {"mp": max_pixels // 1_000_000},
-        code="too_many_pixels",
-    )
     try:
         # Only the header is read here: size and format are known before any decoding.
         with Image.open(io.BytesIO(data)) as probe:
@@ -161,10 +241,10 @@ def process_image(uploaded) -> ProcessedImage:
             width, height = probe.size
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # The warning only arrives as an exception where warnings are made errors (-W error).
-        raise too_many_pixels from None
+        raise _too_many_pixels() from None
     except UnidentifiedImageError:
         if _is_image_signature(data):
-            raise corrupt from None
+            raise _corrupt() from None
         raise ValidationError(
             _("This file is not an image. Upload a photo in JPEG, PNG or WebP."),
             code="not_image",
@@ -172,14 +252,14 @@ def process_image(uploaded) -> ProcessedImage:
     except Exception:
         # Pillow reports broken headers with many exception types (OSError, SyntaxError,
         # struct.error, …); none of them may reach the user as a stack trace.
-        raise corrupt from None
+        raise _corrupt() from None
     if source_format not in ACCEPTED_FORMATS:
         raise ValidationError(
             _("This image format is not accepted. Use JPEG, PNG or WebP."),
             code="unsupported_format",
         )
     if width * height > max_pixels:
-        raise too_many_pixels
+        raise _too_many_pixels()
     if min(width, height) < settings.IMAGE_MIN_SIDE:
         raise ValidationError(
             _(
@@ -189,13 +269,22 @@ def process_image(uploaded) -> ProcessedImage:
             % {"w": width, "h": height, "min": settings.IMAGE_MIN_SIDE},
             code="too_small",
         )
+    return source_format
+
+
+def _clean_copy(data: bytes, source_format: str) -> ProcessedImage:
+    """Decode, flatten, scale down, turn upright; encode the stored copy and thumbnail.
+
+    The order keeps one full-size image alive (two only while a transparent image is
+    painted on white or a non-RGB one converted); everything after the scaling is of the
+    stored size or smaller.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # decodes every pixel: truncated or corrupt data fails here
-            oriented = ImageOps.exif_transpose(image)
-            clean = _flatten(oriented)
+        image, orientation = _decode(data, source_format)
+        clean = _flatten(image)
+        del image  # where _flatten made a copy, the decoded pixels can go now
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise too_many_pixels from None
+        raise _too_many_pixels() from None
     except Exception:
         logger.info("undecodable %s upload refused", source_format, exc_info=True)
         if not _has_end_marker(data, source_format):
@@ -206,13 +295,21 @@ def process_image(uploaded) -> ProcessedImage:
                 ),
                 code="corrupt",
             ) from None
-        raise corrupt from None
+        raise _corrupt() from None
 
     max_side = settings.IMAGE_MAX_STORED_SIDE
-    if max(clean.size) > max_side:
-        clean.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    thumb = clean.copy()
-    thumb.thumbnail((settings.THUMBNAIL_SIDE, settings.THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    # In place: the full-size pixels are released as soon as the smaller copy exists.
+    clean.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    if orientation in _UPRIGHT:
+        clean = clean.transpose(_UPRIGHT[orientation])
+    # The thumbnail is scaled from the stored copy directly (resize makes a new image),
+    # not from a full copy of it.
+    thumb_size = _fitted(clean.size, settings.THUMBNAIL_SIDE)
+    thumb = (
+        clean
+        if thumb_size == clean.size
+        else clean.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    )
     image_bytes = _encode_jpeg(clean, quality=88)
     return ProcessedImage(
         image=ContentFile(image_bytes, name="photo.jpg"),

@@ -1,5 +1,6 @@
 """Pages and endpoints of service requests: parse, ask core.permissions, call a service, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.errors import Closed, describe, json_error_for, wants_json
 from tenantdesk.core.permissions import (
     access_service_request,
@@ -44,6 +46,11 @@ def _cannot_create(request):
     return render(request, "service_requests/cannot_create.html", {"reason": reason}, status=403)
 
 
+def _photo_upload_bytes() -> int:
+    return settings.IMAGE_MAX_BYTES
+
+
+@body_limit(upload_bytes=_photo_upload_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request):

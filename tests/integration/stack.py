@@ -140,6 +140,16 @@ class PrivateDatabase:
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def unit_environment() -> dict[str, str]:
+    """The Environment= lines of the worker's unit (e.g. the allocator's tuning)."""
+    pairs = [
+        line.removeprefix("Environment=").split("=", 1)
+        for line in SYSTEMD_UNIT.read_text().splitlines()
+        if line.startswith("Environment=")
+    ]
+    return {name: value for name, value in pairs if name != "DJANGO_SETTINGS_MODULE"}
+
+
 def worker_command(port: int) -> list[str]:
     """The ExecStart of deploy/systemd/tenantdesk@.service, for this checkout and port."""
     text = SYSTEMD_UNIT.read_text().replace("\\\n", " ")
@@ -199,6 +209,7 @@ class Stack:
         self.database = PrivateDatabase(postgres_url(), f"stack_{os.getpid()}")
         self.env = {
             **os.environ,
+            **unit_environment(),
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
