@@ -1,8 +1,10 @@
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
@@ -90,8 +92,32 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
         field.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 
 
-class SignInForm(BootstrapFormMixin, AuthenticationForm):
+class CountRefusedSignInMixin:
+    """A right password that the form still refuses is a failed sign-in for the lock-out.
+
+    The admin login refuses accounts that are not staff after authenticate() has found
+    them, so Django sends no user_login_failed: without it the attempt would hold its slot
+    in the sign-in gate without being counted as a failure, and leave no log row.
+    """
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.cleaned_data.get("username")},
+                request=self.request,
+            )
+            raise
+
+
+class SignInForm(CountRefusedSignInMixin, BootstrapFormMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": _("Username or password is incorrect."),
         "inactive": _("This account is inactive."),
     }
+
+
+class AdminSignInForm(CountRefusedSignInMixin, AdminAuthenticationForm):
+    """The admin site's login form (admin.site.login_form, set in accounts/admin.py)."""

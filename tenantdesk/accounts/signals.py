@@ -22,9 +22,10 @@ def _record(kind: str, request, *, username: str = "", user=None) -> None:
 def _refused_while_locked(request) -> bool:
     """True when axes refused the attempt because the address was already blocked.
 
-    axes' backend sets `axes_locked_out` before any password is checked; its failure
-    handler sets `axes_failures_since_start` only when it counts a real failure (also the
-    one that starts a block). So the pair tells the cases apart whichever receiver runs first.
+    The sign-in gate (accounts/backends.py) sets axes' `axes_locked_out` flag when it
+    refuses an attempt before any password is checked; axes' failure handler sets
+    `axes_failures_since_start` only when it counts a real failure (also the one that
+    starts a block). So the pair tells the cases apart whichever receiver runs first.
     """
     return bool(getattr(request, "axes_locked_out", False)) and (
         getattr(request, "axes_failures_since_start", None) is None
