@@ -191,6 +191,9 @@ AXES_RESET_ON_SUCCESS = False
 AXES_HANDLER = "tenantdesk.accounts.lockout_handler.SignInGateAxesHandler"
 AXES_LOCKOUT_CALLABLE = "tenantdesk.accounts.views.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
+# The name axes stores, cleaned and cut to its column: a NUL or a 256+ character name is
+# a failure to record, not a database error.
+AXES_USERNAME_CALLABLE = "tenantdesk.accounts.usernames.axes_username"
 AXES_VERBOSE = False
 # How many reverse proxies (nginx …) stand in front of the app. 0: X-Forwarded-For is
 # ignored entirely, so a client cannot forge its address to escape the lock-out.

@@ -231,3 +231,15 @@ def test_sequential_failures_block_and_the_block_ends_after_the_cool_off(stack, 
     seen = recorded(stack, client)
     # The blocking failure and the right password while blocked are the two lock-outs.
     assert (seen["failed"], seen["signed_in"], seen["locked_out"]) == (LIMIT, 1, 2)
+
+
+@pytest.mark.parametrize("path", ["/accounts/login", "/admin/login/"])
+def test_bad_user_names_are_counted_failures_not_errors(stack, seeded, path):
+    client = "203.0.113.14" if path == "/accounts/login" else "203.0.113.15"
+    port = stack.workers[0].port
+    for username in ("a" * 300, "mal\x00lory", "\x00"):
+        answer = sign_in(port, username, "wrong-password", client=client, path=path)
+        assert answer.status == 200, (answer.status, stack.logs())
+    seen = recorded(stack, client)
+    assert (seen["axes_failures"], seen["failed"], seen["locked_out"]) == (3, 3, 0)
+    assert "Traceback" not in stack.logs()
