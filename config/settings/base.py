@@ -159,8 +159,10 @@ CACHES = {
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # AxesStandaloneBackend first: it refuses a locked-out IP before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # First: it takes the client address's slot in the lock-out count (or refuses the
+    # attempt) before any later backend checks a password, for every caller of
+    # authenticate(): the sign-in page and the admin login page (accounts/gate.py).
+    "tenantdesk.accounts.backends.SignInGateBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -173,8 +175,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# django-axes: failures are counted per IP address in the database, so every worker sees
-# the same count.
+# The lock-out: the sign-in gate (accounts/gate.py) counts attempts per IP address in a
+# locked database row BEFORE the password is checked, so parallel attempts on any number
+# of workers cannot slip past it. django-axes keeps its records (AccessAttempt, in the
+# admin), the lock-out signal and the blocked page; its handler asks the gate.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=4)
 LOGIN_COOLOFF_SECONDS = env.int("LOGIN_COOLOFF_SECONDS", default=60)
@@ -186,10 +190,15 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# A success gives back only its own slot in the gate and does not wipe the address's
+# failures (see accounts/gate.py); axes' records keep them too, so both tell one story.
+AXES_RESET_ON_SUCCESS = False
+AXES_HANDLER = "tenantdesk.accounts.lockout_handler.SignInGateAxesHandler"
 AXES_LOCKOUT_CALLABLE = "tenantdesk.accounts.views.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
+# The name axes stores, cleaned and cut to its column: a NUL or a 256+ character name is
+# a failure to record, not a database error.
+AXES_USERNAME_CALLABLE = "tenantdesk.accounts.usernames.axes_username"
 AXES_VERBOSE = False
 # How many reverse proxies (nginx …) stand in front of the app. 0: X-Forwarded-For is
 # ignored entirely, so a client cannot forge its address to escape the lock-out.

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from tenantdesk.accounts.models import Organisation, SignInEvent, User
+from tenantdesk.accounts.forms import AdminSignInForm
+from tenantdesk.accounts.models import Organisation, SignInEvent, SignInGate, User
 from tenantdesk.core.admin import ReadOnlyTabularInline
+
+admin.site.login_form = AdminSignInForm
 
 
 @admin.register(User)
@@ -39,6 +42,21 @@ class SignInEventAdmin(admin.ModelAdmin):
     list_filter = ("kind", "created_at")
     search_fields = ("username", "ip_address", "user_agent")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignInGate)
+class SignInGateAdmin(admin.ModelAdmin):
+    """The lock-out's live counts per address, read-only. Deleting a row lifts that
+    address's block at once (deleting axes' access attempts no longer does)."""
+
+    list_display = ("ip_address", "failures", "attempts", "blocked_until", "expires_at")
+    search_fields = ("ip_address",)
 
     def has_add_permission(self, request):
         return False

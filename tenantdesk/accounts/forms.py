@@ -1,13 +1,17 @@
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from tenantdesk.accounts.models import User
+from tenantdesk.accounts.usernames import username_without_nul
 from tenantdesk.core.forms import BootstrapFormMixin
 
 
@@ -90,8 +94,59 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
         field.widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
 
 
-class SignInForm(BootstrapFormMixin, AuthenticationForm):
+class CountRefusedSignInMixin:
+    """A right password that the form still refuses is a failed sign-in for the lock-out.
+
+    The admin login refuses accounts that are not staff after authenticate() has found
+    them, so Django sends no user_login_failed: without it the attempt would hold its slot
+    in the sign-in gate without being counted as a failure, and leave no log row.
+    """
+
+    def confirm_login_allowed(self, user):
+        try:
+            super().confirm_login_allowed(user)
+        except ValidationError:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": self.cleaned_data.get("username")},
+                request=self.request,
+            )
+            raise
+
+
+class AnyNameSignInMixin:
+    """A user name or password with a NUL character is an ordinary wrong sign-in.
+
+    Django's fields refuse NUL with their own message before authenticate() runs, so the
+    attempt was neither counted by the lock-out nor logged. Here it goes through
+    authenticate() like any other: the name with its NUL replaced (no account has that
+    name, and PostgreSQL could not even look it up with the NUL), the password as typed
+    (it is only hashed, never stored). Names longer than any account's need nothing: the
+    form never limited them, and the records keep them cut (accounts/usernames.py).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("username", "password"):
+            field = self.fields[name]
+            field.validators = [
+                validator
+                for validator in field.validators
+                if not isinstance(validator, ProhibitNullCharactersValidator)
+            ]
+
+    def clean_username(self):
+        return username_without_nul(self.cleaned_data["username"])
+
+
+class SignInForm(
+    AnyNameSignInMixin, CountRefusedSignInMixin, BootstrapFormMixin, AuthenticationForm
+):
     error_messages = {
         "invalid_login": _("Username or password is incorrect."),
         "inactive": _("This account is inactive."),
     }
+
+
+class AdminSignInForm(AnyNameSignInMixin, CountRefusedSignInMixin, AdminAuthenticationForm):
+    """The admin site's login form (admin.site.login_form, set in accounts/admin.py)."""

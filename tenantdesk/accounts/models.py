@@ -71,3 +71,34 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username} {self.ip_address}"
+
+
+class SignInGate(models.Model):
+    """The lock-out's count for one client address, taken before any password is checked.
+
+    One row per address and cool-off window. `attempts` are the sign-ins admitted to the
+    password check in this window and not given back by a success (so checks still
+    running count too); `failures` are the ones that failed. See accounts/gate.py.
+    """
+
+    # The client address as accounts.client_ip gives it; "" when it is unknown (every
+    # such client shares one count, as in axes).
+    ip_address = models.CharField(_("IP address"), max_length=45, unique=True)
+    window_started_at = models.DateTimeField(_("window started"))
+    attempts = models.PositiveIntegerField(_("attempts admitted"), default=0)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    blocked_until = models.DateTimeField(_("blocked until"), null=True, blank=True)
+    # When the window ends and the row may be reused or deleted.
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in block")
+        verbose_name_plural = _("sign-in blocks")
+        ordering = ["-expires_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ip_address or '?'}: {self.failures}/{self.attempts}"
+
+    @staticmethod
+    def key_for(ip_address: str | None) -> str:
+        return ip_address or ""

@@ -1,27 +1,37 @@
 """Reads for accounts."""
 
-from axes.helpers import get_cool_off
-from axes.models import AccessAttempt
+import math
+
+from django.conf import settings
 from django.utils import timezone
 
+from tenantdesk.accounts.models import SignInGate
 
-def lockout_seconds_left(*, request, ip_address: str | None) -> int:
-    """Whole seconds until the address may sign in again (at least 1 while it is blocked).
 
-    The block runs from the last counted failure: knocking while blocked is not counted
-    (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is off), so this is when it ends.
+def _current_gate(ip_address: str | None) -> SignInGate | None:
+    return SignInGate.objects.filter(
+        ip_address=SignInGate.key_for(ip_address), expires_at__gt=timezone.now()
+    ).first()
+
+
+def lockout_seconds_left(*, ip_address: str | None) -> int:
+    """Whole seconds until the sign-in gate admits the address again; 0 when it would now.
+
+    The same row and rule as the gate itself (accounts/gate.py): refused while every slot
+    of the window is taken. A block runs from the failure that started it; knocking while
+    blocked changes nothing, so this is when it ends. Rounded up: a blocked address never
+    reads "0 seconds".
     """
-    cool_off = get_cool_off(request)
-    if not cool_off:
+    row = _current_gate(ip_address)
+    if row is None or row.attempts < settings.AXES_FAILURE_LIMIT:
         return 0
-    last = (
-        AccessAttempt.objects.filter(ip_address=ip_address)
-        .order_by("-attempt_time")
-        .values_list("attempt_time", flat=True)
-        .first()
-    )
-    if last is None:
-        return int(cool_off.total_seconds())
-    remaining = (last + cool_off - timezone.now()).total_seconds()
-    # Round up: "0 seconds left" while still blocked would be a lie.
-    return max(1, int(remaining + 0.999))
+    # Slots held only by checks still running are given back or become failures within
+    # moments; at the latest they lapse when the window ends.
+    until = row.blocked_until or row.expires_at
+    return max(1, math.ceil((until - timezone.now()).total_seconds()))
+
+
+def lockout_failures(*, ip_address: str | None) -> int:
+    """Failed password checks counted for the address in its current window."""
+    row = _current_gate(ip_address)
+    return row.failures if row is not None else 0

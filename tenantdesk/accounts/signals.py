@@ -7,12 +7,17 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.models import SignInEvent
+from tenantdesk.accounts.usernames import username_for_log
+
+USERNAME_LENGTH = SignInEvent._meta.get_field("username").max_length
 
 
 def _record(kind: str, request, *, username: str = "", user=None) -> None:
     SignInEvent.objects.create(
         kind=kind,
-        username=(username or getattr(user, "username", "") or "")[:150],
+        username=username_for_log(
+            username or getattr(user, "username", ""), max_length=USERNAME_LENGTH
+        ),
         user=user if getattr(user, "pk", None) else None,
         ip_address=client_ip(request) if request is not None else None,
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:500],
@@ -22,9 +27,10 @@ def _record(kind: str, request, *, username: str = "", user=None) -> None:
 def _refused_while_locked(request) -> bool:
     """True when axes refused the attempt because the address was already blocked.
 
-    axes' backend sets `axes_locked_out` before any password is checked; its failure
-    handler sets `axes_failures_since_start` only when it counts a real failure (also the
-    one that starts a block). So the pair tells the cases apart whichever receiver runs first.
+    The sign-in gate (accounts/backends.py) sets axes' `axes_locked_out` flag when it
+    refuses an attempt before any password is checked; axes' failure handler sets
+    `axes_failures_since_start` only when it counts a real failure (also the one that
+    starts a block). So the pair tells the cases apart whichever receiver runs first.
     """
     return bool(getattr(request, "axes_locked_out", False)) and (
         getattr(request, "axes_failures_since_start", None) is None

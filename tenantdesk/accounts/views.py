@@ -1,4 +1,3 @@
-from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -61,7 +60,7 @@ class SignInView(auth_views.LoginView):
     def get(self, request, *args, **kwargs):
         # A blocked address sees the blocked page (with the time left) rather than a form
         # that would refuse it anyway.
-        if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request):
+        if settings.AXES_ENABLED and lockout_seconds_left(ip_address=client_ip(request)):
             return lockout_response(request)
         return super().get(request, *args, **kwargs)
 
@@ -77,8 +76,13 @@ class SignOutView(auth_views.LogoutView):
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """The page django-axes shows to a blocked address: why, for how long, HTTP 429."""
-    seconds_left = lockout_seconds_left(request=request, ip_address=client_ip(request))
+    """The page django-axes shows to a blocked address: why, for how long, HTTP 429.
+
+    The time left comes from the sign-in gate, the count that refused the attempt.
+    """
+    # At least 1: this page is only shown to an attempt that was refused, even if the
+    # block ended in the moment since.
+    seconds_left = max(1, lockout_seconds_left(ip_address=client_ip(request)))
     response = render(
         request, "accounts/locked_out.html", {"seconds_left": seconds_left}, status=429
     )

@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.db.models import F
 
 from tenantdesk.accounts.client_ip import client_ip
+from tenantdesk.accounts.models import SignInGate
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,20 @@ def seconds_left(response) -> int:
     return int(match.group(1))
 
 
+def move_back(seconds: float):
+    """Moves every count (the gate's and axes' records) back in time."""
+    delta = timedelta(seconds=seconds)
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - delta)
+    SignInGate.objects.update(
+        window_started_at=F("window_started_at") - delta,
+        blocked_until=F("blocked_until") - delta,
+        expires_at=F("expires_at") - delta,
+    )
+
+
 def end_cool_off():
     """Moves every counted failure back past the cool-off (3 s in test settings)."""
-    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(seconds=10))
+    move_back(10)
 
 
 def test_wrong_password_shows_the_message(client, customer):
@@ -132,7 +144,7 @@ def test_fourth_failure_blocks_the_address_then_it_ends(client, customer, passwo
     response = sign_in(client, customer.username, password)
     assert response.status_code == 302
     assert response.url == "/request/new"
-    # Success resets the count: three more failures are not a block.
+    # A new window after the cool-off: three more failures are not a block.
     client.logout()
     for _ in range(3):
         assert sign_in(client, customer.username, "wrong-password").status_code == 200
@@ -150,6 +162,95 @@ def test_block_ends_by_itself_after_the_real_cool_off(client, customer, password
     assert response.status_code == 302
 
 
+def test_a_success_does_not_forgive_the_failures_before_it(client, customer, password):
+    """Only the sign-in's own slot is given back (accounts/gate.py). Before the gate, a
+    success wiped the address's count, so anyone with an account could sign in between
+    guesses at someone else's password and never be blocked."""
+    for _ in range(3):
+        assert sign_in(client, customer.username, "wrong-password").status_code == 200
+    assert sign_in(client, customer.username, password).status_code == 302
+    client.logout()
+    response = sign_in(client, customer.username, "wrong-password")
+    assert response.status_code == 429
+    assert sign_in(client, customer.username, password).status_code == 429
+    assert SignInGate.objects.get().failures == 4
+
+
+def test_signing_in_never_uses_up_the_count(client, customer, password):
+    # Many people behind one office address sign in all day: successes are not counted.
+    for _ in range(10):
+        assert sign_in(client, customer.username, password).status_code == 302
+        client.logout()
+    gate = SignInGate.objects.get()
+    assert (gate.attempts, gate.failures) == (0, 0)
+
+
+def test_checks_in_flight_hold_their_slots_so_nothing_more_is_admitted(client, customer, password):
+    """What a parallel burst looks like to the last attempt: every slot is taken by a check
+    still running on some worker. The right password is not even checked."""
+    from tenantdesk.accounts.gate import sign_in_gate_reserve
+
+    for _ in range(4):
+        assert sign_in_gate_reserve(ip_address="127.0.0.1") is not None
+    response = sign_in(client, customer.username, password)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert 1 <= seconds_left(response) <= 3
+    assert not AccessAttempt.objects.exists()  # refused before any check: no failure
+
+
+def test_the_admin_login_goes_through_the_same_gate(client, django_user_model, password):
+    django_user_model.objects.create_superuser("root", "root@example.com", password)
+    # Failures on either page add up to one count.
+    for _ in range(2):
+        assert sign_in(client, "root", "wrong-password").status_code == 200
+    response = client.post("/admin/login/", {"username": "root", "password": "wrong-1"})
+    assert response.status_code == 200
+    response = client.post("/admin/login/", {"username": "root", "password": "wrong-2"})
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    response = client.post("/admin/login/", {"username": "root", "password": password})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, "root", password).status_code == 429
+    assert SignInGate.objects.get().failures == 4
+
+
+def test_a_customer_with_the_right_password_on_the_admin_login_is_a_counted_failure(
+    client, customer, password
+):
+    from tenantdesk.accounts.models import SignInEvent
+
+    response = client.post("/admin/login/", {"username": customer.username, "password": password})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    gate = SignInGate.objects.get()
+    assert (gate.attempts, gate.failures) == (1, 1)
+    assert AccessAttempt.objects.get().failures_since_start == 1
+    event = SignInEvent.objects.get()
+    assert (event.kind, event.username) == (SignInEvent.Kind.FAILED, customer.username)
+
+
+def test_an_administrator_lifts_a_block_by_deleting_the_addresss_row(
+    client, customer, password, django_user_model
+):
+    from django.test import Client
+
+    for _ in range(4):
+        sign_in(client, customer.username, "wrong-password")
+    assert sign_in(client, customer.username, password).status_code == 429
+    admin = Client(REMOTE_ADDR="192.0.2.200")
+    admin.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "x"))
+    listing = admin.get("/admin/accounts/signingate/")
+    assert listing.status_code == 200 and "127.0.0.1" in listing.content.decode()
+    gate = SignInGate.objects.get()
+    assert admin.get(f"/admin/accounts/signingate/{gate.pk}/change/").status_code == 200
+    response = admin.post(f"/admin/accounts/signingate/{gate.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not SignInGate.objects.exists()
+    assert sign_in(client, customer.username, password).status_code == 302
+
+
 def test_failures_for_different_names_from_one_address_add_up(client, customer, password):
     for name in ("a", "b", "c"):
         assert sign_in(client, name, "x-wrong-1").status_code == 200
@@ -163,7 +264,7 @@ def test_seconds_left_counts_down_from_the_blocking_failure(client, customer, se
     for _ in range(4):
         response = sign_in(client, customer.username, "wrong-password")
     assert seconds_left(response) == 60
-    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(seconds=25))
+    move_back(25)
     # Knocking again does not extend the block.
     response = sign_in(client, customer.username, "wrong-password")
     assert response.status_code == 429
