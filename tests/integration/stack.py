@@ -1,277 +1,45 @@
-"""The production shape, started for one test.
-
-What production runs, not the embedded defaults: uvicorn workers started with the command
-line of deploy/systemd/tenantdesk@.service, `config.settings.production`, a PostgreSQL
-database of their own on the server DATABASE_URL names, and Redis (REDIS_URL's server, or a
-private redis-server the test may stop and restart). Only what plain-HTTP loopback needs
-is relaxed: DJANGO_SECURE_SSL_REDIRECT=false (there is no TLS in front).
-
-The test process never imports the workers' settings; it prepares and inspects their
-database through small Django scripts run as subprocesses (`Stack.python`).
-"""
+"""The production shape for the integration tests: harness/ with a skip where a service is
+missing (a failure where services are required, tests/conftest.py), and the small Django
+scripts the tests run under the workers' settings."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import secrets
-import shlex
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from contextlib import closing
-from pathlib import Path
-from urllib.parse import urlparse
+from contextlib import contextmanager
 
+from harness import stack as shape
+from harness.stack import PrivateRedis
+from harness.wsclient import (  # noqa: F401  (used by the tests)
+    ws_connect,
+    ws_next,
+    ws_quiet,
+    ws_reconnect,
+    ws_send_text,
+)
 from tests.conftest import skip_or_fail
 
-ROOT = Path(__file__).resolve().parents[2]
-SYSTEMD_UNIT = ROOT / "deploy" / "systemd" / "tenantdesk@.service"
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
 
-
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, *, timeout: float = 30.0, process=None, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:] if log else ""
-            raise RuntimeError(f"process exited while starting:\n{tail}")
-        try:
-            with closing(socket.create_connection(("127.0.0.1", port), 0.5)):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
-
-
-def postgres_url() -> str:
-    """The PostgreSQL server of DATABASE_URL; production-shape tests need one."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(POSTGRES_SCHEMES):
-        skip_or_fail(
-            "production-shape test needs PostgreSQL: set DATABASE_URL=postgres://…",
-            needs="services",
-        )
-    return url
+def _or_skip(call):
+    try:
+        return call()
+    except shape.Unavailable as error:
+        skip_or_fail(str(error), needs="services")
 
 
 def redis_url() -> str:
-    """The machine's Redis from REDIS_URL, checked to answer."""
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        skip_or_fail("this test needs Redis: set REDIS_URL=redis://…", needs="services")
-    parsed = urlparse(url)
-    try:
-        with closing(socket.create_connection((parsed.hostname, parsed.port or 6379), 2)):
-            pass
-    except OSError:
-        skip_or_fail(f"Redis is not reachable at {url}", needs="services")
-    return url
+    return _or_skip(shape.redis_url)
 
 
-class PrivateRedis:
-    """A redis-server of the test's own on a free port, so faults hit nobody else."""
-
-    def __init__(self, directory: Path):
-        self.binary = shutil.which("redis-server")
-        if self.binary is None:
-            skip_or_fail("redis-server is not installed (Debian: redis-server)", needs="services")
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        log = self.directory / f"redis-{self.port}.log"
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", str(self.directory)]
-            + ["--logfile", str(log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, process=self.process, log=log)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+def private_redis(directory) -> PrivateRedis:
+    return _or_skip(lambda: PrivateRedis(directory))
 
 
-class PrivateDatabase:
-    """A database of its own on DATABASE_URL's PostgreSQL server, dropped afterwards."""
-
-    def __init__(self, server_url: str, suffix: str):
-        import psycopg  # noqa: F401  (a dependency; imported here to fail early if missing)
-
-        parsed = urlparse(server_url)
-        base = os.environ.get("TEST_DATABASE_NAME", "test_tenantdesk")
-        self.name = f"{base}_{suffix}"
-        admin = parsed._replace(path="/postgres").geturl()
-        self._admin = "postgresql://" + admin.split("://", 1)[1]
-        self.url = parsed._replace(path=f"/{self.name}").geturl()
-
-    def _execute(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self._admin, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def create(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.name}"')
-
-    def drop(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
-def unit_environment() -> dict[str, str]:
-    """The Environment= lines of the worker's unit (e.g. the allocator's tuning)."""
-    pairs = [
-        line.removeprefix("Environment=").split("=", 1)
-        for line in SYSTEMD_UNIT.read_text().splitlines()
-        if line.startswith("Environment=")
-    ]
-    return {name: value for name, value in pairs if name != "DJANGO_SETTINGS_MODULE"}
-
-
-def worker_command(port: int) -> list[str]:
-    """The ExecStart of deploy/systemd/tenantdesk@.service, for this checkout and port."""
-    text = SYSTEMD_UNIT.read_text().replace("\\\n", " ")
-    line = next(row for row in text.splitlines() if row.startswith("ExecStart="))
-    argv = shlex.split(line.removeprefix("ExecStart=").replace("%i", str(port)))
-    assert Path(argv[0]).name == "uvicorn", argv
-    return [sys.executable, "-m", "uvicorn", *argv[1:]]
-
-
-class Worker:
-    """One uvicorn worker process of the stack on a fixed port (so it can come back on it)."""
-
-    def __init__(self, env: dict, port: int, log_dir: Path):
-        self.env = env
-        self.port = port
-        self.log_path = log_dir / f"worker-{port}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            worker_command(self.port),
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, process=self.process, log=self.log_path)
-
-    def signal(self, signum: int) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signum)
-
-    def kill(self) -> None:
-        self.signal(signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-
-class Stack:
-    """Workers of config.settings.production on a private PostgreSQL database and Redis."""
-
-    def __init__(self, tmp_path: Path, *, redis: str, workers: int = 2, extra_env=None):
-        self.tmp_path = tmp_path
-        self.database = PrivateDatabase(postgres_url(), f"stack_{os.getpid()}")
-        self.env = {
-            **os.environ,
-            **unit_environment(),
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            # Loopback has no TLS in front: the one production setting relaxed here.
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DATABASE_URL": self.database.url,
-            "REDIS_URL": redis,
-            "CHANNELS_PREFIX": f"td-stack-{uuid.uuid4().hex[:8]}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "STATIC_ROOT": str(tmp_path / "static"),
-            "PYTHONPATH": str(ROOT),
-            "LOG_LEVEL": "WARNING",
-            **(extra_env or {}),
-        }
-        for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "TEST_SQLITE_NAME"):
-            self.env.pop(name, None)
-        self.workers = [Worker(self.env, free_port(), tmp_path) for _ in range(workers)]
-
-    def python(self, code: str, *, timeout: float = 180) -> object:
-        """Runs Django code under the stack's settings; returns the JSON of its last line."""
-        script = "import django, json\ndjango.setup()\n" + code
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        lines = result.stdout.strip().splitlines()
-        return json.loads(lines[-1]) if lines else None
-
-    def manage(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-
-    def start(self, *, static: bool = False) -> None:
-        (self.tmp_path / "static").mkdir(exist_ok=True)
-        self.database.create()
-        self.manage("migrate", "--noinput", "-v", "0")
-        if static:  # pages need the manifest of hashed static files
-            self.manage("collectstatic", "--noinput", "-v", "0")
-        for worker in self.workers:
-            worker.start()
-
-    def stop(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        self.database.drop()
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {w.log_path.name}\n{w.log()[-6000:]}" for w in self.workers)
+@contextmanager
+def production_stack(directory, **options):
+    """A running production shape (harness.stack.running_stack), or a skip."""
+    _or_skip(shape.postgres_url)
+    options.setdefault("redis", redis_url())
+    with shape.running_stack(directory, **options) as stack:
+        yield stack
 
 
 # A customer, a manager and one request of the customer's, with session cookies for both.
@@ -296,60 +64,3 @@ from tenantdesk.chat.models import Message
 print(json.dumps(list(Message.objects.filter(kind="user").order_by("pk")
                       .values_list("text", flat=True))))
 """
-
-
-# --- WebSocket clients ---------------------------------------------------------------------
-
-
-async def ws_connect(port: int, request_id: int, cookie: str, *, origin: str | None = None):
-    from websockets.asyncio.client import connect
-
-    return await connect(
-        f"ws://127.0.0.1:{port}/ws/request/{request_id}/?lang=en",
-        origin=origin or f"http://127.0.0.1:{port}",
-        additional_headers={"Cookie": f"sessionid={cookie}"},
-        open_timeout=10,
-        # The browser sends no pings of its own: neither does this client, so an idle
-        # socket here is as idle as a chat tab nobody types in.
-        ping_interval=None,
-    )
-
-
-async def ws_next(ws, frame_type: str, timeout: float = 10.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        frame = json.loads(await asyncio.wait_for(ws.recv(), max(remaining, 0.01)))
-        if frame["type"] == frame_type:
-            return frame
-
-
-async def ws_send_text(ws, text: str, client_id: str | None = None) -> str:
-    client_id = client_id or str(uuid.uuid4())
-    await ws.send(json.dumps({"type": "message.send", "client_id": client_id, "text": text}))
-    return client_id
-
-
-async def ws_reconnect(port: int, request_id: int, cookie: str, *, timeout: float = 30.0):
-    """Connect again with growing pauses, as the chat page does after a drop."""
-    from websockets.exceptions import InvalidHandshake
-
-    delay = 0.1
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return await ws_connect(port, request_id, cookie)
-        except (OSError, InvalidHandshake):
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
-
-
-async def ws_quiet(ws, seconds: float = 0.5) -> bool:
-    """True when no further chat message arrives (nothing twice)."""
-    try:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), seconds))
-    except TimeoutError:
-        return True
-    return frame["type"] != "message"

@@ -16,8 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.integration.stack import (
     SEED_CHAT,
     STORED_TEXTS,
-    Stack,
-    redis_url,
+    production_stack,
     ws_connect,
     ws_next,
     ws_quiet,
@@ -30,12 +29,8 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def stack(tmp_path):
-    stack = Stack(tmp_path, redis=redis_url())
-    try:
-        stack.start()
+    with production_stack(tmp_path, workers=2) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def test_messages_cross_workers_and_survive_a_worker_restart(stack):

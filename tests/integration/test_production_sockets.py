@@ -17,9 +17,8 @@ from websockets.exceptions import ConnectionClosed
 from tests.integration.stack import (
     SEED_CHAT,
     STORED_TEXTS,
-    PrivateRedis,
-    Stack,
-    redis_url,
+    private_redis,
+    production_stack,
     ws_connect,
     ws_next,
     ws_send_text,
@@ -62,12 +61,8 @@ def http_send(port: int, request_id: int, cookie: str, text: str, client_id: str
 
 @pytest.fixture
 def stack(tmp_path):
-    stack = Stack(tmp_path, redis=redis_url(), workers=1)
-    try:
-        stack.start()
+    with production_stack(tmp_path, workers=1) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def test_an_idle_socket_stays_open_and_then_receives(stack):
@@ -98,25 +93,21 @@ def test_an_idle_socket_stays_open_and_then_receives(stack):
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    redis = PrivateRedis(tmp_path / "redis")
+def own_redis(tmp_path):
+    redis = private_redis(tmp_path / "redis")
     redis.start()
     yield redis
     redis.stop()
 
 
 @pytest.fixture
-def stack_on_private_redis(tmp_path, private_redis):
-    stack = Stack(tmp_path, redis=private_redis.url, workers=1)
-    try:
-        stack.start()
+def stack_on_own_redis(tmp_path, own_redis):
+    with production_stack(tmp_path, redis=own_redis.url, workers=1) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
-def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_private_redis, private_redis):
-    stack = stack_on_private_redis
+def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_own_redis, own_redis):
+    stack = stack_on_own_redis
     data = stack.python(SEED_CHAT)
     port = stack.workers[0].port
     request_id = data["request"]
@@ -126,7 +117,7 @@ def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_private_re
         await ws_send_text(manager, "before the outage")
         last_seen = (await ws_next(manager, "message"))["message"]["id"]
 
-        private_redis.stop()
+        own_redis.stop()
         # The socket cannot reach the channel layer any more: it is closed cleanly, with
         # a code that tells the page to come back later, not dropped.
         with pytest.raises(ConnectionClosed) as closed:
@@ -143,7 +134,7 @@ def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_private_re
             assert status == 201, body
             missed.append(body["message"]["id"])
 
-        private_redis.start()
+        own_redis.start()
         # The first connection after the restart succeeds: no stale pooled connection
         # turns it into a 500.
         again = await ws_connect(port, request_id, data["manager"])
@@ -177,12 +168,8 @@ def test_a_redis_restart_loses_nothing_and_sockets_come_back(stack_on_private_re
 
 @pytest.fixture
 def two_workers(tmp_path):
-    stack = Stack(tmp_path, redis=redis_url(), workers=2)
-    try:
-        stack.start()
+    with production_stack(tmp_path, workers=2) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def test_a_revoked_user_loses_sockets_on_every_worker_within_two_seconds(two_workers):

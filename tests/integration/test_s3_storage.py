@@ -5,7 +5,6 @@ needed. The storage is switched through settings.STORAGES only, as in production
 """
 
 import io
-import socket
 import urllib.request
 
 import boto3
@@ -13,6 +12,7 @@ import pytest
 from django.db import IntegrityError
 from PIL import Image
 
+from harness.stack import free_port
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.service_requests.helpers import noise_jpeg, upload
 
@@ -22,17 +22,11 @@ BUCKET = "tenantdesk-test-media"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def moto_endpoint():
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

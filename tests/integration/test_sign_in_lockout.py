@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.integration.stack import Stack, redis_url
+from tests.integration.stack import production_stack
 
 pytestmark = pytest.mark.services
 
@@ -125,17 +125,13 @@ def burst(stack, path, username, wrong, right, *, client):
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    stack = Stack(
+    with production_stack(
         tmp_path_factory.mktemp("lockout"),
-        redis=redis_url(),
         workers=2,
+        static=True,
         extra_env={"LOGIN_FAILURE_LIMIT": str(LIMIT), "LOGIN_COOLOFF_SECONDS": str(COOLOFF)},
-    )
-    try:
-        stack.start(static=True)
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.integration.stack import SEED_CHAT, Stack, redis_url
+from tests.integration.stack import SEED_CHAT, production_stack
 
 pytestmark = pytest.mark.services
 
@@ -61,12 +61,8 @@ def _camera_like_jpeg(orientation: int | None) -> bytes:
 @pytest.fixture
 def stack(tmp_path):
     """One production worker (the unit's command line and environment, PostgreSQL, Redis)."""
-    stack = Stack(tmp_path, redis=redis_url(), workers=1)
-    try:
-        stack.start()
+    with production_stack(tmp_path, workers=1) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def _status_kib(pid: int, field: str) -> int:

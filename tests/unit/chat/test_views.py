@@ -262,7 +262,7 @@ def test_posting_over_http_is_rate_limited_like_the_socket(customer, service_req
 @pytest.fixture
 def unreachable_redis_cache(settings):
     """The shared send-limit cache pointed at a port where no Redis listens."""
-    from tests.integration.stack import free_port
+    from harness.stack import free_port
 
     settings.CACHES = {
         **settings.CACHES,
