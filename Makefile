@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-e2e install lint format check-migrations messages clean
+.PHONY: run test test-unit test-e2e install lint format check-migrations messages clean bench
 
 $(VENV)/.installed: requirements-dev.lock build-constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test-unit: install
 
 test-e2e: install
 	$(PY) -m pytest tests/e2e
+
+# Load and latency against a raw ASGI app and a bare Channels consumer (bench/README.md).
+# Uses PostgreSQL and Redis when DATABASE_URL and REDIS_URL name them; needs wrk.
+bench: install
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

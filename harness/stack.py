@@ -149,28 +149,36 @@ def unit_environment() -> dict[str, str]:
     return {name: value for name, value in pairs if name != "DJANGO_SETTINGS_MODULE"}
 
 
-def worker_command(port: int) -> list[str]:
-    """The ExecStart of deploy/systemd/tenantdesk@.service, for this checkout and port."""
+PRODUCTION_APP = "config.asgi:application"
+
+
+def worker_command(port: int, app: str = PRODUCTION_APP) -> list[str]:
+    """The ExecStart of deploy/systemd/tenantdesk@.service, for this checkout and port.
+
+    `app` swaps the ASGI application for another served the same way (the benchmark's
+    baselines run on exactly the production worker's flags)."""
     text = SYSTEMD_UNIT.read_text().replace("\\\n", " ")
     line = next(row for row in text.splitlines() if row.startswith("ExecStart="))
     argv = shlex.split(line.removeprefix("ExecStart=").replace("%i", str(port)))
-    assert Path(argv[0]).name == "uvicorn", argv
+    assert Path(argv[0]).name == "uvicorn" and PRODUCTION_APP in argv, argv
+    argv[argv.index(PRODUCTION_APP)] = app
     return [sys.executable, "-m", "uvicorn", *argv[1:]]
 
 
 class Worker:
     """One uvicorn worker process of the stack on a fixed port (so it can come back on it)."""
 
-    def __init__(self, env: dict, port: int, log_dir: Path):
+    def __init__(self, env: dict, port: int, log_dir: Path, app: str = PRODUCTION_APP):
         self.env = env
         self.port = port
+        self.app = app
         self.log_path = log_dir / f"worker-{port}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            worker_command(self.port),
+            worker_command(self.port, self.app),
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -1,0 +1,1 @@
+"""`make bench`: Tenant Desk measured beside a raw ASGI app and a bare Channels consumer."""

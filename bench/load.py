@@ -1,0 +1,327 @@
+"""The load: a separate process that drives chat sockets and measures from outside.
+
+    python -m bench.load < spec.json > result.json
+
+Open loop: messages are sent at fixed times (`rate` per second over all rooms, in turn),
+whatever the server does; a late answer counts from the time the message was due, so a
+slow server cannot slow the sender and hide its own delay. Each room has two members (a
+customer and a manager); both sides send. A message's receiver acknowledges it the way
+the chat page does (`message.delivered`, batched for 50 ms).
+
+Figures: ack latency (sent → the sender's own copy back, i.e. stored and broadcast),
+delivery latency (sent → the other member has it), counts of sent / acknowledged /
+delivered / receipts, duplicates, messages out of order, sockets closed by the server,
+error frames by code, and the CPU seconds the given server pids and this process used
+during the measured window (from /proc).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+ACK_BATCH_SECONDS = 0.05
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (0 if it is gone)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on this machine (its backends come and go, so they
+    are found anew each time; other clients of the same server add to it)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == "postgres":
+                        total += cpu_seconds(int(entry))
+            except OSError:
+                continue
+    return total
+
+
+def rss_kib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):  # noqa: SIM115
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass
+class Sent:
+    due: float  # monotonic time it was due to go
+    room: int
+    sender: int  # index of the sending socket
+    measured: bool  # inside the measured window (not warm-up)
+    acked: float | None = None
+    delivered: float | None = None
+
+
+@dataclass
+class Member:
+    index: int
+    room: int
+    ws: object = None
+    last_id: int = 0
+    out_of_order: int = 0
+    duplicates: int = 0
+    closed_by_server: bool = False
+    seen: set = field(default_factory=set)
+    pending_acks: list = field(default_factory=list)
+
+
+class Load:
+    def __init__(self, spec: dict):
+        self.spec = spec
+        self.members: list[Member] = []
+        self.by_room: dict[int, list[Member]] = {}
+        self.sent: dict[str, Sent] = {}
+        self.receipts = 0
+        self.errors: Counter = Counter()
+        self.stopping = False
+
+    async def open(self) -> float:
+        """Connect every member (`concurrency` at a time); returns the seconds it took.
+
+        The members of a room go to `ws_bases` in turn: with two workers a room's customer
+        lands on one and its manager on the other."""
+        bases = self.spec["ws_bases"]
+        limit = asyncio.Semaphore(self.spec.get("concurrency", 50))
+        joining = []
+        for room in self.spec["rooms"]:
+            for position, cookie in enumerate(room["cookies"]):
+                member = Member(index=len(self.members), room=room["id"])
+                self.members.append(member)
+                self.by_room.setdefault(room["id"], []).append(member)
+                joining.append((member, cookie, bases[position % len(bases)]))
+
+        async def open_one(member: Member, cookie: str, base: str):
+            async with limit:
+                member.ws = await connect(
+                    f"{base}/ws/request/{member.room}/?lang=en",
+                    origin=base.replace("ws://", "http://", 1),
+                    additional_headers={"Cookie": f"sessionid={cookie}"},
+                    open_timeout=60,
+                    ping_interval=None,
+                    max_queue=None,
+                    compression=self.spec.get("compression", "deflate"),
+                )
+
+        started = time.monotonic()
+        await asyncio.gather(*(open_one(*joining_one) for joining_one in joining))
+        return time.monotonic() - started
+
+    async def read(self, member: Member) -> None:
+        try:
+            async for raw in member.ws:
+                self.on_frame(member, json.loads(raw))
+        except ConnectionClosed:
+            pass
+        if not self.stopping:
+            member.closed_by_server = True
+
+    def on_frame(self, member: Member, frame: dict) -> None:
+        kind = frame.get("type")
+        if kind == "message":
+            message = frame["message"]
+            key = message.get("client_id") or message["id"]
+            if key in member.seen:
+                member.duplicates += 1
+                return
+            member.seen.add(key)
+            # Only a server with one id sequence (Tenant Desk's database) has an order to keep.
+            if self.spec.get("ordered_ids") and message["id"] < member.last_id:
+                member.out_of_order += 1
+            member.last_id = max(member.last_id, message["id"])
+            sent = self.sent.get(message.get("client_id"))
+            if sent is None:
+                return
+            now = time.monotonic()
+            if member.index == sent.sender:
+                sent.acked = sent.acked or now
+            else:
+                sent.delivered = sent.delivered or now
+                member.pending_acks.append(message["id"])
+        elif kind == "receipt":
+            self.receipts += 1
+        elif kind == "error":
+            self.errors[frame.get("code")] += 1
+
+    async def acknowledge(self, member: Member) -> None:
+        """As the page does: delivered ids batched, then one message.delivered frame."""
+        while not self.stopping:
+            await asyncio.sleep(ACK_BATCH_SECONDS)
+            if member.pending_acks:
+                ids, member.pending_acks = member.pending_acks, []
+                try:
+                    await member.ws.send(json.dumps({"type": "message.delivered", "ids": ids}))
+                except ConnectionClosed:
+                    return
+
+    async def drive(self) -> dict:
+        """Send for warm-up + duration seconds at the rate, then wait until every message
+        is answered (or nothing moves for 3 s). Latencies count the measured window only;
+        CPU counts from the first send to the end, per message answered."""
+        rate, warmup, duration = self.spec["rate"], self.spec["warmup"], self.spec["duration"]
+        readers = [asyncio.create_task(self.read(m)) for m in self.members]
+        ackers = [asyncio.create_task(self.acknowledge(m)) for m in self.members]
+        pids = self.spec.get("pids", [])
+        start = time.monotonic()
+        measured_from = start + warmup
+        cpu_before = self.cpu(pids)
+        pending_sends = set()
+        text = self.spec.get("text", "bench")
+        for number in range(int(rate * (warmup + duration))):
+            due = start + number / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            member = self.members[number % len(self.members)]
+            client_id = str(uuid.uuid4())
+            self.sent[client_id] = Sent(due, member.room, member.index, due >= measured_from)
+            frame = json.dumps({"type": "message.send", "client_id": client_id, "text": text})
+            task = asyncio.create_task(self.send(member, frame))
+            pending_sends.add(task)
+            task.add_done_callback(pending_sends.discard)
+        late_by = time.monotonic() - (start + warmup + duration)
+        await self.drain()
+        cpu_after = self.cpu(pids)
+        self.stopping = True
+        for task in ackers:
+            task.cancel()
+        await asyncio.gather(*(m.ws.close() for m in self.members), return_exceptions=True)
+        await asyncio.gather(*readers, return_exceptions=True)
+        report = self.report(cpu_before, cpu_after)
+        report["sender_late_s"] = late_by  # > 0: the load itself could not keep the rate
+        return report
+
+    async def drain(self, quiet: float = 3.0, longest: float = 30.0) -> None:
+        began = last_change = time.monotonic()
+        answered = -1
+        while time.monotonic() - began < longest:
+            now_answered = sum(1 for s in self.sent.values() if s.acked and s.delivered)
+            if now_answered == len(self.sent):
+                await asyncio.sleep(ACK_BATCH_SECONDS * 4)  # let the last receipts come in
+                return
+            if now_answered != answered:
+                answered, last_change = now_answered, time.monotonic()
+            elif time.monotonic() - last_change > quiet:
+                return
+            await asyncio.sleep(0.1)
+
+    async def send(self, member: Member, frame: str) -> None:
+        try:
+            await member.ws.send(frame)
+        except ConnectionClosed:
+            self.errors["send_on_closed"] += 1
+
+    def cpu(self, pids: list[int]) -> dict:
+        return {
+            "servers": sum(cpu_seconds(pid) for pid in pids),
+            "load": cpu_seconds(os.getpid()),
+            "postgres": postgres_cpu_seconds() if self.spec.get("postgres") else 0.0,
+        }
+
+    def report(self, before: dict, after: dict) -> dict:
+        measured = [s for s in self.sent.values() if s.measured]
+        ack = [(s.acked - s.due) * 1000 for s in measured if s.acked]
+        delivery = [(s.delivered - s.due) * 1000 for s in measured if s.delivered]
+        answered = max(1, sum(1 for s in self.sent.values() if s.acked))
+        used = {key: after[key] - before[key] for key in after}
+        return {
+            "rate": self.spec["rate"],
+            "sent": len(self.sent),
+            "acked": sum(1 for s in self.sent.values() if s.acked),
+            "delivered": sum(1 for s in self.sent.values() if s.delivered),
+            "measured": len(measured),
+            "receipts": self.receipts,
+            "duplicates": sum(m.duplicates for m in self.members),
+            "out_of_order": sum(m.out_of_order for m in self.members),
+            "closed_by_server": sum(m.closed_by_server for m in self.members),
+            "errors": dict(self.errors),
+            "ack_ms": {p: percentile(ack, p / 100) for p in (50, 95, 99)},
+            "delivery_ms": {p: percentile(delivery, p / 100) for p in (50, 95, 99)},
+            "cpu_seconds": used,
+            "cpu_ms_per_message": {key: value * 1000 / answered for key, value in used.items()},
+        }
+
+
+async def idle(spec: dict) -> dict:
+    """Many signed-in sockets: handshakes per second, memory per socket, one message's
+    latency with all of them connected, and whether all are still open after `hold` s."""
+    load = Load(spec)
+    pids = spec.get("pids", [])
+    rss_before = sum(rss_kib(pid) for pid in pids)
+    cpu_before = load.cpu(pids)
+    seconds = await load.open()
+    cpu_after = load.cpu(pids)
+    await asyncio.sleep(2)
+    rss_after = sum(rss_kib(pid) for pid in pids)
+    readers = [asyncio.create_task(load.read(m)) for m in load.members]
+    await asyncio.sleep(spec["hold"])
+    # One message with everyone connected: from the first room's first member to its second.
+    first, second = load.by_room[spec["rooms"][0]["id"]][:2]
+    client_id = str(uuid.uuid4())
+    load.sent[client_id] = Sent(time.monotonic(), first.room, first.index, True)
+    await first.ws.send(json.dumps({"type": "message.send", "client_id": client_id, "text": "hi"}))
+    await asyncio.sleep(2)
+    sent = load.sent[client_id]
+    still_open = sum(1 for m in load.members if not m.closed_by_server)
+    load.stopping = True
+    await asyncio.gather(*(m.ws.close() for m in load.members), return_exceptions=True)
+    await asyncio.gather(*readers, return_exceptions=True)
+    count = len(load.members)
+    return {
+        "sockets": count,
+        "handshakes_per_s": count / seconds,
+        "cpu_ms_per_handshake": (cpu_after["servers"] - cpu_before["servers"]) * 1000 / count,
+        "kib_per_socket": (rss_after - rss_before) / count,
+        "still_open": still_open,
+        "latency_ms": (sent.delivered - sent.due) * 1000 if sent.delivered else None,
+    }
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if spec.get("mode") == "idle":
+        result = asyncio.run(idle(spec))
+    else:
+
+        async def chat():
+            load = Load(spec)
+            await load.open()
+            return await load.drive()
+
+        result = asyncio.run(chat())
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

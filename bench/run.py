@@ -1,0 +1,614 @@
+"""`make bench`: Tenant Desk in the production shape measured beside its floors.
+
+    python -m bench.run [--runs 3] [--quick] [--only chat,idle,pages,send,photo]
+
+Starts on 127.0.0.1, each with the production worker's command line (harness.stack):
+Tenant Desk (config.settings.production on PostgreSQL and Redis when DATABASE_URL and
+REDIS_URL name them, else the embedded defaults, and the table says which), a raw ASGI app
+speaking the chat's protocol (bench/raw_app.py) and a bare Channels consumer on the same
+channel layer (bench/bare_asgi.py). Seeds Tenant Desk's database (bench/seed.py), then
+runs every scenario for each server in turn, round after round (A B C A B C …), so that
+whatever else the machine does falls on all of them alike. The load is a separate
+process (bench/load.py, open loop); pages are fetched with wrk. Prints one table: each
+figure's median over the rounds with its spread, beside the raw and bare figures and
+the ratio, with the load average. Everything it starts it stops, also on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import io
+import json
+import os
+import re
+import resource
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench import servers
+from bench.load import cpu_seconds, rss_kib
+
+ROOT = Path(__file__).resolve().parents[1]
+RATES = [50, 100, 200, 400, 800]
+P99_LIMIT_MS = 100
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def run_load(spec: dict) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.load"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"load failed: {result.stderr[-3000:]}")
+    return json.loads(result.stdout)
+
+
+def median_spread(values: list[float]) -> tuple[float, float, float] | None:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(stat, unit: str = "", digits: int = 1) -> str:
+    if stat is None:
+        return "–"
+    middle, low, high = stat
+    text = f"{middle:.{digits}f}{unit}"
+    if high - low > 0 and len({low, high}) > 1:
+        text += f" ({low:.{digits}f}–{high:.{digits}f})"
+    return text
+
+
+def ratio(ours, floor) -> str:
+    if ours is None or floor is None or not floor[0]:
+        return "–"
+    return f"{ours[0] / floor[0]:.1f}×"
+
+
+# --- the bench ---------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, directory: Path, *, quick: bool):
+        self.quick = quick
+        self.production = servers.production_configured()
+        self.td = servers.tenant_desk(directory / "td", workers=2)
+        self.raw = servers.raw_app(directory)
+        self.bare = servers.bare_consumers(directory, workers=2)
+        self.data: dict = {}
+        self.rounds: list[dict] = []
+
+    def start(self) -> None:
+        (self.td.tmp_path).mkdir(parents=True, exist_ok=True)
+        self.td.start(static=True)
+        self.data = self.td.python("from bench.seed import seed\nprint(json.dumps(seed()))")
+        self.raw.start()
+        for worker in self.bare:
+            worker.start()
+
+    def stop(self) -> None:
+        for process in [self.raw, *self.bare]:
+            process.stop()
+        self.td.stop()
+
+    # --- chat ------------------------------------------------------------------------------
+
+    def _rooms(self, fake: bool) -> list[dict]:
+        if not fake:
+            return self.data["rooms"]
+        return [{"id": n + 1, "cookies": ["-", "-"]} for n in range(len(self.data["rooms"]))]
+
+    def chat(self, kind: str, rate: int, workers: int, marker: str) -> dict:
+        procs = {"td": self.td.workers, "raw": [self.raw], "bare": self.bare}[kind][:workers]
+        spec = {
+            "ws_bases": [f"ws://127.0.0.1:{p.port}" for p in procs],
+            "rooms": self._rooms(fake=kind != "td"),
+            "rate": rate,
+            "warmup": 2 if self.quick else 3,
+            "duration": 5 if self.quick else 10,
+            "drain": 3,
+            "pids": [p.process.pid for p in procs],
+            "postgres": kind == "td" and self.production,
+            "ordered_ids": kind == "td",
+            "text": marker,
+        }
+        result = run_load(spec)
+        if kind == "td":
+            result["stored"] = self.td.python(
+                "from tenantdesk.chat.models import Message\n"
+                f"print(json.dumps(Message.objects.filter(text={marker!r}).count()))"
+            )
+        else:
+            result["stored"] = result["acked"]
+        result["pg_ms_per_message"] = result["cpu_ms_per_message"]["postgres"]
+        result["load_ms_per_message"] = result["cpu_ms_per_message"]["load"]
+        result["cpu_ms_per_message"] = result["cpu_ms_per_message"]["servers"]
+        result["sustained"] = (
+            result["delivered"] == result["sent"] == result["stored"]
+            and not result["errors"]
+            and result["delivery_ms"]["99"] is not None
+            and result["delivery_ms"]["99"] < P99_LIMIT_MS
+        )
+        return result
+
+    # --- idle sockets ------------------------------------------------------------------------
+
+    def idle(self, kind: str) -> dict:
+        rooms: dict[int, list[str]] = {}
+        for pair in self.data["idle"]:
+            rooms.setdefault(pair["id"], []).append(pair["cookie"] if kind == "td" else "-")
+        worker = self.td.workers[0] if kind == "td" else self.raw
+        spec = {
+            "mode": "idle",
+            "ws_bases": [f"ws://127.0.0.1:{worker.port}"],
+            "rooms": [{"id": rid, "cookies": cookies} for rid, cookies in rooms.items()],
+            "hold": 10 if self.quick else 60,
+            "concurrency": 50,
+            "pids": [worker.process.pid],
+        }
+        return run_load(spec)
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def page(self, kind: str, path: str, cookie: str | None, connections: int) -> dict:
+        worker = self.td.workers[0] if kind == "td" else self.raw
+        seconds = 3 if self.quick else 8
+        command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s"]
+        if cookie:
+            command += ["-H", f"Cookie: sessionid={cookie}"]
+        command.append(f"http://127.0.0.1:{worker.port}{path}")
+        before = cpu_seconds(worker.process.pid)
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        used = cpu_seconds(worker.process.pid) - before
+        done = int(re.search(r"(\d+) requests in", output)[1])
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        return {
+            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]),
+            "cpu_ms": used * 1000 / max(done, 1),
+            "bad": int(errors[1]) if errors else 0,
+        }
+
+    def queries(self) -> dict:
+        """SQL statements per page, counted by Django in the stack's own settings."""
+        big = self.data["big_chat"]
+        script = f"""
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tenantdesk.accounts.models import User
+counts = {{}}
+manager = User.objects.filter(username__startswith="bench-manager-").first()
+customer = User.objects.get(pk=__import__("tenantdesk.service_requests.models", fromlist=["x"]).ServiceRequest.objects.get(pk={big}).author_id)
+for name, user, path in (("manager list", manager, "/request/list"),
+                         ("customer list", customer, "/request/list"),
+                         ("request page", customer, "/request/{big}")):
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    client.get(path)
+    with CaptureQueriesContext(connection) as captured:
+        status = client.get(path).status_code
+    counts[name] = [len(captured), status]
+print(json.dumps(counts))
+"""
+        return self.td.python(script)
+
+    # --- HTTP send and the photo --------------------------------------------------------------
+
+    def http_send(self, kind: str, count: int) -> dict:
+        worker = self.td.workers[0] if kind == "td" else self.raw
+        room = self.data["rooms"][0]
+        path = f"/chat/{room['id']}/messages" if kind == "td" else "/"
+        csrf = secrets.token_hex(16)
+        conn = http.client.HTTPConnection("127.0.0.1", worker.port, timeout=60)
+        before = cpu_seconds(worker.process.pid)
+        started = time.monotonic()
+        statuses = []
+        for n in range(count):
+            body = f"text=bench+http+send+{n}&client_id={uuid.uuid4()}"
+            conn.request(
+                "POST",
+                path,
+                body=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": f"sessionid={room['cookies'][0]}; csrftoken={csrf}",
+                    "X-CSRFToken": csrf,
+                    "Accept": "application/json",
+                },
+            )
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+        elapsed = time.monotonic() - started
+        used = cpu_seconds(worker.process.pid) - before
+        conn.close()
+        return {
+            "cpu_ms": used * 1000 / count,
+            "wall_ms": elapsed * 1000 / count,
+            "ok": statuses.count(201) == count,
+        }
+
+    def photo(self, image: bytes) -> dict:
+        """POST /request/new with a 12 MP phone photo as a customer's browser does, on the
+        worker the idle sockets and pages did not use (its memory is the photo's)."""
+        worker = self.td.workers[-1]
+        cookie = self.data["customer_cookie"]
+        csrf = secrets.token_hex(16)
+        boundary = uuid.uuid4().hex
+        fields = {
+            "type": "electrical",
+            "title": "Bench photo",
+            "description": "A photo as phones take them.",
+            "office": "101",
+            "submission_key": str(uuid.uuid4()),
+        }
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+            for k, v in fields.items()
+        ]
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="IMG.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+            + image
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        conn = http.client.HTTPConnection("127.0.0.1", worker.port, timeout=120)
+        rss_before = rss_kib(worker.process.pid) / 1024
+        before = cpu_seconds(worker.process.pid)
+        started = time.monotonic()
+        conn.request(
+            "POST",
+            "/request/new",
+            body=b"".join(parts),
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": f"sessionid={cookie}; csrftoken={csrf}",
+                "X-CSRFToken": csrf,
+                "Host": "127.0.0.1",
+            },
+        )
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.monotonic() - started
+        conn.close()
+        time.sleep(0.5)
+        return {
+            "status": response.status,
+            "ms": elapsed * 1000,
+            "cpu_ms": (cpu_seconds(worker.process.pid) - before) * 1000,
+            "rss_mib_before": rss_before,
+            "rss_mib_after": rss_kib(worker.process.pid) / 1024,
+        }
+
+
+def phone_photo() -> tuple[bytes, float]:
+    """A 12 MP JPEG like a phone's (4000×3000, photo-like noise), and what Pillow alone takes
+    to decode it, re-encode it and make a 480 px thumbnail (the floor of the photo path)."""
+    from PIL import Image
+
+    coarse = Image.merge("RGB", [Image.effect_noise((250, 188), 40) for _ in range(3)]).resize(
+        (4000, 3000), Image.Resampling.BICUBIC
+    )
+    grain = Image.merge("RGB", [Image.effect_noise((4000, 3000), 12)] * 3)
+    buffer = io.BytesIO()
+    Image.blend(coarse, grain, 0.3).save(buffer, format="JPEG", quality=90)
+    data = buffer.getvalue()
+    started = time.monotonic()
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=88)
+        image.thumbnail((480, 480))
+        image.save(io.BytesIO(), format="JPEG", quality=80)
+    return data, (time.monotonic() - started) * 1000
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def collect(bench: Bench, runs: int, only: set[str]) -> dict:
+    results: dict = {"chat": {}, "chat2": {}, "idle": {}, "pages": {}, "send": {}, "photo": []}
+    image, pillow_ms = phone_photo() if "photo" in only else (b"", None)
+    results["pillow_ms"] = pillow_ms
+    for round_number in range(runs):
+        print(f"round {round_number + 1}/{runs}", file=sys.stderr, flush=True)
+        if "chat" in only:
+            for rate in RATES:
+                for kind in ("td", "raw", "bare"):
+                    marker = f"bench-{round_number}-{rate}-{kind}-1"
+                    result = bench.chat(kind, rate, 1, marker)
+                    results["chat"].setdefault((kind, rate), []).append(result)
+                for kind in ("td", "bare") if bench.production else ():
+                    marker = f"bench-{round_number}-{rate}-{kind}-2"
+                    result = bench.chat(kind, rate, 2, marker)
+                    results["chat2"].setdefault((kind, rate), []).append(result)
+        if "idle" in only:
+            for kind in ("td", "raw"):
+                results["idle"].setdefault(kind, []).append(bench.idle(kind))
+        if "pages" in only:
+            pages = [
+                ("manager list", "td", "/request/list", bench.data["manager_cookie"]),
+                ("customer list", "td", "/request/list", bench.data["customer_cookie"]),
+                (
+                    "request page",
+                    "td",
+                    f"/request/{bench.data['big_chat']}",
+                    bench.data["customer_cookie"],
+                ),
+                ("trivial view", "td", "/", None),  # the signed-out home page
+                ("trivial view", "raw", "/", None),
+            ]
+            for name, kind, path, cookie in pages:
+                for connections in (1, 8):
+                    result = bench.page(kind, path, cookie, connections)
+                    results["pages"].setdefault((name, kind, connections), []).append(result)
+        if "send" in only:
+            for kind in ("td", "raw"):
+                results["send"].setdefault(kind, []).append(
+                    bench.http_send(kind, 100 if bench.quick else 300)
+                )
+        if "photo" in only:
+            results["photo"].append(bench.photo(image))
+    if "pages" in only:
+        results["queries"] = bench.queries()
+    return results
+
+
+def table(bench: Bench, results: dict, runs: int, started: float) -> str:
+    mode = (
+        "production shape: config.settings.production, uvicorn, PostgreSQL, Redis"
+        if bench.production
+        else "embedded defaults: SQLite, in-memory channel layer (set DATABASE_URL and REDIS_URL for the production shape)"
+    )
+    lines = [
+        f"Tenant Desk benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {mode};",
+        f"{runs} round(s), medians (min–max); load average at the end {os.getloadavg()[0]:.2f}, "
+        f"{(time.monotonic() - started) / 60:.1f} min.",
+        "",
+        "| figure | Tenant Desk | bare Channels consumer | raw ASGI app | Tenant Desk / raw |",
+        "|---|---|---|---|---|",
+    ]
+
+    def row(name, td, bare, raw, unit="", digits=1):
+        lines.append(
+            f"| {name} | {fmt(td, unit, digits)} | {fmt(bare, unit, digits)} | {fmt(raw, unit, digits)} | {ratio(td, raw)} |"
+        )
+
+    chat = results["chat"]
+    if chat:
+
+        def stat(kind, rate, key, sub=None, table=chat):
+            runs_ = table.get((kind, rate), [])
+            return median_spread([(r[key][sub] if sub else r[key]) for r in runs_])
+
+        row(
+            "server CPU per message at 50 msg/s",
+            stat("td", 50, "cpu_ms_per_message"),
+            stat("bare", 50, "cpu_ms_per_message"),
+            stat("raw", 50, "cpu_ms_per_message"),
+            " ms",
+            2,
+        )
+        if bench.production:
+            row(
+                "PostgreSQL CPU per message at 50 msg/s",
+                stat("td", 50, "pg_ms_per_message"),
+                None,
+                None,
+                " ms",
+                2,
+            )
+        for rate in RATES:
+            row(
+                f"delivery p50 / p99 at {rate} msg/s (ms)",
+                stat("td", rate, "delivery_ms", "50"),
+                stat("bare", rate, "delivery_ms", "50"),
+                stat("raw", rate, "delivery_ms", "50"),
+                "",
+                1,
+            )
+            row(
+                f"  p99 at {rate} msg/s",
+                stat("td", rate, "delivery_ms", "99"),
+                stat("bare", rate, "delivery_ms", "99"),
+                stat("raw", rate, "delivery_ms", "99"),
+                "",
+                1,
+            )
+            row(
+                f"  CPU per message at {rate} msg/s",
+                stat("td", rate, "cpu_ms_per_message"),
+                stat("bare", rate, "cpu_ms_per_message"),
+                stat("raw", rate, "cpu_ms_per_message"),
+                " ms",
+                2,
+            )
+
+        def best(kind, table=chat):
+            passing = [
+                rate
+                for rate in RATES
+                if table.get((kind, rate)) and all(r["sustained"] for r in table[(kind, rate)])
+            ]
+            return (max(passing),) * 3 if passing else None
+
+        row(
+            "highest rate with p99 < 100 ms, nothing lost (1 worker)",
+            best("td"),
+            best("bare"),
+            best("raw"),
+            " msg/s",
+            0,
+        )
+        if results["chat2"]:
+            row(
+                "  the same with 2 workers (a room's two sockets on different workers)",
+                best("td", results["chat2"]),
+                best("bare", results["chat2"]),
+                None,
+                " msg/s",
+                0,
+            )
+        lost = sum(
+            r["sent"] - min(r["stored"], r["delivered"]) for rs in chat.values() for r in rs if rs
+        )
+        dup = sum(r["duplicates"] + r["out_of_order"] for rs in chat.values() for r in rs)
+        lines.append(
+            f"| messages lost / duplicated or out of order, all chat runs | {lost} / {dup} | | | |"
+        )
+    idle = results["idle"]
+    if idle:
+
+        def istat(kind, key):
+            return median_spread([r[key] for r in idle.get(kind, [])])
+
+        count = idle["td"][0]["sockets"]
+        row(
+            f"handshakes/s, {count} signed-in sockets",
+            istat("td", "handshakes_per_s"),
+            None,
+            istat("raw", "handshakes_per_s"),
+            "/s",
+            0,
+        )
+        row(
+            "  CPU per handshake",
+            istat("td", "cpu_ms_per_handshake"),
+            None,
+            istat("raw", "cpu_ms_per_handshake"),
+            " ms",
+            2,
+        )
+        row(
+            "memory per idle socket",
+            istat("td", "kib_per_socket"),
+            None,
+            istat("raw", "kib_per_socket"),
+            " KiB",
+            0,
+        )
+        row(
+            "a message's latency with all connected",
+            istat("td", "latency_ms"),
+            None,
+            istat("raw", "latency_ms"),
+            " ms",
+            1,
+        )
+        row(
+            "sockets still open after the hold",
+            istat("td", "still_open"),
+            None,
+            istat("raw", "still_open"),
+            "",
+            0,
+        )
+    pages = results["pages"]
+    if pages:
+        for name in ("manager list", "customer list", "request page", "trivial view"):
+            for connections in (1, 8):
+                td = pages.get((name, "td", connections), [])
+                raw = pages.get(("trivial view", "raw", connections), [])
+                row(
+                    f"{name}: req/s at {connections} connection(s)",
+                    median_spread([r["rps"] for r in td]),
+                    None,
+                    median_spread([r["rps"] for r in raw]),
+                    "",
+                    0,
+                )
+            td = pages.get((name, "td", 1), [])
+            raw = pages.get(("trivial view", "raw", 1), [])
+            row(
+                f"  {name}: CPU per request",
+                median_spread([r["cpu_ms"] for r in td]),
+                None,
+                median_spread([r["cpu_ms"] for r in raw]),
+                " ms",
+                2,
+            )
+        for name, (count, status) in results.get("queries", {}).items():
+            lines.append(f"| SQL statements, {name} (HTTP {status}) | {count} | | | |")
+    send = results["send"]
+    if send:
+        row(
+            "HTTP send of one message: CPU",
+            median_spread([r["cpu_ms"] for r in send["td"]]),
+            None,
+            median_spread([r["cpu_ms"] for r in send["raw"]]),
+            " ms",
+            2,
+        )
+    if results["photo"]:
+        photos = results["photo"]
+        pillow = results["pillow_ms"]
+        row(
+            "12 MP photo through /request/new",
+            median_spread([r["ms"] for r in photos]),
+            None,
+            (pillow, pillow, pillow),
+            " ms",
+            0,
+        )
+        lines.append(
+            "| (raw column: Pillow alone decoding, re-encoding and thumbnailing it) | | | | |"
+        )
+        row(
+            "  worker RSS after it",
+            median_spread([r["rss_mib_after"] for r in photos]),
+            None,
+            None,
+            " MiB",
+            0,
+        )
+        bad = [r["status"] for r in photos if r["status"] != 302]
+        if bad:
+            lines.append(f"| photo uploads refused | {bad} | | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="1 round, short windows")
+    parser.add_argument("--only", default="chat,idle,pages,send,photo")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("make bench needs wrk (Debian: apt-get install wrk)")
+    runs = 1 if args.quick else args.runs
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 2,000 sockets per worker
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tenantdesk-bench-") as directory:
+        bench = Bench(Path(directory), quick=args.quick)
+        try:
+            bench.start()
+            results = collect(bench, runs, set(args.only.split(",")))
+        finally:
+            bench.stop()
+    report = table(bench, results, runs, started)
+    print(report)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.md").write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
