@@ -8,7 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Django must be set up before the routing (which imports models) is imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from tenantdesk.chat.routing import websocket_urlpatterns  # noqa: E402
@@ -19,7 +18,8 @@ application = ProtocolTypeRouter(
     {
         # Oversized bodies are refused by route before Django reads them.
         "http": RequestBodyLimit(django_asgi_app),
-        # Only the site's own pages (scheme, host and port) may open a socket.
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Only the site's own pages (scheme, host and port) may open a socket. The socket
+        # reads its session itself (chat.consumers), in the one database trip it needs.
+        "websocket": SameOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

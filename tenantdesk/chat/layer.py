@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from tenantdesk.chat.broadcast import layer_outage
 from tenantdesk.chat.protocol import CLOSE_TRY_AGAIN_LATER
-from tenantdesk.chat.services import layer_outage
 from tenantdesk.core.outages import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http.cookie import parse_cookie
 from django.utils.translation import gettext as _
 
 CLOSE_SIGNED_OUT = 4401
@@ -55,6 +56,14 @@ def send_client_id(frame) -> str | None:
     """The client_id a refused message.send is answered with, so the page knows which."""
     client_id = frame.get("client_id") if is_send(frame) else None
     return client_id if isinstance(client_id, str) else None
+
+
+def session_key(scope) -> str | None:
+    """The session cookie of the handshake (the browser sends the page's cookies)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            return parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+    return None
 
 
 def encode(payload: dict) -> str:

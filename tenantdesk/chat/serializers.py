@@ -41,8 +41,9 @@ def attachment_data(attachment: Attachment) -> dict:
     }
 
 
-def message_data(message: Message) -> dict:
-    """Reader-neutral data; expects author__organisation selected and attachments prefetched."""
+def message_data(message: Message, *, attachments=None) -> dict:
+    """Reader-neutral data; expects author__organisation selected and attachments prefetched
+    (or given: a message just written knows its attachments without a query)."""
     author = message.author
     return {
         "id": message.pk,
@@ -60,7 +61,10 @@ def message_data(message: Message) -> dict:
             author.organisation.name if author is not None and author.organisation_id else None
         ),
         "author_name": author.display_name if author is not None else None,
-        "attachments": [attachment_data(a) for a in message.attachments.all()],
+        "attachments": [
+            attachment_data(a)
+            for a in (message.attachments.all() if attachments is None else attachments)
+        ],
     }
 
 

@@ -13,8 +13,6 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -23,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenantdesk.chat.broadcast import after_commit, send_now
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.ids import parse_message_ids
 from tenantdesk.chat.models import Attachment, Message
@@ -30,34 +29,15 @@ from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import process_image
-from tenantdesk.core.outages import REDIS_ERRORS, Outage
 from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 
 logger = logging.getLogger(__name__)
-# The channel layer (Redis in production) as this process sees it; logged once per outage.
-layer_outage = Outage("the chat's channel layer", logger)
-
-
-def _group_send(group: str, event: dict) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except REDIS_ERRORS as error:
-        # The data is committed already; clients catch up with `sync` when they reconnect.
-        # A channel layer outage must not turn a stored message (or a sign-out) into an error.
-        layer_outage.failed(error)
-    except Exception:
-        logger.exception("chat broadcast to %s failed", group)
-    else:
-        layer_outage.recovered()
 
 
 def _broadcast_on_commit(service_request_id: int, event: dict) -> None:
     """Send an event to everyone watching the request, once the data is committed."""
-    transaction.on_commit(lambda: _group_send(service_request_group(service_request_id), event))
+    after_commit(service_request_group(service_request_id), event)
 
 
 def _message_with_relations(pk: int) -> Message:
@@ -201,7 +181,13 @@ def _retry_or_closed(service_request, author, client_id) -> Message:
 
 
 def message_send(
-    *, author, service_request, text: str, client_id=None, attachments: Sequence = ()
+    *,
+    author,
+    service_request,
+    text: str,
+    client_id=None,
+    attachments: Sequence = (),
+    access_checked: bool = False,
 ) -> Message:
     """Store a person's message in a request's chat and broadcast it after commit.
 
@@ -209,11 +195,17 @@ def message_send(
     client_id from the same author returns the stored message unchanged (so a client may
     retry freely); `message.was_created` tells the two cases apart.
 
+    `access_checked`: the caller holds `service_request` from core.permissions for this
+    author and keeps it current (the chat socket: checked when it opened, again when
+    accounts announce a change and every ACCESS_RECHECK_SECONDS); else it is checked here.
+    Whether the request is closed is always decided here, in the write itself.
+
     Attachments are checked and decoded before the transaction opens: decoding a large
     photo takes seconds, and on SQLite an open write transaction blocks every other writer.
     """
-    # Raises Http404 for a request the author may not see (the same answer as "missing").
-    service_request = access_service_request(author, service_request.pk)
+    if not access_checked:
+        # Http404 for a request the author may not see (the same answer as "missing").
+        service_request = access_service_request(author, service_request.pk)
     client_id = _clean_client_id(client_id)
     text = _clean_text(text)
     if service_request.is_closed or not can_post_message(author, service_request):
@@ -262,14 +254,12 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
         existing.was_created = False
         return existing
 
-    for fields in prepared:
-        Attachment.objects.create(message=message, **fields)
-
-    message = _message_with_relations(message.pk)
+    attachments = [Attachment.objects.create(message=message, **fields) for fields in prepared]
     message.was_created = True
-    _broadcast_on_commit(
-        service_request.pk, {"type": "chat.message", "data": message_data(message)}
-    )
+    # Built from what was just written, not read back: the author (and their organisation)
+    # are the caller's objects, the attachments those created above.
+    message.data = message_data(message, attachments=attachments)
+    _broadcast_on_commit(service_request.pk, {"type": "chat.message", "data": message.data})
     return message
 
 
@@ -277,14 +267,18 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
 
 
 @transaction.atomic
-def messages_mark_delivered(*, reader, service_request, message_ids: Iterable) -> list[dict]:
+def messages_mark_delivered(
+    *, reader, service_request, message_ids: Iterable, access_checked: bool = False
+) -> list[dict]:
     """Record that the reader's client received these messages of the other side.
 
     A manager's message is delivered when a customer receives it, a customer's when any
     manager does; the reader's own side's messages are ignored. The first delivery time is
     kept. Returns the receipts [{id, status, delivered_at}] and broadcasts them after commit.
+    `access_checked` as for message_send.
     """
-    service_request = access_service_request(reader, service_request.pk)
+    if not access_checked:
+        service_request = access_service_request(reader, service_request.pk)
     ids = parse_message_ids(message_ids)
     if not ids:
         return []
@@ -351,9 +345,9 @@ def request_status_message_post(*, service_request, status_change) -> Message:
 
 def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
     """Close the chat sockets opened with this session (all of the user's when None)."""
-    _group_send(user_group(user_id), {"type": "session.ended", "session_key": session_key})
+    send_now(user_group(user_id), {"type": "session.ended", "session_key": session_key})
 
 
 def user_sockets_recheck(*, user_id: int) -> None:
     """Make every chat socket of the user check its session and access again now."""
-    _group_send(user_group(user_id), {"type": "access.changed"})
+    send_now(user_group(user_id), {"type": "access.changed"})

@@ -1,5 +1,6 @@
 """The chat socket through the real ASGI stack: origin check, session auth, routing."""
 
+import asyncio
 import json
 import uuid
 
@@ -258,13 +259,20 @@ async def test_signing_out_elsewhere_closes_the_socket(service_request, customer
     await expect_close(cust, 4401, timeout=10)
 
 
-async def test_a_frame_after_the_session_ended_closes_the_socket(service_request, customer):
+async def test_a_frame_after_the_session_ended_closes_the_socket_at_the_next_recheck(
+    service_request, customer, monkeypatch
+):
     from django.contrib.sessions.models import Session
 
+    from tenantdesk.chat import consumers
+
+    monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0.3)
     cookie = await database_sync_to_async(session_cookie)(customer)
     cust, _ = await connect(service_request.pk, cookie)
-    # The session disappears without a sign-out signal (expired, deleted by an admin).
+    # The session disappears without a sign-out signal (expired, deleted by an admin): no
+    # push tells the socket, its periodic re-check does.
     await database_sync_to_async(Session.objects.filter(session_key=cookie).delete)()
+    await asyncio.sleep(0.4)
     await send_text(cust, "hello?")
     await expect_close(cust, 4401)
     assert await database_sync_to_async(Message.objects.count)() == 0

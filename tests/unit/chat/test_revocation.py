@@ -5,6 +5,8 @@ by accounts (tenantdesk/accounts/revocation.py) and pushed to every socket of th
 socket whose broadcast was missed still finds out on its next frame.
 """
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth.models import Group
@@ -97,7 +99,12 @@ async def test_deleting_the_manager_group_closes_its_members_sockets(service_req
     await expect_close(socket, 4404, timeout=REACTION_SECONDS)
 
 
-async def test_a_socket_that_missed_the_push_finds_out_on_its_next_frame(service_request, customer):
+async def test_a_socket_that_missed_the_push_finds_out_at_its_next_recheck(
+    service_request, customer, monkeypatch
+):
+    from tenantdesk.chat import consumers
+
+    monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0.3)
     socket, _ = await connect(service_request.pk, await cookie_of(customer))
 
     @database_sync_to_async
@@ -108,6 +115,7 @@ async def test_a_socket_that_missed_the_push_finds_out_on_its_next_frame(service
         User.objects.filter(pk=customer.pk).update(password=user.password)
 
     await change_password_silently()
+    await asyncio.sleep(0.4)
     await send_text(socket, "am I still here?")
     await expect_close(socket, 4401)
     assert await database_sync_to_async(Message.objects.count)() == 0

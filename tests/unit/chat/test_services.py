@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from tenantdesk.chat import selectors, services
+from tenantdesk.chat import broadcast, selectors, services
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.errors import Closed
@@ -284,7 +284,7 @@ def test_a_channel_layer_outage_does_not_undo_a_stored_message(
         async def group_send(self, group, event):
             raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(services, "get_channel_layer", lambda: BrokenLayer())
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: BrokenLayer())
     with django_capture_on_commit_callbacks(execute=True):
         message = send(customer, service_request, "stored anyway")
     assert Message.objects.filter(pk=message.pk, text="stored anyway").exists()
