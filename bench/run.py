@@ -466,12 +466,25 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
                 " msg/s",
                 0,
             )
-        lost = sum(
-            r["sent"] - min(r["stored"], r["delivered"]) for rs in chat.values() for r in rs if rs
-        )
-        dup = sum(r["duplicates"] + r["out_of_order"] for rs in chat.values() for r in rs)
-        lines.append(
-            f"| messages lost / duplicated or out of order, all chat runs | {lost} / {dup} | | | |"
+        for kind, name in (("td", "Tenant Desk"), ("bare", "bare consumer"), ("raw", "raw app")):
+            runs_ = [r for (k, _rate), rs in chat.items() if k == kind for r in rs]
+            runs_ += [r for (k, _rate), rs in results["chat2"].items() if k == kind for r in rs]
+            totals = {
+                key: sum(r[key] for r in runs_)
+                for key in ("sent", "stored", "delivered", "duplicates", "out_of_order")
+            }
+            lines.append(
+                f"| {name}, all chat runs: sent / stored / delivered live / twice / out of "
+                f"order | {totals['sent']} / {totals['stored']} / {totals['delivered']} / "
+                f"{totals['duplicates']} / {totals['out_of_order']} | | | |"
+            )
+        row(
+            "load generator CPU per message at the highest rate",
+            stat("td", RATES[-1], "load_ms_per_message"),
+            stat("bare", RATES[-1], "load_ms_per_message"),
+            stat("raw", RATES[-1], "load_ms_per_message"),
+            " ms",
+            2,
         )
     idle = results["idle"]
     if idle:

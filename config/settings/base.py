@@ -126,10 +126,14 @@ REDIS_CONNECTION_OPTIONS = {
         ExponentialBackoff(cap=1.0, base=0.05), retries=3, supported_errors=(RedisConnectionError,)
     ),
 }
+CHANNEL_LAYER_BACKENDS = {
+    "queue": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "tenantdesk.chat.layer.WatchedPubSubChannelLayer",
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": CHANNEL_LAYER_BACKENDS[env.str("CHANNEL_LAYER", default="pubsub")],
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, **REDIS_CONNECTION_OPTIONS}],
                 "prefix": CHANNELS_PREFIX,
@@ -308,6 +312,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # axes logs every successful sign-in at INFO; our sign-in log already keeps them.
         "axes": {"level": "WARNING"},
+        # The pub/sub layer logs a traceback every second while Redis is away; the chat
+        # logs the outage once instead (tenantdesk/chat/layer.py, core/outages.py).
+        "channels_redis.pubsub": {"level": "CRITICAL"},
     },
 }
 

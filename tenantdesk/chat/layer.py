@@ -1,8 +1,22 @@
-"""What a socket does when the channel layer (Redis) goes away under it."""
+"""What a socket does when the channel layer (Redis) goes away under it, and the layer
+production uses: channels_redis' pub/sub layer, watched so that an outage is noticed.
+
+Without the layer a socket would miss messages silently, so it is closed with 1013 ("try
+again later") instead: the page reconnects with back-off and catches up with `sync` once
+Redis answers. Nothing stored is lost.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+
+from channels_redis.pubsub import (
+    RedisPubSubChannelLayer,
+    RedisPubSubLoopLayer,
+    RedisSingleShardConnection,
+)
+from channels_redis.utils import _wrap_close
 
 from tenantdesk.chat.broadcast import layer_outage
 from tenantdesk.chat.protocol import CLOSE_TRY_AGAIN_LATER
@@ -10,15 +24,14 @@ from tenantdesk.core.outages import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)
 
+# Put into every socket's queue when the layer loses Redis (see _WatchedShard).
+LAYER_LOST = {"type": "layer.lost"}
+
 
 class ClosesWhenTheLayerFails:
-    """Mixin for a Channels consumer: a channel layer error closes the socket with 1013.
-
-    The layer can fail while the socket joins its groups or while it waits for the next
-    broadcast. Without the layer the socket would miss messages silently, so it is closed
-    with "try again later" instead of dropped: the page reconnects with back-off and
-    catches up with `sync` once Redis answers. Nothing stored is lost.
-    """
+    """Mixin for a Channels consumer: a channel layer failure closes the socket with 1013,
+    whether it raises (joining groups, the queue layer's receive) or is only reported
+    (the pub/sub layer's `layer.lost` event)."""
 
     accepted = False
 
@@ -37,3 +50,67 @@ class ClosesWhenTheLayerFails:
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
         self.accepted = True
+
+    async def layer_lost(self, event):
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+
+class _WatchedShard(RedisSingleShardConnection):
+    """channels_redis' connection to one Redis, reporting when its subscription breaks.
+
+    The pub/sub layer keeps receiving in a background task that logs a failure and tries
+    again a second later; redis-py then reconnects and subscribes anew, but whatever was
+    published meanwhile is gone and no socket would know. Here the first failure of an
+    outage sends LAYER_LOST to every socket of this process (they close with 1013 and
+    catch up on reconnect), and the outage is logged once (core.outages)."""
+
+    lost = False
+
+    def _ensure_redis(self):
+        fresh = self._redis is None
+        super()._ensure_redis()
+        if fresh:
+            self._pubsub.get_message = self._watched(self._pubsub.get_message)
+
+    def _watched(self, get_message):
+        async def watched(*args, **kwargs):
+            try:
+                message = await get_message(*args, **kwargs)
+            except (TimeoutError, asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as error:
+                self._lose(error)
+                raise
+            if self.lost:
+                self.lost = False
+                layer_outage.recovered()
+            return message
+
+        return watched
+
+    def _lose(self, error: Exception) -> None:
+        layer_outage.failed(error)
+        if self.lost:
+            return
+        self.lost = True
+        data = self.channel_layer.channel_layer.serialize(LAYER_LOST)
+        for queue in self.channel_layer.channels.values():
+            queue.put_nowait(data)
+
+
+class _WatchedLoopLayer(RedisPubSubLoopLayer):
+    def __init__(self, *args, hosts=None, **kwargs):
+        super().__init__(*args, hosts=hosts, **kwargs)
+        self._shards = [_WatchedShard(shard.host, self) for shard in self._shards]
+
+
+class WatchedPubSubChannelLayer(RedisPubSubChannelLayer):
+    """The pub/sub layer (one PUBLISH per broadcast, no per-channel queues in Redis) with
+    its outages reported to the sockets. Written against channels_redis 4.3."""
+
+    def _get_layer(self):
+        loop = asyncio.get_running_loop()
+        if loop not in self._layers:  # as the base class does, with the watched layer
+            self._layers[loop] = _WatchedLoopLayer(*self._args, **self._kwargs, channel_layer=self)
+            _wrap_close(self, loop)
+        return self._layers[loop]

@@ -19,6 +19,7 @@ from collections import deque
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.errors import RateLimited
@@ -51,6 +52,16 @@ _process_counts = _ProcessCounts()
 
 def _incr_in_cache(key: str) -> int:
     cache = caches["ratelimit"]
+    if isinstance(cache, RedisCache):
+        # One round trip: INCR, and an expiry set only when the key is new. (Django's own
+        # add + incr take three: incr asks whether the key exists first.) _cache is the
+        # backend's redis-py client holder, stable since Django 4.0.
+        full_key = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, WINDOW_SECONDS * 2, nx=True)
+        return pipe.execute()[0]
     cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
     try:
         return cache.incr(key)

@@ -266,7 +266,6 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
 # --- delivery -----------------------------------------------------------------------------
 
 
-@transaction.atomic
 def messages_mark_delivered(
     *, reader, service_request, message_ids: Iterable, access_checked: bool = False
 ) -> list[dict]:
@@ -276,6 +275,10 @@ def messages_mark_delivered(
     manager does; the reader's own side's messages are ignored. The first delivery time is
     kept. Returns the receipts [{id, status, delivered_at}] and broadcasts them after commit.
     `access_checked` as for message_send.
+
+    No transaction of its own (two statements, no BEGIN and COMMIT round trips): the
+    UPDATE alone decides the first delivery time, and the receipts read after it are what
+    is committed; a caller's transaction still holds the broadcast until it commits.
     """
     if not access_checked:
         service_request = access_service_request(reader, service_request.pk)

@@ -11,27 +11,38 @@ PostgreSQL restart the first send fails and a retry works).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 HOUSEKEEPING_SECONDS = 10.0
-_last_housekeeping = 0.0
+# Enough to overlap round trips; each thread holds a database connection (CONN_MAX_AGE).
+# SQLite takes one writer at a time anyway (and its shared in-memory test database
+# refuses a second one instead of waiting): one thread there.
+THREADS = 1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
+_executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="database")
+_local = threading.local()
 
 
 def _tidy() -> None:
-    global _last_housekeeping
     now = time.monotonic()
-    if now - _last_housekeeping >= HOUSEKEEPING_SECONDS:
-        _last_housekeeping = now
+    if now - getattr(_local, "tidied_at", 0.0) >= HOUSEKEEPING_SECONDS:
+        _local.tidied_at = now
         close_old_connections()
 
 
 def in_database_thread(func: Callable, *args, **kwargs):
-    """Awaitable: func(*args, **kwargs) in the worker's one synchronous thread, where
-    Django's connection for async code lives (as with Channels' database_sync_to_async)."""
+    """Awaitable: func(*args, **kwargs) in one of a few database threads, each with its
+    own connection (Django's connections are per thread).
+
+    Not the single thread that Channels' database_sync_to_async uses: the work is mostly
+    waiting for PostgreSQL and Redis, and one thread queues every socket of the worker
+    behind each round trip. A socket still handles its own frames one after another."""
 
     def call():
         _tidy()
@@ -40,5 +51,10 @@ def in_database_thread(func: Callable, *args, **kwargs):
         except DatabaseError:
             close_old_connections()  # an unusable connection is dropped, not reused
             raise
+        finally:
+            if not settings.DATABASES["default"].get("CONN_MAX_AGE"):
+                # CONN_MAX_AGE=0 (the laptop default, the tests) means a connection per
+                # unit of work, as Django does per request.
+                close_old_connections()
 
-    return sync_to_async(call, thread_sensitive=True)()
+    return sync_to_async(call, thread_sensitive=False, executor=_executor)()

@@ -80,7 +80,7 @@ def test_production_uses_redis_for_the_channel_layer_and_the_send_limit():
     result = _run_production(PRODUCTION_ENV, "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == [
-        "channels_redis.core.RedisChannelLayer",
+        "tenantdesk.chat.layer.WatchedPubSubChannelLayer",
         "django.core.cache.backends.redis.RedisCache",
     ]
 
