@@ -13,15 +13,17 @@ catch up with `sync` when they reconnect; the outage is logged once.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from tenantdesk.core.dbthread import in_database_thread
 from tenantdesk.core.outages import REDIS_ERRORS, Outage
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,40 @@ async def send_collected(outbox: list) -> None:
     for group, event in outbox if layer is not None else ():
         with _reported(group):
             await layer.group_send(group, event)
+
+
+async def write_and_broadcast(func, *args, **kwargs):
+    """From the event loop: func in a database thread (core.dbthread), then what it
+    broadcast, sent from the loop once the thread is done."""
+
+    def work():
+        with collecting() as outbox:
+            return func(*args, **kwargs), outbox
+
+    result, outbox = await in_database_thread(work)
+    await send_collected(outbox)
+    return result
+
+
+# Per request: [its lock, how many sends hold or wait for it]; gone when none do.
+_request_turns: dict[int, list] = {}
+
+
+@asynccontextmanager
+async def in_turn(service_request_id: int):
+    """This worker's writes to one request, one at a time, each with its broadcast.
+
+    The database threads finish in any order: without turns a message could overtake,
+    on its way out, the one stored just before it in the same request."""
+    turn = _request_turns.setdefault(service_request_id, [asyncio.Lock(), 0])
+    turn[1] += 1
+    try:
+        async with turn[0]:
+            yield
+    finally:
+        turn[1] -= 1
+        if not turn[1]:
+            del _request_turns[service_request_id]
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import protocol, selectors, services
-from tenantdesk.chat.broadcast import collecting, layer_outage, send_collected
+from tenantdesk.chat.broadcast import in_turn, layer_outage, write_and_broadcast
 from tenantdesk.chat.groups import service_request_group, user_group
 from tenantdesk.chat.ids import is_message_id
 from tenantdesk.chat.layer import ClosesWhenTheLayerFails
@@ -118,17 +118,6 @@ class RequestChatConsumer(ClosesWhenTheLayerFails, AsyncWebsocketConsumer):
             await self.close(code=code)
         return code is None
 
-    async def _db(self, func, *args, **kwargs):
-        """func in the database thread, then what it broadcast, sent from the event loop."""
-
-        def work():
-            with collecting() as outbox:
-                return func(*args, **kwargs), outbox
-
-        result, outbox = await in_database_thread(work)
-        await send_collected(outbox)
-        return result
-
     # --- frames from the client ------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -156,7 +145,8 @@ class RequestChatConsumer(ClosesWhenTheLayerFails, AsyncWebsocketConsumer):
         client_id, text = frame.get("client_id"), frame.get("text", "")
         if not isinstance(client_id, str) or not isinstance(text, str):
             raise ValidationError(_("message.send needs a client_id and a text string."))
-        stored = await self._db(self._send_message, client_id, text)
+        async with in_turn(self.service_request.pk):  # no message overtakes the one before
+            stored = await write_and_broadcast(self._send_message, client_id, text)
         if stored is not None:  # a retry: nothing is broadcast again, so answer directly
             await self._send({"type": "message", "message": self._for_reader(stored)})
 
@@ -174,7 +164,7 @@ class RequestChatConsumer(ClosesWhenTheLayerFails, AsyncWebsocketConsumer):
     async def on_message_delivered(self, frame: dict) -> None:
         if not isinstance(frame.get("ids"), list):
             raise ValidationError(_("message.delivered needs a list of ids."))
-        await self._db(
+        await write_and_broadcast(
             services.messages_mark_delivered,
             reader=self.user,
             service_request=self.service_request,
