@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation
-from tenantdesk.core.forms import BootstrapFormMixin
+from tenantdesk.core.forms import BootstrapFormMixin, QuickSelect
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text, process_image
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
@@ -84,8 +84,10 @@ class RequestListFilterForm(BootstrapFormMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         required=False,
-        queryset=Organisation.objects.order_by("name"),
+        # Only what the options show: loading phone numbers parses each of them.
+        queryset=Organisation.objects.only("id", "name").order_by("name"),
         empty_label=_("All organisations"),
+        widget=QuickSelect,
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,0 +1,32 @@
+"""Widgets and tags written for speed still say what Django's own would."""
+
+import pytest
+from django import forms
+from django.template import Context, Template
+
+from tenantdesk.core.forms import QuickSelect
+
+
+class ChoiceForm(forms.Form):
+    pick = forms.ChoiceField(
+        choices=[("", "All"), ("1", "Alpha & Co"), ("2", "<script>x</script>")],
+        required=False,
+        widget=QuickSelect(attrs={"class": "form-select"}),
+    )
+
+
+def test_quick_select_marks_the_choice_and_escapes_labels():
+    html = str(ChoiceForm(data={"pick": "2"})["pick"])
+    assert html.startswith('<select class="form-select" id="id_pick" name="pick">')
+    assert '<option value="1">Alpha &amp; Co</option>' in html
+    assert '<option value="2" selected>&lt;script&gt;x&lt;/script&gt;</option>' in html
+    assert html.count("selected") == 1 and html.endswith("</select>")
+
+
+@pytest.mark.parametrize("kind", ["electrical", "plumbing", "cleaning", "unknown"])
+def test_type_icon_tag_is_the_included_drawing(kind):
+    tag = Template("{% load service_requests %}{% type_icon kind %}")
+    include = Template('{% include "service_requests/_type_icon.html" with type=kind %}')
+    context = {"kind": kind}
+    assert tag.render(Context(context)) == include.render(Context(context))
+    assert "<svg" in tag.render(Context(context))
