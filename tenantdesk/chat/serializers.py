@@ -8,11 +8,13 @@ their own message) without touching the database, so each socket can do it cheap
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+from functools import lru_cache
 
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
@@ -42,8 +44,11 @@ def attachment_data(attachment: Attachment) -> dict:
 
 
 def message_data(message: Message, *, attachments=None) -> dict:
-    """Reader-neutral data; expects author__organisation selected and attachments prefetched
-    (or given: a message just written knows its attachments without a query)."""
+    """Reader-neutral data; expects author__organisation selected and the attachments given
+    (a message just written knows them), or loaded by the selectors (attachment_list),
+    or else prefetched."""
+    if attachments is None:
+        attachments = getattr(message, "attachment_list", None)
     author = message.author
     return {
         "id": message.pk,
@@ -84,11 +89,23 @@ def _when(iso: str) -> dict:
     """The time and day of a message in the site's time zone, written in the active
     language's formats (tenantdesk/formats), so the page never formats dates itself."""
     moment = timezone.localtime(datetime.fromisoformat(iso))
+    day = moment.date()
     return {
-        "time_label": date_format(moment, "TIME_FORMAT"),
-        "day": moment.date().isoformat(),
-        "day_label": date_format(moment, "DATE_FORMAT"),
+        "time_label": _time_label(moment.hour, moment.minute, get_language()),
+        "day": day.isoformat(),
+        "day_label": _day_label(day, get_language()),
     }
+
+
+# A page of messages shares a few days and fewer languages: each label is written once.
+@lru_cache(maxsize=4096)
+def _time_label(hour: int, minute: int, language: str | None) -> str:
+    return date_format(time(hour, minute), "TIME_FORMAT")
+
+
+@lru_cache(maxsize=1024)
+def _day_label(day, language: str | None) -> str:
+    return date_format(day, "DATE_FORMAT")
 
 
 def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
