@@ -12,8 +12,22 @@ DEMO_DATA = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool of connections per worker (psycopg_pool). Under ASGI every request runs in a
+    # new thread, and Django's connections are per thread: without the pool each page
+    # opened a connection to PostgreSQL, whatever CONN_MAX_AGE said. A connection is
+    # checked when taken, so after a PostgreSQL restart the pool replaces broken ones
+    # instead of failing a request with each of them.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+    # With the pool, Django turns health checks into the pool's check of a connection taken.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=10),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Required: the workers share one channel layer and one send-limit count through Redis.
 # base.py has already built CHANNEL_LAYERS and CACHES["ratelimit"] from this same variable;
 # reading it again without a default only makes its absence stop start-up.

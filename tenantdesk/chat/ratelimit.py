@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 
+import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -50,14 +51,30 @@ class _ProcessCounts:
 _process_counts = _ProcessCounts()
 
 
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared_client(location: str, options: dict) -> redis.Redis:
+    """One redis-py client (one connection pool) per process. Django's caches are per
+    thread, and under ASGI every request runs in a new thread: through the cache each
+    send opened a new connection to Redis."""
+    with _clients_lock:
+        if location not in _clients:
+            # driver_info=None: no CLIENT SETINFO, whose library-version lookup cost more
+            # than the command itself.
+            _clients[location] = redis.Redis.from_url(location, driver_info=None, **options)
+        return _clients[location]
+
+
 def _incr_in_cache(key: str) -> int:
     cache = caches["ratelimit"]
     if isinstance(cache, RedisCache):
         # One round trip: INCR, and an expiry set only when the key is new. (Django's own
-        # add + incr take three: incr asks whether the key exists first.) _cache is the
-        # backend's redis-py client holder, stable since Django 4.0.
+        # add + incr take three: incr asks whether the key exists first.)
         full_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(full_key, write=True)
+        config = settings.CACHES["ratelimit"]
+        client = _shared_client(config["LOCATION"], config.get("OPTIONS", {}))
         pipe = client.pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, WINDOW_SECONDS * 2, nx=True)
