@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tenantdesk.chat.models import Message
 from tenantdesk.service_requests.models import ServiceRequest
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import make_service_request
@@ -201,6 +202,7 @@ def test_on_a_phone_the_chat_comes_first_and_the_details_fold(
     expect(page.get_by_test_id("request-photo-thumb")).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     screenshot(page, f"chat-phone-details-{lang}")
+    assert_accessible(page)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
 
