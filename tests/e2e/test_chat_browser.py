@@ -441,25 +441,36 @@ def test_text_the_server_cannot_store_is_dropped_with_the_reason_not_resent(
 # --- issue 8: the chat's bugs, each pinned by a test ----------------------------------------
 
 
-def photo_message(service_request, author, text, width=800, height=600, **fields):
+def photo_message(service_request, author, text, width=800, height=600, image=None, **fields):
     """A stored message with one photo (and its thumbnail of the same shape), as the
-    upload service would leave it; stored directly, nobody is told."""
+    upload service would leave it; stored directly, nobody is told. `image`: a PIL image
+    to show instead of a plain coloured one."""
+    import io
+
     from django.core.files.base import ContentFile
+    from PIL import Image
 
     from tenantdesk.chat.models import Attachment
-    from tests.factories import image_bytes
 
     message = Message.objects.create(
         service_request=service_request, author=author, text=text, **fields
     )
-    photo = image_bytes(width, height)
+    image = image or Image.new("RGB", (width, height), (200, 80, 40))
+    width, height = image.size
     scale = 480 / max(width, height)
+
+    def jpeg(picture):
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG")
+        return buffer.getvalue()
+
+    photo = jpeg(image)
     Attachment.objects.create(
         message=message,
         kind=Attachment.Kind.PHOTO,
         file=ContentFile(photo, "photo.jpg"),
         thumbnail=ContentFile(
-            image_bytes(round(width * scale), round(height * scale)), "thumb.jpg"
+            jpeg(image.resize((round(width * scale), round(height * scale)))), "thumb.jpg"
         ),
         content_type="image/jpeg",
         size=len(photo),
