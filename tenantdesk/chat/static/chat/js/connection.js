@@ -6,6 +6,7 @@ import { catchUp } from "./catchup.js";
 import { ChatSocket } from "./socket.js";
 
 const POLL_MS = 5000;
+const CATCH_UP_RETRY_MS = 3000; // a sync refused (e.g. too many frames) on an open socket
 const LABELS = { online: "online", connecting: "connecting", offline: "offline", stopped: "disconnected" };
 
 export class Connection {
@@ -43,15 +44,23 @@ export class Connection {
 
   #opened() {
     this.#stopPolling();
+    this.#catchUp();
+    this.onReachable();
+  }
+
+  #catchUp() {
+    const ws = this.socket.ws;
     let receiptsFor = this.store.undeliveredOwnIds(); // asked once, with the first page
     const viaSocket = (after) => {
       const frame = { type: "sync", after_id: after, receipts_for: receiptsFor };
       receiptsFor = [];
       return this.socket.request(frame, (answer) => answer.type === "sync" && answer.after_id === after);
     };
-    // A socket that closes meanwhile ends it; the next one starts where its pages ended.
-    catchUp(this.store.syncedTo, viaSocket, this.onFrame).catch(() => {});
-    this.onReachable();
+    // A socket that closes meanwhile ends it, and the next one starts where its pages ended;
+    // on the same socket, it tries again.
+    catchUp(this.store.syncedTo, viaSocket, this.onFrame).catch(() => {
+      setTimeout(() => this.socket.ws === ws && this.socket.isOpen && this.#catchUp(), CATCH_UP_RETRY_MS);
+    });
   }
 
   async poll() {

@@ -9,6 +9,7 @@ const CLOSE_NOT_FOUND = 4404;
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_VISIBLE_MS = 3000;
 const MAX_DELAY_HIDDEN_MS = 15000;
+const ANSWER_TIMEOUT_MS = 10000;
 
 export class ChatSocket {
   constructor(path, handlers) {
@@ -100,14 +101,28 @@ export class ChatSocket {
   }
 
   // Sends a frame and resolves with the first frame `isAnswer` accepts; rejects when the
-  // socket is not open or closes first.
+  // socket is not open, closes first, or no answer comes in time (an error frame instead).
   request(frame, isAnswer) {
     return new Promise((resolve, reject) => {
-      const waiter = { isAnswer, resolve, reject };
+      const waiter = {
+        isAnswer,
+        resolve: (answer) => {
+          clearTimeout(waiter.timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(waiter.timer);
+          reject(error);
+        },
+      };
+      waiter.timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        waiter.reject(new Error("no answer"));
+      }, ANSWER_TIMEOUT_MS);
       this.waiters.add(waiter);
       if (!this.send(frame)) {
         this.waiters.delete(waiter);
-        reject(new Error("the socket is not open"));
+        waiter.reject(new Error("the socket is not open"));
       }
     });
   }
