@@ -182,6 +182,7 @@ def test_two_people_chat_live(
     cust.wait_for_selector("[data-chat-status-badge][data-status=closed]")
     assert cust.locator("[data-chat-composer]").is_hidden()
     assert cust.locator("[data-chat-notice]").is_visible()
+    assert_accessible(cust)
     screenshot(cust, f"chat-{lang}-customer-closed")
     assert cust.errors == [] and mgr.errors == []
 
@@ -314,6 +315,7 @@ def test_a_refused_message_comes_back_to_the_composer(asgi_server, new_context, 
     )
     cust.locator("[data-chat-form-error]").wait_for()
     assert "too long" in cust.locator("[data-chat-form-error]").inner_text()
+    assert_accessible(cust)
     assert cust.locator(".chat-message").count() == 0
     assert not Message.objects.exists()
 
@@ -330,6 +332,7 @@ def test_signing_out_in_another_tab_disconnects_the_chat(
     notice = cust.locator("[data-chat-notice]")
     assert notice.is_visible() and "signed out" in notice.inner_text()
     assert cust.locator("[data-chat-send]").is_disabled()
+    assert_accessible(cust)
 
 
 def test_message_times_are_in_the_sites_time_zone_not_the_browsers(
@@ -676,7 +679,11 @@ def test_a_visible_chat_retries_often_and_offers_reconnect_now(
     page.evaluate("() => document.querySelector('[data-chat]').chat.socket.ws.close()")
     page.wait_for_selector("[data-chat-connection][data-state=offline]")
     button.wait_for()
+    assert_accessible(page)  # the offline state too: its button and words
     screenshot(page, "chat-offline-reconnect-now")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "chat-offline-reconnect-now-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.wait_for_timeout(9000)
     switch.down = False
     # No event at all: a visible page's back-off stays short (here 9 s of refusals).
