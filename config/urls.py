@@ -5,6 +5,7 @@ from tenantdesk.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("favicon.ico", core_views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),

@@ -19,6 +19,8 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("is_staff", "is_active", "groups", "organisation")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
+    # Records, not settings. (Editable, Django's split date and time inputs have no labels.)
+    readonly_fields = ("last_login", "date_joined")
 
 
 class MemberInline(ReadOnlyTabularInline):

@@ -2,8 +2,9 @@ import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponseServerError
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -14,6 +15,14 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     return render(request, "core/home.html")
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico by themselves: point them at the site's SVG icon (its
+    static URL, hashed in production, so not a permanent redirect)."""
+    response = redirect(static("favicon.svg"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # Error pages: the site's own layout, never a stack trace; JSON for a JSON client.

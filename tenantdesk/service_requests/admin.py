@@ -74,11 +74,13 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         if not obj.pk or not obj.photo:
             return "—"
         # Through the access-checked view: MEDIA_URL is not served.
+        # The image is the link's only content: its alt text names where the link goes.
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="{}" '
             'class="request-admin-photo"></a>',
             reverse("service_requests:photo", args=[obj.pk]),
             reverse("service_requests:photo_thumbnail", args=[obj.pk]),
+            _("Photo of request #%(number)s") % {"number": obj.pk},
         )
 
     def has_add_permission(self, request):

@@ -1,9 +1,12 @@
-"""The Content-Security-Policy in Chromium: every page, both roles, both languages.
+"""Every page in Chromium, both roles, both languages: under the Content-Security-Policy and
+checked by axe-core.
 
 The `csp_violations` fixture (conftest.py) fails any browser test whose pages report a
 violation or arrive without a policy; these tests make sure every page is visited under it,
 with the scripts on them doing their work (the chat's socket, uploads and previews, the
-language switch, the lock-out countdown, the admin's widgets).
+language switch, the lock-out countdown, the admin's widgets). On the same walk axe-core
+(tests/e2e/accessibility.py) fails any page with a serious or critical accessibility
+violation; the chat is checked once its messages, photos and videos are in.
 """
 
 import pytest
@@ -11,6 +14,7 @@ from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
 from tenantdesk.chat.models import Attachment, Message
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 from tests.factories import (
     PASSWORD,
@@ -75,10 +79,13 @@ def service_request(people):
     return service_request
 
 
-def visit(page, url, lang, status=200):
+def visit(page, url, lang, status=200, *, check=True):
+    """Opens a page; checks its language and (unless told it is not ready yet) axe."""
     response = page.goto(url)
     assert response.status == status, url
     expect(page.locator("html")).to_have_attribute("lang", lang)
+    if check:
+        assert_accessible(page)
     return response
 
 
@@ -90,7 +97,8 @@ def open_signed_in(new_context, base, locale, user):
 
 
 def chat_works(page, photos, videos):
-    """The socket is up, and every photo and video in the chat has loaded (or failed to)."""
+    """The socket is up, and every photo and video in the chat has loaded (or failed to);
+    then the page as it now is passes axe."""
     page.wait_for_selector("[data-chat-connection][data-state=online]")
     expect(page.locator("img.chat-photo")).to_have_count(photos)
     expect(page.locator("video.chat-video")).to_have_count(videos)
@@ -99,6 +107,7 @@ def chat_works(page, photos, videos):
             && [...document.querySelectorAll('video.chat-video')]
                  .every(v => v.readyState > 0 || v.error)"""
     )
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize(("locale", "lang"), LANGUAGES)
@@ -134,7 +143,8 @@ def test_signed_out_pages(asgi_server, new_context, locale, lang):
 
 def test_language_switch_without_javascript(asgi_server, new_context):
     page = new_context(java_script_enabled=False).new_page()
-    visit(page, asgi_server.url + "/accounts/register", "en")
+    # No axe here: it is a script too (and the same page is checked with scripts on).
+    visit(page, asgi_server.url + "/accounts/register", "en", check=False)
     page.select_option("#language-select", "ru")
     with page.expect_navigation():
         page.click("#language-form button[type=submit]")  # the <noscript> button
@@ -155,7 +165,7 @@ def test_customer_pages(asgi_server, new_context, tmp_path, people, service_requ
     visit(page, base + "/admin/", lang)
     expect(page.locator("#login-form")).to_be_visible()
 
-    visit(page, f"{base}/request/{service_request.pk}", lang)
+    visit(page, f"{base}/request/{service_request.pk}", lang, check=False)
     chat_works(page, photos=1, videos=1)
     # New attachments: previews from blob: URLs, an upload with a progress bar.
     photo = tmp_path / "more.jpg"
@@ -183,7 +193,7 @@ def test_manager_pages(asgi_server, new_context, people, service_request, locale
         visit(page, base + path, lang)
     visit(page, base + "/request/new", lang, status=403)  # managers do not create requests
     visit(page, base + "/no-such-page", lang, status=404)
-    visit(page, f"{base}/request/{service_request.pk}", lang)
+    visit(page, f"{base}/request/{service_request.pk}", lang, check=False)
     chat_works(page, photos=1, videos=1)
 
     # The admin site, as a manager uses it: the index, a list and a request's page with

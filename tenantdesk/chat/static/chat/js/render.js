@@ -1,4 +1,9 @@
-// Building message elements. Everything a person typed goes in through textContent only.
+// Building the conversation's elements. Everything a person typed goes in through
+// textContent only. Dates are the server's (time_label, day_label): the page never formats
+// one itself, so the chat writes them exactly like the server's pages.
+
+// Thumbnails are shown at most this size (CSS px), in their photo's shape.
+const PHOTO_BOX = 200;
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -7,83 +12,96 @@ function el(tag, className, text) {
   return node;
 }
 
-// Times are shown in the site's time zone (settings.TIME_ZONE), like every date the server
-// renders on the same page, not in whatever zone the browser's machine is set to.
-export function formatTime(iso, language, timeZone) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  const day = new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short" });
-  const sameDay = day.format(date) === day.format(new Date());
-  const options = sameDay
-    ? { hour: "2-digit", minute: "2-digit", timeZone }
-    : { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone };
-  return new Intl.DateTimeFormat(language, options).format(date);
+// The size a photo's thumbnail will take, known before it loads (the attachment carries the
+// photo's width and height; its thumbnail has the same shape), so nothing below it moves.
+function photoSize({ width, height }) {
+  if (!width || !height) return null;
+  const scale = Math.min(1, PHOTO_BOX / width, PHOTO_BOX / height);
+  return { width: Math.round(width * scale), height: Math.round(height * scale) };
 }
 
 function attachmentElement(attachment, strings) {
   const wrap = el("div", "chat-attachment");
   wrap.dataset.kind = attachment.kind;
   if (attachment.kind === "video") {
-    const video = document.createElement("video");
+    const video = el("video", "chat-video");
     video.controls = true;
     video.preload = "metadata";
     video.src = attachment.url;
-    video.className = "chat-video";
     video.setAttribute("aria-label", strings.video);
     wrap.append(video);
-  } else {
-    const link = document.createElement("a");
-    link.href = attachment.url;
-    link.target = "_blank";
-    link.rel = "noopener";
-    const img = document.createElement("img");
-    img.src = attachment.thumbnail_url || attachment.url;
-    img.alt = strings.photo;
-    img.loading = "lazy";
-    img.className = "chat-photo";
-    link.append(img);
-    wrap.append(link);
+    return wrap;
   }
+  const link = el("a");
+  link.href = attachment.url;
+  link.target = "_blank";
+  link.rel = "noopener";
+  const img = el("img", "chat-photo");
+  img.src = attachment.thumbnail_url || attachment.url;
+  img.alt = strings.photo;
+  img.loading = "lazy";
+  const size = photoSize(attachment);
+  if (size) {
+    img.width = size.width;
+    img.height = size.height;
+  }
+  link.append(img);
+  wrap.append(link);
   return wrap;
 }
 
+// The sender's mark: an icon drawn by CSS from [data-status] (no emoji font needed) and words.
 export function setStatusMark(node, status, strings) {
   const mark = node.querySelector(".chat-status");
   if (!mark) return;
   mark.dataset.status = status;
-  const symbol = { sending: "🕓", sent: "✓", delivered: "✓✓", failed: "!" }[status] || "";
-  mark.textContent = `${symbol} ${strings[status] || status}`;
+  const icon = el("span", "chat-status-icon");
+  icon.setAttribute("aria-hidden", "true");
+  mark.replaceChildren(icon, strings[status] || status);
 }
 
-// A stored message (from the server) or a pending one ({pending: true, text, client_id}).
-export function messageElement(message, { strings, language, timeZone }) {
-  const item = el("li", "chat-message");
+function bubble(message, strings) {
   const system = message.kind === "system";
-  item.classList.add(system ? "is-system" : message.mine ? "is-mine" : "is-theirs");
-  if (message.id) item.dataset.messageId = String(message.id);
-  if (message.client_id) item.dataset.clientId = message.client_id;
-
-  const bubble = el("div", "chat-bubble");
+  const item = el("li", `chat-message ${system ? "is-system" : message.mine ? "is-mine" : "is-theirs"}`);
+  const box = el("div", "chat-bubble");
   const meta = el("div", "chat-meta");
-  const author = el("span", "chat-author", message.mine ? strings.you : message.author_label);
-  meta.append(author);
-  const time = el("time", "chat-time", formatTime(message.created_at, language, timeZone));
+  meta.append(el("span", "chat-author", message.mine ? strings.you : message.author_label));
+  const time = el("time", "chat-time", message.time_label || "");
   if (message.created_at) time.dateTime = message.created_at;
   meta.append(time);
-  bubble.append(meta);
-
-  if (message.text) bubble.append(el("div", "chat-text", message.text));
+  box.append(meta);
+  if (message.text) box.append(el("div", "chat-text", message.text));
   if (message.attachments && message.attachments.length) {
     const list = el("div", "chat-attachments");
     for (const attachment of message.attachments) list.append(attachmentElement(attachment, strings));
-    bubble.append(list);
+    box.append(list);
   }
-  if (message.mine && !system) {
-    bubble.append(el("div", "chat-status"));
-    item.append(bubble);
-    setStatusMark(item, message.pending ? "sending" : message.status, strings);
-  } else {
-    item.append(bubble);
-  }
+  if (message.mine && !system) box.append(el("div", "chat-status"));
+  item.append(box);
+  return item;
+}
+
+// A stored message, as the server sent it.
+export function messageElement(message, strings) {
+  const item = bubble(message, strings);
+  item.dataset.messageId = String(message.id);
+  if (message.client_id) item.dataset.clientId = message.client_id;
+  setStatusMark(item, message.status, strings);
+  return item;
+}
+
+// A message still in the outbox: no id and no time yet.
+export function pendingElement(entry, strings) {
+  const item = bubble({ mine: true, kind: "user", text: entry.text, attachments: [] }, strings);
+  item.dataset.clientId = entry.client_id;
+  setStatusMark(item, "sending", strings);
+  return item;
+}
+
+// The heading over a day's messages, in the server's words ("27 November 2026").
+export function dayElement(message) {
+  const item = el("li", "chat-day");
+  item.dataset.day = message.day;
+  item.append(el("h3", "chat-day-label", message.day_label));
   return item;
 }

@@ -1,9 +1,15 @@
-// One WebSocket to the request's chat that reconnects by itself with growing pauses.
+// One WebSocket to the request's chat that reconnects by itself.
+//
+// Pauses between attempts grow (with jitter, so the clients of a restarted server spread
+// out), but while someone is looking at the page they stay short, and the page tries at
+// once when it gets focus, becomes visible again or the browser says it is online.
 
 const CLOSE_SIGNED_OUT = 4401;
 const CLOSE_NOT_FOUND = 4404;
 const FIRST_DELAY_MS = 500;
-const MAX_DELAY_MS = 15000;
+const MAX_DELAY_VISIBLE_MS = 3000;
+const MAX_DELAY_HIDDEN_MS = 15000;
+const ANSWER_TIMEOUT_MS = 10000;
 
 export class ChatSocket {
   constructor(path, handlers) {
@@ -13,6 +19,13 @@ export class ChatSocket {
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
+    this.waiters = new Set(); // requests waiting for their answer frame
+    const retry = () => this.retryNow();
+    window.addEventListener("online", retry);
+    window.addEventListener("focus", retry);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") retry();
+    });
   }
 
   get isOpen() {
@@ -38,11 +51,20 @@ export class ChatSocket {
       } catch {
         return;
       }
+      for (const waiter of this.waiters) {
+        if (waiter.isAnswer(frame)) {
+          this.waiters.delete(waiter);
+          waiter.resolve(frame);
+          return;
+        }
+      }
       this.handlers.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      for (const waiter of this.waiters) waiter.reject(new Error("the socket closed"));
+      this.waiters.clear();
       if (event.code === CLOSE_SIGNED_OUT || event.code === CLOSE_NOT_FOUND) {
         this.stopped = true;
         this.handlers.onFinalClose(event.code);
@@ -55,15 +77,16 @@ export class ChatSocket {
 
   scheduleReconnect() {
     if (this.stopped) return;
-    // Exponential back-off with jitter, so many clients of a restarted server spread out.
-    const base = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** this.attempt);
+    const visible = document.visibilityState === "visible";
+    const cap = visible ? MAX_DELAY_VISIBLE_MS : MAX_DELAY_HIDDEN_MS;
+    const base = Math.min(cap, FIRST_DELAY_MS * 2 ** this.attempt);
     const delay = base / 2 + Math.random() * (base / 2);
     this.attempt += 1;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  // Reconnect now (e.g. the browser says it is online again) instead of waiting.
+  // Reconnect now instead of waiting out the pause.
   retryNow() {
     if (this.stopped || this.isOpen) return;
     if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;
@@ -75,5 +98,32 @@ export class ChatSocket {
     if (!this.isOpen) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
+  }
+
+  // Sends a frame and resolves with the first frame `isAnswer` accepts; rejects when the
+  // socket is not open, closes first, or no answer comes in time (an error frame instead).
+  request(frame, isAnswer) {
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        isAnswer,
+        resolve: (answer) => {
+          clearTimeout(waiter.timer);
+          resolve(answer);
+        },
+        reject: (error) => {
+          clearTimeout(waiter.timer);
+          reject(error);
+        },
+      };
+      waiter.timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        waiter.reject(new Error("no answer"));
+      }, ANSWER_TIMEOUT_MS);
+      this.waiters.add(waiter);
+      if (!this.send(frame)) {
+        this.waiters.delete(waiter);
+        waiter.reject(new Error("the socket is not open"));
+      }
+    });
   }
 }

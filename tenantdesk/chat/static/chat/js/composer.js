@@ -1,0 +1,187 @@
+// The composer: the text, the character count, chosen files with their previews, and the
+// upload of a message with files (over HTTP, with progress). A text-only message is handed
+// to onText and travels through the outbox.
+
+import { postMessage } from "./api.js";
+
+export function newClientId() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  // Plain-HTTP origins other than localhost have no randomUUID.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export class Composer {
+  // config: {messagesUrl, maxLength, maxAttachments, strings}; onText(text); onUploaded(message)
+  constructor(form, config, { onText, onUploaded }) {
+    this.form = form;
+    this.config = config;
+    this.strings = config.strings;
+    this.onText = onText;
+    this.onUploaded = onUploaded;
+    const find = (selector) => form.querySelector(selector);
+    this.textarea = find("[data-chat-text]");
+    this.fileInput = find("[data-chat-files]");
+    this.previews = find("[data-chat-previews]");
+    this.progress = find("[data-chat-progress]");
+    this.progressBar = find("[data-chat-progress] .progress-bar");
+    this.sendButton = find("[data-chat-send]");
+    this.counter = find("[data-chat-counter]");
+    this.error = find("[data-chat-form-error]");
+    this.files = [];
+    this.previewUrls = [];
+    this.uploading = false;
+    this.closed = false;
+    this.uploadClientId = null;
+    this.#bind();
+    this.update();
+  }
+
+  #bind() {
+    this.textarea.addEventListener("input", () => this.update());
+    this.textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.form.requestSubmit();
+      }
+    });
+    this.fileInput.addEventListener("change", () => {
+      this.#addFiles([...this.fileInput.files]);
+      this.fileInput.value = "";
+    });
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!this.canSend()) return;
+      this.showError("");
+      const text = this.textarea.value.trim();
+      if (this.files.length) {
+        this.#upload(text);
+      } else {
+        this.textarea.value = "";
+        this.onText(text);
+      }
+      this.update();
+    });
+  }
+
+  canSend() {
+    const text = this.textarea.value.trim();
+    if (this.closed || this.uploading || text.length > this.config.maxLength) return false;
+    return text.length > 0 || this.files.length > 0;
+  }
+
+  update() {
+    this.sendButton.disabled = !this.canSend();
+    const length = this.textarea.value.trim().length;
+    this.counter.textContent = `${length} / ${this.config.maxLength}`;
+    this.counter.classList.toggle("text-danger", length > this.config.maxLength);
+  }
+
+  // A message the server refused for good comes back to be edited, unless something new
+  // has been typed meanwhile.
+  restore(text) {
+    if (this.closed || this.textarea.value.trim()) return;
+    this.textarea.value = text;
+    this.update();
+  }
+
+  showError(text) {
+    this.error.textContent = text || "";
+    this.error.hidden = !text;
+  }
+
+  // Signed out, or the chat is gone: nothing can be sent any more.
+  disable() {
+    this.closed = true;
+    for (const control of this.form.querySelectorAll("textarea, input, button")) control.disabled = true;
+  }
+
+  // The request is closed: the composer goes away.
+  close() {
+    this.disable();
+    this.form.hidden = true;
+  }
+
+  async #upload(text) {
+    // Clicking again after a lost answer retries the same message: the server keeps one.
+    this.uploadClientId ||= newClientId();
+    this.uploading = true;
+    this.progress.hidden = false;
+    this.#setProgress(0);
+    this.update();
+    try {
+      const message = await postMessage(
+        this.config.messagesUrl,
+        { text, clientId: this.uploadClientId, files: this.files },
+        (fraction) => this.#setProgress(fraction),
+      );
+      // Keep whatever was typed while the upload ran.
+      if (this.textarea.value.trim() === text) this.textarea.value = "";
+      this.#setFiles([]);
+      this.onUploaded(message);
+    } catch (error) {
+      this.showError(error.message && error.status ? error.message : this.strings.uploadFailed);
+    } finally {
+      this.uploading = false;
+      this.progress.hidden = true;
+      this.update();
+    }
+  }
+
+  #setProgress(fraction) {
+    const percent = Math.round(fraction * 100);
+    this.progressBar.style.width = `${percent}%`;
+    this.progressBar.textContent = `${percent}%`;
+    this.progress.setAttribute("aria-valuenow", String(percent));
+  }
+
+  #addFiles(files) {
+    const room = this.config.maxAttachments - this.files.length;
+    if (files.length > room) this.showError(this.strings.tooManyFiles);
+    this.#setFiles([...this.files, ...files.slice(0, Math.max(room, 0))]);
+  }
+
+  // Other files make another message: a new client_id for the next upload.
+  #setFiles(files) {
+    this.files = files;
+    this.uploadClientId = null;
+    this.#renderPreviews();
+    this.update();
+  }
+
+  #renderPreviews() {
+    for (const url of this.previewUrls) URL.revokeObjectURL(url);
+    this.previewUrls = [];
+    this.previews.replaceChildren(...this.files.map((file, index) => this.#preview(file, index)));
+    this.previews.hidden = this.files.length === 0;
+  }
+
+  #preview(file, index) {
+    const item = document.createElement("div");
+    item.className = "chat-preview";
+    const url = URL.createObjectURL(file);
+    this.previewUrls.push(url);
+    const video = file.type.startsWith("video/");
+    const media = document.createElement(video ? "video" : "img");
+    if (video) {
+      media.muted = true;
+      media.preload = "metadata";
+    } else {
+      media.alt = file.name;
+    }
+    media.src = url;
+    const name = document.createElement("span");
+    name.className = "chat-preview-name";
+    name.textContent = file.name;
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "btn-close";
+    remove.setAttribute("aria-label", `${this.strings.remove}: ${file.name}`);
+    remove.addEventListener("click", () => this.#setFiles(this.files.filter((_, i) => i !== index)));
+    item.append(media, name, remove);
+    return item;
+  }
+}

@@ -1,0 +1,103 @@
+// The conversation as the store has it: messages in id order with a heading wherever the day
+// changes, the outbox's messages after them, "load earlier", the empty note. The DOM follows
+// the store and is never read back as state.
+
+import { dayElement, messageElement, pendingElement, setStatusMark } from "./render.js";
+
+// Closer than this to the bottom counts as "reading the newest messages".
+const PINNED_PX = 40;
+
+export class ConversationView {
+  constructor(root, store, strings) {
+    this.store = store;
+    this.strings = strings;
+    this.log = root.querySelector("[data-chat-log]");
+    this.list = root.querySelector("[data-chat-messages]");
+    this.empty = root.querySelector("[data-chat-empty]");
+    this.earlierButton = root.querySelector("[data-chat-load-earlier]");
+    this.nodes = new Map(); // "m<id>" | "p<client_id>" | "d<day>" -> element
+    this.pinned = true; // the reader is at the newest message (or has not scrolled yet)
+    this.ownScrollTop = null; // where scrollToEnd put the view last
+    this.log.addEventListener("scroll", () => {
+      // Our own scrolling says nothing about the reader, even when content has grown since.
+      if (this.log.scrollTop === this.ownScrollTop) return;
+      this.pinned = this.distanceFromBottom() < PINNED_PX;
+    });
+    // Photos and videos that finish loading, a narrower window, a taller composer: whatever
+    // changes the size, a reader at the bottom stays at the bottom.
+    const keepPinned = () => this.pinned && this.scrollToEnd();
+    new ResizeObserver(keepPinned).observe(this.list);
+    new ResizeObserver(keepPinned).observe(this.log);
+  }
+
+  distanceFromBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.ownScrollTop = this.log.scrollTop;
+    this.pinned = true;
+  }
+
+  // Brings the DOM in line with the store after `changes` (from store.apply or store.queue).
+  render(changes, { prepended = false } = {}) {
+    const fromBottom = this.distanceFromBottom();
+    for (const message of changes.updated) {
+      const node = this.nodes.get(`m${message.id}`);
+      if (node) setStatusMark(node, message.status, this.strings);
+    }
+    this.#reconcile();
+    this.empty.hidden = !this.store.isEmpty;
+    this.earlierButton.hidden = !this.store.hasEarlier;
+    const ownNews = changes.queued || changes.added.some((message) => message.mine);
+    if (prepended) {
+      // Older messages went in above: keep the one the reader was looking at in place.
+      this.log.scrollTop = this.log.scrollHeight - this.log.clientHeight - fromBottom;
+    } else if (this.pinned || ownNews) {
+      this.scrollToEnd();
+    }
+  }
+
+  // Walks the wanted order and moves, adds or removes only the elements that differ.
+  #reconcile() {
+    const wanted = [];
+    let day = null;
+    for (const message of this.store.list()) {
+      if (message.day && message.day !== day) {
+        day = message.day;
+        wanted.push(this.#node(`d${day}`, () => dayElement(message)));
+      }
+      wanted.push(this.#node(`m${message.id}`, () => messageElement(message, this.strings)));
+    }
+    for (const entry of this.store.pending()) {
+      wanted.push(this.#node(`p${entry.client_id}`, () => pendingElement(entry, this.strings)));
+    }
+    const keep = new Set(wanted);
+    for (const [key, node] of this.nodes) {
+      if (!keep.has(node)) {
+        node.remove();
+        this.nodes.delete(key);
+      }
+    }
+    let cursor = this.list.firstElementChild;
+    for (const node of wanted) {
+      if (node === cursor) cursor = cursor.nextElementSibling;
+      else this.list.insertBefore(node, cursor);
+    }
+  }
+
+  #node(key, make) {
+    let node = this.nodes.get(key);
+    if (!node) {
+      node = make();
+      this.nodes.set(key, node);
+    }
+    return node;
+  }
+
+  setLoadingEarlier(loading) {
+    this.earlierButton.disabled = loading;
+    this.earlierButton.textContent = loading ? this.strings.loading : this.strings.loadEarlier;
+  }
+}

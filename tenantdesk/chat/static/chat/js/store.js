@@ -1,0 +1,215 @@
+// The chat's state, and nothing else: no DOM, no network. Everything the page learns arrives
+// as a frame (the socket's own, or the same shape built from an HTTP answer); `apply(frame)`
+// folds it in and says what changed, and the view and the transports act on that.
+//
+// Frames, besides the socket's message / sync / receipt / request.status / error:
+//   {type: "page", after_id, messages, has_more}   an HTTP page of what came after after_id
+//   {type: "earlier", messages, has_more}          the first page, or one from "load earlier"
+//   {type: "connection.lost"}                      the socket closed: live frames may be missing
+
+// Refusals that say "not now" rather than "not this": the message stays in the outbox.
+const RETRY_LATER = new Set(["rate_limited", "unavailable"]);
+const STATUS_RANK = { sending: 0, sent: 1, delivered: 2 };
+// Own messages whose receipt a reconnecting page asks for (the server caps it too).
+const RECEIPTS_FOR_MAX = 500;
+// Receipts for messages this page does not have (yet): kept until the message arrives.
+const EARLY_RECEIPTS_MAX = 1000;
+
+function rank(status) {
+  return STATUS_RANK[status] ?? -1;
+}
+
+function emptyChanges() {
+  return {
+    added: [], // stored messages new to the page, oldest first
+    updated: [], // messages whose status rose (sent -> delivered)
+    confirmed: [], // client_ids of outbox entries the server has now stored
+    queued: null, // the outbox entry just typed
+    acknowledge: [], // ids of the other side's messages to report as delivered
+    refused: null, // an outbox entry the server refused for good: {client_id, text}
+    retryLater: false, // an outbox entry refused for now: send the outbox again later
+    error: null, // a refusal's text for the person
+    status: null, // {status, label} of the request, when it changed
+    closed: false, // the request has just become read-only
+  };
+}
+
+export class ChatStore {
+  constructor({ closed = false } = {}) {
+    this.messages = new Map(); // id -> message, as the server sent it (status kept current)
+    this.ids = []; // the ids, ascending: the conversation's order
+    this.outbox = new Map(); // client_id -> {client_id, text}: typed, not yet stored
+    this.earlyReceipts = new Map(); // id -> receipt
+    this.lastId = 0; // the newest message the page has, however it came
+    // The page has every message up to syncedTo. A catch-up starts there, not at lastId:
+    // a live message can arrive before the pages of what was missed.
+    this.syncedTo = 0;
+    // The socket is open and caught up, so live messages come in order and extend syncedTo.
+    this.live = false;
+    this.hasEarlier = false;
+    this.closed = closed;
+  }
+
+  get oldestId() {
+    return this.ids.length ? this.ids[0] : null;
+  }
+
+  get isEmpty() {
+    return this.ids.length === 0 && this.outbox.size === 0;
+  }
+
+  list() {
+    return this.ids.map((id) => this.messages.get(id));
+  }
+
+  pending() {
+    return [...this.outbox.values()];
+  }
+
+  // Own messages still shown as "sent": a reconnecting page asks for their receipts.
+  undeliveredOwnIds() {
+    return this.list()
+      .filter((message) => message.mine && message.kind === "user" && message.status === "sent")
+      .map((message) => message.id)
+      .slice(-RECEIPTS_FOR_MAX);
+  }
+
+  // A text typed in the composer, kept until the server has stored it.
+  queue(text, clientId) {
+    const changes = emptyChanges();
+    const entry = { client_id: clientId, text };
+    this.outbox.set(clientId, entry);
+    changes.queued = entry;
+    return changes;
+  }
+
+  apply(frame) {
+    const changes = emptyChanges();
+    const handler = {
+      message: () => this.#message(frame.message, changes),
+      sync: () => this.#page(frame, changes, { socket: true }),
+      page: () => this.#page(frame, changes, { socket: false }),
+      earlier: () => this.#earlier(frame, changes),
+      receipt: () => this.#receipt(frame, changes),
+      "request.status": () => this.#status(frame, changes),
+      error: () => this.#error(frame, changes),
+      "connection.lost": () => {
+        this.live = false;
+      },
+    }[frame.type];
+    if (handler) handler();
+    changes.added.sort((a, b) => a.id - b.id);
+    return changes;
+  }
+
+  #message(message, changes) {
+    this.#add(message, changes);
+    if (this.live) this.syncedTo = Math.max(this.syncedTo, message.id);
+  }
+
+  // A page of what came after frame.after_id, complete up to its own end.
+  #page(frame, changes, { socket }) {
+    for (const receipt of frame.receipts || []) this.#receipt(receipt, changes);
+    for (const message of frame.messages) this.#add(message, changes);
+    const pageEnd = Math.max(frame.after_id, ...frame.messages.map((message) => message.id));
+    // Only a page that starts inside what the page already has extends it.
+    if (frame.after_id > this.syncedTo) return;
+    this.syncedTo = Math.max(this.syncedTo, pageEnd);
+    if (socket && !frame.has_more) {
+      // The socket joined before it asked, so whatever came after this page has come live.
+      this.syncedTo = Math.max(this.syncedTo, this.lastId);
+      this.live = true;
+    }
+  }
+
+  #earlier(frame, changes) {
+    const first = this.ids.length === 0;
+    for (const message of frame.messages) this.#add(message, changes);
+    this.hasEarlier = frame.has_more;
+    // The first page is the newest messages: complete up to its end.
+    if (first) this.syncedTo = this.lastId;
+  }
+
+  #add(message, changes) {
+    const known = this.messages.get(message.id);
+    if (known) {
+      // A duplicate (a retry, a sync page overlapping a live message): only news counts.
+      if (rank(message.status) > rank(known.status)) {
+        Object.assign(known, { status: message.status, delivered_at: message.delivered_at });
+        changes.updated.push(known);
+      }
+      return;
+    }
+    const stored = { ...message };
+    const early = this.earlyReceipts.get(stored.id);
+    if (early) {
+      this.earlyReceipts.delete(stored.id);
+      if (rank(early.status) > rank(stored.status)) {
+        Object.assign(stored, { status: early.status, delivered_at: early.delivered_at });
+      }
+    }
+    this.messages.set(stored.id, stored);
+    this.#insertId(stored.id);
+    this.lastId = Math.max(this.lastId, stored.id);
+    if (stored.mine && stored.client_id && this.outbox.delete(stored.client_id)) {
+      changes.confirmed.push(stored.client_id);
+    }
+    if (!stored.mine && stored.kind === "user" && stored.status !== "delivered") {
+      changes.acknowledge.push(stored.id);
+    }
+    changes.added.push(stored);
+  }
+
+  #insertId(id) {
+    // Nearly always appended or prepended; a binary search covers the rest.
+    let low = 0;
+    let high = this.ids.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.ids[middle] < id) low = middle + 1;
+      else high = middle;
+    }
+    this.ids.splice(low, 0, id);
+  }
+
+  #receipt(receipt, changes) {
+    const message = this.messages.get(receipt.id);
+    if (!message) {
+      // Its message is still on its way (or older than the page shows): keep it for then.
+      if (this.earlyReceipts.size >= EARLY_RECEIPTS_MAX) {
+        this.earlyReceipts.delete(this.earlyReceipts.keys().next().value);
+      }
+      this.earlyReceipts.set(receipt.id, receipt);
+      return;
+    }
+    if (rank(receipt.status) > rank(message.status)) {
+      Object.assign(message, { status: receipt.status, delivered_at: receipt.delivered_at });
+      changes.updated.push(message);
+    }
+  }
+
+  #status(frame, changes) {
+    changes.status = { status: frame.status, label: frame.status_label };
+    if (frame.closed) this.#close(changes);
+  }
+
+  #error(frame, changes) {
+    const entry = frame.client_id ? this.outbox.get(frame.client_id) : null;
+    if (entry && RETRY_LATER.has(frame.code)) {
+      changes.retryLater = true;
+      return;
+    }
+    if (entry) {
+      // Refused for good (too long, closed, …): it goes back to the person to edit.
+      this.outbox.delete(frame.client_id);
+      changes.refused = entry;
+    }
+    if (frame.code === "closed") this.#close(changes);
+    changes.error = frame.detail || null;
+  }
+
+  #close(changes) {
+    if (!this.closed) changes.closed = true;
+    this.closed = true;
+  }
+}

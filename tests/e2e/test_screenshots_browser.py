@@ -1,0 +1,149 @@
+"""Screenshots of the main pages, in English and Russian, on a desktop and a 390 px phone,
+with data like `make run`'s demo: the chat (photos, a status change, two days), the manager's
+list, the create page, sign-in. Saved as test-artifacts/screenshots/ui-<page>-<lang>-<size>.png
+to be looked at (docs/screenshots/chat.png is ui-chat-en-desktop.png); each also checks that a
+phone needs no sideways scrolling and that the page passes axe."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from tenantdesk.chat.models import Message
+from tenantdesk.service_requests.management.commands.seed_demo import _demo_photo
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services import (
+    service_request_change_status,
+    service_request_create,
+)
+from tests.e2e.accessibility import assert_accessible
+from tests.e2e.test_chat_browser import photo_message
+from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
+from tests.unit.chat.helpers import session_cookie
+from tests.unit.service_requests.helpers import bulk_requests
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _compiled_translations():
+    from django.core.management import call_command
+
+    call_command("compiletranslations", verbosity=0)
+
+
+@pytest.fixture
+def demo():
+    """The demo's people and its request, with a conversation over two days."""
+    organisation = OrganisationFactory(name="Demo Tenant LLC")
+    customer = CustomerFactory(organisation=organisation, first_name="Ivan", last_name="Petrov")
+    manager = ManagerFactory(first_name="Anna", last_name="Ivanova")
+    service_request = service_request_create(
+        author=customer,
+        type=ServiceRequest.Type.ELECTRICAL,
+        title="The ceiling light in the meeting room flickers",
+        description="Since Monday the lamp over the table flickers and buzzes.",
+        office="101",
+        photo=_demo_photo(),
+    )
+    yesterday = timezone.localtime() - timedelta(days=1)
+    at = {
+        "opened": yesterday.replace(hour=9, minute=12),
+        "photo": yesterday.replace(hour=9, minute=15),
+        "answer": yesterday.replace(hour=9, minute=40),
+        "status": yesterday.replace(hour=9, minute=41),
+        "today": timezone.localtime().replace(hour=8, minute=5),
+    }
+    lamp = Image.open(_demo_photo())
+    stamped = []
+    stamped.append(
+        (
+            photo_message(
+                service_request,
+                customer,
+                "Hello! The lamp is still flickering this morning.",
+                image=lamp,
+            ),
+            at["photo"],
+        )
+    )
+    stamped.append(
+        (
+            Message.objects.create(
+                service_request=service_request,
+                author=manager,
+                by_manager=True,
+                text="Good morning. An electrician will come to office 101 at 15:00.",
+            ),
+            at["answer"],
+        )
+    )
+    service_request_change_status(
+        actor=manager, service_request=service_request, status=ServiceRequest.Status.IN_PROGRESS
+    )
+    stamped.append((service_request.messages.get(kind=Message.Kind.SYSTEM), at["status"]))
+    stamped.append(
+        (
+            photo_message(
+                service_request,
+                customer,
+                "Fixed, thank you! It is steady now.",
+                image=lamp.transpose(Image.Transpose.FLIP_LEFT_RIGHT).crop((100, 0, 700, 600)),
+            ),
+            at["today"],
+        )
+    )
+    for message, when in stamped:
+        Message.objects.filter(pk=message.pk).update(created_at=when, delivered_at=when)
+    ServiceRequest.objects.filter(pk=service_request.pk).update(
+        created_at=at["opened"], last_activity_at=at["today"]
+    )
+    other = OrganisationFactory(name="Rosa Dental LLC")
+    bulk_requests(other, CustomerFactory(organisation=other), 3, type="plumbing")
+    return customer, manager, service_request
+
+
+def open_page(new_context, base, lang, size, user=None):
+    context = new_context(locale=f"{lang}-RU" if lang == "ru" else "en-GB", viewport=SIZES[size])
+    if user is not None:
+        context.add_cookies(
+            [{"name": "sessionid", "value": session_cookie(user), "url": base, "httpOnly": True}]
+        )
+    return context.new_page()
+
+
+def take(page, screenshot, name):
+    if page.viewport_size["width"] < 500:
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    screenshot(page, name)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_screenshots_of_the_main_pages(asgi_server, new_context, screenshot, demo, lang, size):
+    base = asgi_server.url
+    customer, manager, service_request = demo
+
+    page = open_page(new_context, base, lang, size)
+    page.goto(f"{base}/accounts/login")
+    take(page, screenshot, f"ui-sign-in-{lang}-{size}")
+
+    page = open_page(new_context, base, lang, size, customer)
+    page.goto(f"{base}/request/new")
+    take(page, screenshot, f"ui-create-{lang}-{size}")
+    page.goto(f"{base}/request/{service_request.pk}")
+    page.wait_for_selector("[data-chat-connection][data-state=online]")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.chat-photo, img.request-photo-thumb')]"
+        ".every(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert page.locator(".chat-day").count() == 2
+    take(page, screenshot, f"ui-chat-{lang}-{size}")
+
+    page = open_page(new_context, base, lang, size, manager)
+    page.goto(f"{base}/request/list")
+    take(page, screenshot, f"ui-list-{lang}-{size}")
