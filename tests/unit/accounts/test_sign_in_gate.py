@@ -50,6 +50,10 @@ def shared_database(transactional_db, tmp_path):
     connections.settings["default"] = {**saved_settings, "NAME": str(path)}
     main = connections["default"]
     connections["default"] = connections.create_connection("default")
+    # Held open throughout, as a running server's connections are: when the last
+    # connection to a WAL database closes it checkpoints and removes the WAL, and a thread
+    # opening the file at that moment is told "database is locked" without waiting.
+    connections["default"].ensure_connection()
     try:
         yield
     finally:
