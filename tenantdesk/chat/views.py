@@ -67,8 +67,10 @@ def _post_message(request, service_request):
         text=request.POST.get("text", ""),
         client_id=request.POST.get("client_id") or None,
         attachments=request.FILES.getlist("files"),
+        access_checked=True,  # messages() has just asked core.permissions
     )
-    payload = message_for_reader(message_data(message), reader_id=request.user.pk)
+    data = getattr(message, "data", None) or message_data(message)  # built when stored
+    payload = message_for_reader(data, reader_id=request.user.pk)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
 
 
