@@ -23,12 +23,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from tenantdesk.chat.layer import layer_outage
 from tenantdesk.core.dbthread import in_database_thread
-from tenantdesk.core.outages import REDIS_ERRORS, Outage
+from tenantdesk.core.outages import REDIS_ERRORS
 
 logger = logging.getLogger(__name__)
-# The channel layer (Redis in production) as this process sees it.
-layer_outage = Outage("the chat's channel layer", logger)
 _collector = threading.local()
 
 

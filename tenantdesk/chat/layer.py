@@ -18,11 +18,12 @@ from channels_redis.pubsub import (
 )
 from channels_redis.utils import _wrap_close
 
-from tenantdesk.chat.broadcast import layer_outage
 from tenantdesk.chat.protocol import CLOSE_TRY_AGAIN_LATER
-from tenantdesk.core.outages import REDIS_ERRORS
+from tenantdesk.core.outages import REDIS_ERRORS, Outage
 
 logger = logging.getLogger(__name__)
+# The channel layer (Redis in production) as this process sees it.
+layer_outage = Outage("the chat's channel layer", logger)
 
 # Put into every socket's queue when the layer loses Redis (see _WatchedShard).
 LAYER_LOST = {"type": "layer.lost"}

@@ -22,11 +22,21 @@ from django.db import DatabaseError, close_old_connections
 
 HOUSEKEEPING_SECONDS = 10.0
 # Enough to overlap round trips; each thread holds a database connection (CONN_MAX_AGE).
-# SQLite takes one writer at a time anyway (and its shared in-memory test database
-# refuses a second one instead of waiting): one thread there.
-THREADS = 1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4
-_executor = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="database")
+THREADS = 4
+_executor: ThreadPoolExecutor | None = None
 _local = threading.local()
+
+
+def _threads() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        # SQLite takes one writer at a time anyway (and its shared in-memory test database
+        # refuses a second one instead of waiting): one thread there.
+        sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+        _executor = ThreadPoolExecutor(
+            max_workers=1 if sqlite else THREADS, thread_name_prefix="database"
+        )
+    return _executor
 
 
 def _tidy() -> None:
@@ -57,4 +67,4 @@ def in_database_thread(func: Callable, *args, **kwargs):
                 # unit of work, as Django does per request.
                 close_old_connections()
 
-    return sync_to_async(call, thread_sensitive=False, executor=_executor)()
+    return sync_to_async(call, thread_sensitive=False, executor=_threads())()
