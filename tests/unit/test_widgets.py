@@ -5,6 +5,7 @@ from django import forms
 from django.template import Context, Template
 
 from tenantdesk.core.forms import QuickSelect
+from tenantdesk.service_requests.models import ServiceRequest
 
 
 class ChoiceForm(forms.Form):
@@ -30,3 +31,16 @@ def test_type_icon_tag_is_the_included_drawing(kind):
     context = {"kind": kind}
     assert tag.render(Context(context)) == include.render(Context(context))
     assert "<svg" in tag.render(Context(context))
+
+
+@pytest.mark.parametrize("language, label", [("en", "In progress"), ("ru", "В работе")])
+def test_status_badge_and_type_label_speak_the_active_language(language, label):
+    from django.utils import translation
+
+    tag = Template("{% load service_requests %}{% status_badge s %}|{% type_label t %}")
+    with translation.override(language):
+        html = tag.render(Context({"s": "in_progress", "t": "plumbing"}))
+        plumbing = str(ServiceRequest.Type.PLUMBING.label)
+    badge, type_text = html.split("|")
+    assert 'data-status="in_progress"' in badge and f">{label}</span>" in badge
+    assert type_text == plumbing
