@@ -255,7 +255,7 @@ else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "tenantdesk.core.staticfiles.StaticFilesStorage"},
 }
 # With nginx in front, local files are handed over with X-Accel-Redirect under this prefix
 # (an `internal` location); empty: Django streams them itself.

@@ -94,3 +94,17 @@ def test_channel_layer_reads_outlive_its_blocking_pop():
 
     timeout = REDIS_CONNECTION_OPTIONS["socket_timeout"]
     assert RedisChannelLayer.brpop_timeout < timeout <= 30
+
+
+def test_collected_chat_modules_import_each_other_by_their_hashed_names(tmp_path):
+    # A browser caches a hashed file for good: the modules a new main.js imports must be
+    # the new ones, not an old store.js kept under the unchanging plain name.
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    env["STATIC_ROOT"] = str(tmp_path / "static")
+    result = _run_production(env, "collectstatic", "--noinput", "-v", "0")
+    assert result.returncode == 0, result.stderr
+    chat_js = tmp_path / "static" / "chat" / "js"
+    [main] = [p for p in chat_js.glob("main.*.js") if p.name != "main.js"]
+    imports = re.findall(r'from "\./([^"]+)"', main.read_text())
+    assert imports, "main.js imports nothing: the check would prove nothing"
+    assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", name) for name in imports), imports
