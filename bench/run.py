@@ -154,7 +154,7 @@ class Bench:
         rooms: dict[int, list[str]] = {}
         for pair in self.data["idle"]:
             rooms.setdefault(pair["id"], []).append(pair["cookie"] if kind == "td" else "-")
-        worker = self.td.workers[0] if kind == "td" else self.raw
+        worker = {"td": self.td.workers[0], "raw": self.raw, "bare": self.bare[0]}[kind]
         spec = {
             "mode": "idle",
             "ws_bases": [f"ws://127.0.0.1:{worker.port}"],
@@ -340,7 +340,7 @@ def collect(bench: Bench, runs: int, only: set[str]) -> dict:
                     result = bench.chat(kind, rate, 2, marker)
                     results["chat2"].setdefault((kind, rate), []).append(result)
         if "idle" in only:
-            for kind in ("td", "raw"):
+            for kind in ("td", "raw", "bare"):
                 results["idle"].setdefault(kind, []).append(bench.idle(kind))
         if "pages" in only:
             pages = [
@@ -496,7 +496,7 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         row(
             f"handshakes/s, {count} signed-in sockets",
             istat("td", "handshakes_per_s"),
-            None,
+            istat("bare", "handshakes_per_s"),
             istat("raw", "handshakes_per_s"),
             "/s",
             0,
@@ -504,7 +504,7 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         row(
             "  CPU per handshake",
             istat("td", "cpu_ms_per_handshake"),
-            None,
+            istat("bare", "cpu_ms_per_handshake"),
             istat("raw", "cpu_ms_per_handshake"),
             " ms",
             2,
@@ -512,7 +512,7 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         row(
             "memory per idle socket",
             istat("td", "kib_per_socket"),
-            None,
+            istat("bare", "kib_per_socket"),
             istat("raw", "kib_per_socket"),
             " KiB",
             0,
@@ -520,7 +520,7 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         row(
             "a message's latency with all connected",
             istat("td", "latency_ms"),
-            None,
+            istat("bare", "latency_ms"),
             istat("raw", "latency_ms"),
             " ms",
             1,
@@ -528,7 +528,7 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         row(
             "sockets still open after the hold",
             istat("td", "still_open"),
-            None,
+            istat("bare", "still_open"),
             istat("raw", "still_open"),
             "",
             0,
@@ -583,14 +583,15 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         lines.append(
             "| (raw column: Pillow alone decoding, re-encoding and thumbnailing it) | | | | |"
         )
-        row(
-            "  worker RSS after it",
-            median_spread([r["rss_mib_after"] for r in photos]),
-            None,
-            None,
-            " MiB",
-            0,
-        )
+        for when in ("before", "after"):
+            row(
+                f"  worker RSS {when} it",
+                median_spread([r[f"rss_mib_{when}"] for r in photos]),
+                None,
+                None,
+                " MiB",
+                0,
+            )
         bad = [r["status"] for r in photos if r["status"] != 302]
         if bad:
             lines.append(f"| photo uploads refused | {bad} | | | |")
