@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.http.cookie import parse_cookie
 from django.utils.translation import gettext as _
 
+from tenantdesk.chat.ids import is_message_id
+
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: the server is overloaded or a dependency is down
@@ -56,6 +58,34 @@ def send_client_id(frame) -> str | None:
     """The client_id a refused message.send is answered with, so the page knows which."""
     client_id = frame.get("client_id") if is_send(frame) else None
     return client_id if isinstance(client_id, str) else None
+
+
+def send_fields(frame: dict) -> tuple[str, str]:
+    """message.send's client_id and text."""
+    client_id, text = frame.get("client_id"), frame.get("text", "")
+    if not isinstance(client_id, str) or not isinstance(text, str):
+        raise ValidationError(_("message.send needs a client_id and a text string."))
+    return client_id, text
+
+
+def delivered_ids(frame: dict) -> list:
+    """message.delivered's ids (each one is checked by the service, chat.ids)."""
+    if not isinstance(frame.get("ids"), list):
+        raise ValidationError(_("message.delivered needs a list of ids."))
+    return frame["ids"]
+
+
+def sync_fields(frame: dict) -> tuple[int, list]:
+    """sync's after_id (0: from the start) and receipts_for, the page's own messages it
+    still shows as sent (their receipts were missed while away)."""
+    after_id = frame.get("after_id")
+    after_id = 0 if after_id is None else after_id
+    receipts_for = frame.get("receipts_for") or []
+    if not is_message_id(after_id):
+        raise ValidationError(_("sync needs after_id, a message id or 0."))
+    if not isinstance(receipts_for, list):
+        raise ValidationError(_("receipts_for must be a list of ids."))
+    return after_id, receipts_for
 
 
 def session_key(scope) -> str | None:

@@ -197,8 +197,8 @@ def message_send(
     retry freely); `message.was_created` tells the two cases apart.
 
     `access_checked`: the caller holds `service_request` from core.permissions for this
-    author and keeps it current (the chat socket: checked when it opened, again when
-    accounts announce a change and every ACCESS_RECHECK_SECONDS); else it is checked here.
+    author and keeps it current (the chat socket: chat.socket_access); else it is checked
+    here.
     Whether the request is closed is always decided here, in the write itself.
 
     Attachments are checked and decoded before the transaction opens: decoding a large

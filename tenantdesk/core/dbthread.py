@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
@@ -68,3 +69,16 @@ def in_database_thread(func: Callable, *args, **kwargs):
                 close_old_connections()
 
     return sync_to_async(call, thread_sensitive=False, executor=_threads())()
+
+
+class DispatchesWithoutCleanup:
+    """Mixin for a Channels consumer whose database work goes through in_database_thread.
+
+    Channels' own dispatch closes old database connections before every event, a trip to
+    the database thread each time; in_database_thread tidies inside the work instead."""
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)

@@ -264,9 +264,9 @@ async def test_a_frame_after_the_session_ended_closes_the_socket_at_the_next_rec
 ):
     from django.contrib.sessions.models import Session
 
-    from tenantdesk.chat import consumers
+    from tenantdesk.chat import socket_access
 
-    monkeypatch.setattr(consumers, "ACCESS_RECHECK_SECONDS", 0.3)
+    monkeypatch.setattr(socket_access, "ACCESS_RECHECK_SECONDS", 0.3)
     cookie = await database_sync_to_async(session_cookie)(customer)
     cust, _ = await connect(service_request.pk, cookie)
     # The session disappears without a sign-out signal (expired, deleted by an admin): no
