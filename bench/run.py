@@ -392,6 +392,16 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
         )
 
     chat = results["chat"]
+
+    def integrity(table, rate) -> str:
+        # Late: not delivered live before the drain ended (an overloaded server's backlog).
+        runs_ = table.get(("td", rate), [])
+        if not runs_:
+            return "–"
+        late = sum(r["sent"] - r["delivered"] for r in runs_)
+        twice = sum(r["duplicates"] for r in runs_)
+        return f"{late} / {twice} / {sum(r['out_of_order'] for r in runs_)}"
+
     if chat:
 
         def stat(kind, rate, key, sub=None, table=chat):
@@ -439,6 +449,10 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
                 stat("raw", rate, "cpu_ms_per_message"),
                 " ms",
                 2,
+            )
+            lines.append(
+                f"|   Tenant Desk at {rate} msg/s, late or lost / twice / out of order: 1 worker; "
+                f"2 workers | {integrity(chat, rate)}; {integrity(results['chat2'], rate)} | | | |"
             )
 
         def best(kind, table=chat):

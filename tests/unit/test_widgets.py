@@ -10,7 +10,12 @@ from tenantdesk.service_requests.models import ServiceRequest
 
 class ChoiceForm(forms.Form):
     pick = forms.ChoiceField(
-        choices=[("", "All"), ("1", "Alpha & Co"), ("2", "<script>x</script>")],
+        choices=[
+            ("", "All"),
+            ("1", "Alpha & Co"),
+            ("2", "<script>x</script>"),
+            ("3", 'O\'Brien "Ltd"'),
+        ],
         required=False,
         widget=QuickSelect(attrs={"class": "form-select"}),
     )
@@ -21,6 +26,8 @@ def test_quick_select_marks_the_choice_and_escapes_labels():
     assert html.startswith('<select class="form-select" id="id_pick" name="pick">')
     assert '<option value="1">Alpha &amp; Co</option>' in html
     assert '<option value="2" selected>&lt;script&gt;x&lt;/script&gt;</option>' in html
+    # Quotes as Django's escape() writes them, so no attribute or markup can be broken.
+    assert '<option value="3">O&#x27;Brien &quot;Ltd&quot;</option>' in html
     assert html.count("selected") == 1 and html.endswith("</select>")
 
 
