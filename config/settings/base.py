@@ -290,6 +290,12 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the chat's JavaScript reads it for its POSTs
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The probes answer on plain HTTP too: nginx and process managers ask a worker directly
+# (core/health.py). SecurityMiddleware matches these against the path without its "/".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Each /readyz check (database, cache, channel layer, storage) answers within this or
+# counts as failed.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 CONTENT_SECURITY_POLICY = content_security_policy(
     media_origins=s3_origins(bucket=S3_BUCKET, endpoint_url=S3_ENDPOINT_URL, region=S3_REGION)
 )
