@@ -308,12 +308,22 @@ ADMIN_PASS = env.str("ADMIN_PASS", default="")
 # Demo accounts for local runs only; production.py forces this off.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every record gets `request_id`, the id of the request or socket it was emitted for
+    # (core/request_id.py); production.py writes it into its JSON lines.
+    "filters": {"request_id": {"()": "tenantdesk.core.request_id.RequestIdFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # axes logs every successful sign-in at INFO; our sign-in log already keeps them.
