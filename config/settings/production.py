@@ -45,8 +45,10 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
-# Joining the browsers' HSTS preload list is hard to undo, so it is the operator's explicit
-# choice (DJANGO_SECURE_HSTS_PRELOAD=true); until then its reminder is silenced.
+# Joining the browsers' HSTS preload list is hard to undo (removal takes months to reach
+# browsers, and every subdomain must serve HTTPS meanwhile), so it is the operator's explicit
+# choice (DJANGO_SECURE_HSTS_PRELOAD=true); until then its reminder, security.W021, is
+# silenced: the one check `check --deploy` leaves out (deploy/README.md, tests/unit/test_config.py).
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # --- Logs -------------------------------------------------------------------------------
