@@ -86,7 +86,7 @@ LOGGING = {
         # itself, and the line ties nginx's access log to the worker that answered.
         # Silence it with LOG_LEVEL=WARNING, or --no-access-log in the unit.
         "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-        "uvicorn.error": {"handlers": [], "propagate": True},
+        "uvicorn.error": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
