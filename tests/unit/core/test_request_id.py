@@ -7,7 +7,7 @@ import pytest
 from channels.testing import HttpCommunicator
 
 from config.asgi import application
-from tenantdesk.core.request_id import RequestIdFilter
+from tenantdesk.core.request_id import RequestId, RequestIdFilter
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,3 +86,19 @@ async def test_probes_echo_the_id_too():
     response = await http_get("/healthz", (b"x-request-id", b"probe-1"))
     assert response["status"] == 200
     assert response_id(response) == "probe-1"
+
+
+async def test_a_socket_handshake_answer_carries_the_id():
+    sent = []
+
+    async def consumer(scope, receive, send):
+        await send({"type": "websocket.accept", "subprotocol": None})
+
+    async def capture(message):
+        sent.append(message)
+
+    scope = {"type": "websocket", "headers": [(b"x-request-id", b"ws-7")], "path": "/ws/"}
+    await RequestId(consumer)(scope, None, capture)
+    assert sent == [
+        {"type": "websocket.accept", "subprotocol": None, "headers": [(b"x-request-id", b"ws-7")]}
+    ]
