@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from tenantdesk.core import health
 from tenantdesk.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("favicon.ico", core_views.favicon),
+    # Probes for nginx and process managers (core/health.py); no trailing slash, so
+    # APPEND_SLASH never answers them with a redirect.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),

@@ -290,6 +290,12 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the chat's JavaScript reads it for its POSTs
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# The probes answer on plain HTTP too: nginx and process managers ask a worker directly
+# (core/health.py). SecurityMiddleware matches these against the path without its "/".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Each /readyz check (database, cache, channel layer, storage) answers within this or
+# counts as failed.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
 CONTENT_SECURITY_POLICY = content_security_policy(
     media_origins=s3_origins(bucket=S3_BUCKET, endpoint_url=S3_ENDPOINT_URL, region=S3_REGION)
 )
@@ -302,12 +308,22 @@ ADMIN_PASS = env.str("ADMIN_PASS", default="")
 # Demo accounts for local runs only; production.py forces this off.
 DEMO_DATA = env.bool("DEMO_DATA", default=DEBUG)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Every record gets `request_id`, the id of the request or socket it was emitted for
+    # (core/request_id.py); production.py writes it into its JSON lines.
+    "filters": {"request_id": {"()": "tenantdesk.core.request_id.RequestIdFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # axes logs every successful sign-in at INFO; our sign-in log already keeps them.

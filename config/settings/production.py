@@ -4,8 +4,10 @@ Secrets have no defaults here: a missing DJANGO_SECRET_KEY, DATABASE_URL or REDI
 stops start-up instead of running on a laptop default.
 """
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOG_LEVEL, env
 
 DEBUG = False
 DEMO_DATA = False
@@ -43,6 +45,48 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
-# Joining the browsers' HSTS preload list is hard to undo, so it is the operator's explicit
-# choice (DJANGO_SECURE_HSTS_PRELOAD=true); until then its reminder is silenced.
+# Joining the browsers' HSTS preload list is hard to undo (removal takes months to reach
+# browsers, and every subdomain must serve HTTPS meanwhile), so it is the operator's explicit
+# choice (DJANGO_SECURE_HSTS_PRELOAD=true); until then its reminder, security.W021, is
+# silenced: the one check `check --deploy` leaves out (deploy/README.md, tests/unit/test_config.py).
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# --- Logs -------------------------------------------------------------------------------
+# One JSON object per line on stderr, which journald keeps (deploy/README.md): time, level,
+# logger, message, request_id (core/request_id.py: nginx's X-Request-ID, for the request
+# and for every frame of a socket), and `exception` with the traceback when there is one.
+# python-json-logger: the maintained, dependency-free formatter of the standard logging
+# module, so every library's records (Django, Channels, uvicorn) come out alike, extra=
+# fields included, without a logging framework of our own.
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "exc_info": "exception"},
+            "timestamp": "time",  # ISO 8601 in UTC
+            # uvicorn's copy of its message with terminal colours; django.request's request
+            # object (its method and path are in the message already).
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message", "request"],
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        # uvicorn configured its own loggers before it loaded the application; these
+        # replace its handlers. Its access log stays (one line per HTTP request and socket
+        # handshake, with the request id, at INFO): the application does not log requests
+        # itself, and the line ties nginx's access log to the worker that answered.
+        # Silence it with LOG_LEVEL=WARNING, or --no-access-log in the unit.
+        "uvicorn": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "uvicorn.error": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "uvicorn.access": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

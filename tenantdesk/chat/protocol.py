@@ -7,7 +7,9 @@ Protocol (JSON objects with a `type`):
                    request.status {status, status_label, closed};
                    sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
 Close codes: 4401 signed out (or the session ended), 4404 request not visible, 1013 the
-channel layer (Redis) cannot be reached: the page reconnects and catches up with `sync`.
+channel layer (Redis) cannot be reached, 1012 the worker is restarting (uvicorn closes its
+sockets so on SIGTERM): on either the page reconnects (through nginx, to a worker that
+runs) and catches up with `sync`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +109,37 @@ def test_collected_chat_modules_import_each_other_by_their_hashed_names(tmp_path
     imports = re.findall(r'from "\./([^"]+)"', main.read_text())
     assert imports, "main.js imports nothing: the check would prove nothing"
     assert all(re.fullmatch(r"[a-z]+\.[0-9a-f]{12}\.js", name) for name in imports), imports
+
+
+# What a real deployment sets (deploy/README.md), with a key as random as it should be.
+DEPLOYMENT_ENV = {
+    **PRODUCTION_ENV,
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://desk.example.com",
+    "S3_BUCKET": "tenantdesk-media",
+    "S3_ENDPOINT_URL": "https://storage.example.com",
+    "S3_ACCESS_KEY_ID": "access",
+    "S3_SECRET_ACCESS_KEY": "secret",
+    "S3_REGION": "eu-central-1",
+}
+
+
+def test_check_deploy_reports_nothing_but_the_documented_hsts_preload_reminder():
+    result = _run_production(DEPLOYMENT_ENV, "check", "--deploy")
+    assert result.returncode == 0, result.stderr
+    # One silenced check, and only this one: W021 asks to join the browsers' HSTS
+    # preload list, the operator's choice (deploy/README.md, production.py).
+    assert result.stdout.strip() == "System check identified no issues (1 silenced).", (
+        result.stdout + result.stderr
+    )
+    assert result.stderr == ""
+    code = "from django.conf import settings as s; print(s.SILENCED_SYSTEM_CHECKS)"
+    shown = _run_production(DEPLOYMENT_ENV, "shell", "-c", code)
+    assert shown.stdout.strip().splitlines()[-1] == "['security.W021']"
+
+
+def test_check_deploy_silences_nothing_once_the_site_asks_for_hsts_preload():
+    env = {**DEPLOYMENT_ENV, "DJANGO_SECURE_HSTS_PRELOAD": "true"}
+    result = _run_production(env, "check", "--deploy")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."

@@ -65,6 +65,8 @@ export class ChatSocket {
       this.ws = null;
       for (const waiter of this.waiters) waiter.reject(new Error("the socket closed"));
       this.waiters.clear();
+      // Only these two are final. Every other close reconnects, 1012 among them: a
+      // worker restarting (deploy/README.md, upgrades) closes its sockets with it.
       if (event.code === CLOSE_SIGNED_OUT || event.code === CLOSE_NOT_FOUND) {
         this.stopped = true;
         this.handlers.onFinalClose(event.code);
