@@ -87,7 +87,8 @@ class Member:
     index: int
     room: int
     ws: object = None
-    last_id: int = 0
+    # The newest id received from each sender (the index of the member who sent it).
+    last_id_from: dict = field(default_factory=dict)
     out_of_order: int = 0
     duplicates: int = 0
     closed_by_server: bool = False
@@ -154,13 +155,17 @@ class Load:
                 member.duplicates += 1
                 return
             member.seen.add(key)
-            # Only a server with one id sequence (Tenant Desk's database) has an order to keep.
-            if self.spec.get("ordered_ids") and message["id"] < member.last_id:
-                member.out_of_order += 1
-            member.last_id = max(member.last_id, message["id"])
             sent = self.sent.get(message.get("client_id"))
             if sent is None:
                 return
+            # The order kept is each sender's: their messages arrive in the order stored.
+            # Messages of people on different workers may interleave a few ms apart from
+            # their ids (each worker broadcasts its own); the page sorts by id. Only a
+            # server with one id sequence (Tenant Desk's database) has an order to keep.
+            last = member.last_id_from.get(sent.sender, 0)
+            if self.spec.get("ordered_ids") and message["id"] < last:
+                member.out_of_order += 1
+            member.last_id_from[sent.sender] = max(last, message["id"])
             now = time.monotonic()
             if member.index == sent.sender:
                 sent.acked = sent.acked or now
