@@ -65,8 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a lock-out into the 429 page.
+    # Last of the real ones, as django-axes asks: it turns a lock-out into the 429 page.
     "axes.middleware.AxesMiddleware",
+    # Innermost and sync-only, so the whole chain runs in one thread (core/sync_chain.py).
+    "tenantdesk.core.sync_chain.SyncChain",
 ]
 
 ROOT_URLCONF = "config.urls"
