@@ -26,7 +26,8 @@ from harness.stack import ROOT, Unavailable, free_port, wait_for_port
 SITE = ROOT / "deploy" / "nginx" / "tenantdesk.conf"
 NGINX = "/usr/sbin/nginx"
 
-_UPSTREAM_SERVER = re.compile(r"^([ \t]*)server 127\.0\.0\.1:\d+;[^\n]*\n", re.M)
+# A worker's line: its address, then the shipped parameters (kept as shipped).
+_UPSTREAM_SERVER = re.compile(r"^([ \t]*)server 127\.0\.0\.1:\d+([^;\n]*);[^\n]*\n", re.M)
 _TLS_LISTEN = re.compile(r"^([ \t]*)listen 443 ssl http2;[^\n]*$", re.M)
 _PLAIN_LISTEN = re.compile(r"^([ \t]*)listen 80;[^\n]*$", re.M)
 _CERTIFICATE = re.compile(r"^([ \t]*)(ssl_certificate(?:_key)?) [^;\n]+;", re.M)
@@ -82,7 +83,7 @@ def render_site(
         seen.append(match)
         if len(seen) > 1:
             return ""
-        return "".join(f"{match[1]}server 127.0.0.1:{port};\n" for port in workers)
+        return "".join(f"{match[1]}server 127.0.0.1:{port}{match[2]};\n" for port in workers)
 
     block = _UPSTREAM_SERVER.sub(one_line_per_worker, block)
     if not seen:
