@@ -40,6 +40,14 @@ def rss_mib(pid: int | None) -> float:
     return 0.0
 
 
+def _status(access_line: str) -> int:
+    # harness.nginx's log format: addr "request" status ...
+    try:
+        return int(access_line.rsplit('"', 1)[0].split('" ', 1)[1].split()[0])
+    except (IndexError, ValueError):
+        return 0
+
+
 class Site:
     def __init__(self, stack: Stack, nginx: Nginx, s3: MotoS3):
         self.stack = stack
@@ -70,9 +78,7 @@ class Site:
                 for level in ("emerg", "alert", "crit", "error", "warn")
             },
             "nginx_requests": len(self.nginx.access_log()),
-            "nginx_5xx": sum(
-                " 5" in line.split('"', 2)[-1][:5] for line in self.nginx.access_log()
-            ),
+            "nginx_5xx": sum(_status(line) >= 500 for line in self.nginx.access_log()),
         }
 
 

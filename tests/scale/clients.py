@@ -27,7 +27,7 @@ class Answer:
         return json.loads(self.body)
 
 
-def http(
+def request(
     port: int,
     method: str,
     path: str,
@@ -74,7 +74,7 @@ def multipart(fields: dict, files: list[tuple[str, str, str, bytes]] = ()) -> tu
 def post_message(port: int, request_id: int, cookie: str, text: str, client_id: str, files=()):
     """POST /chat/<id>/messages, as the chat page's fallback does."""
     body, content_type = multipart({"text": text, "client_id": client_id}, files)
-    return http(
+    return request(
         port,
         "POST",
         f"/chat/{request_id}/messages",
@@ -94,7 +94,7 @@ def sign_in(port: int, username: str, password: str, *, source: str, forged: str
     }
     if forged:
         headers["X-Forwarded-For"] = forged
-    return http(port, "POST", "/accounts/login", body=form, headers=headers, source=source)
+    return request(port, "POST", "/accounts/login", body=form, headers=headers, source=source)
 
 
 async def ws_open(port: int, request_id: int, cookie: str):
@@ -109,19 +109,23 @@ async def ws_open(port: int, request_id: int, cookie: str):
 
 
 def upstream_of(ws) -> str:
-    """The worker nginx chose for this socket (the harness adds X-Upstream-Addr)."""
-    return ws.response.headers["X-Upstream-Addr"]
+    """The worker that took this socket (the harness adds X-Upstream-Addr); nginx lists
+    every worker it tried, the one that answered last."""
+    return ws.response.headers["X-Upstream-Addr"].split(",")[-1].strip()
 
 
-async def ws_open_on(port: int, request_id: int, cookie: str, worker_port: int, tries: int = 8):
+async def ws_open_on(port: int, request_id: int, cookie: str, worker_port: int, wait=20.0):
     """A socket that landed on the given worker: nginx takes workers in turn, so a socket
     that landed elsewhere is closed and the next one lands on the next worker."""
-    for _ in range(tries):
+    deadline = time.monotonic() + wait
+    while True:
         ws = await ws_open(port, request_id, cookie)
-        if upstream_of(ws).endswith(f":{worker_port}"):
+        if upstream_of(ws) == f"127.0.0.1:{worker_port}":
             return ws
         await ws.close()
-    raise AssertionError(f"no socket landed on worker {worker_port} in {tries} tries")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no socket landed on worker {worker_port} in {wait} s")
+        await asyncio.sleep(0.2)
 
 
 @dataclass
@@ -136,7 +140,8 @@ class Person:
     received: dict = field(default_factory=dict)  # message id -> client_id
     live_ids: list = field(default_factory=list)
     synced: list = field(default_factory=list)  # ids returned by sync, every page
-    duplicates: int = 0
+    duplicates: int = 0  # a message had twice, other than the answer to a resend
+    resent: set = field(default_factory=set)  # client_ids written more than once
     outbox: dict = field(default_factory=dict)  # client_id -> text, until stored
     sent: list = field(default_factory=list)  # client ids in the order they were written
     closes: list = field(default_factory=list)  # close codes seen (None: no close frame)
@@ -165,8 +170,10 @@ class Person:
                 self._on_frame(json.loads(raw))
         except ConnectionClosed:
             pass
-        self.closes.append(ws.close_code if ws.close_rcvd is not None else None)
-        self.closed.set()
+        finally:
+            received = ws.protocol.close_rcvd  # None: dropped without a close frame
+            self.closes.append(received.code if received is not None else None)
+            self.closed.set()
 
     def _take(self, message: dict) -> bool:
         """Records a message; False if it was had already."""
@@ -180,7 +187,8 @@ class Person:
     def _on_frame(self, frame: dict) -> None:
         if frame["type"] == "message":
             message = frame["message"]
-            if not self._take(message):
+            # A resend of a stored message is answered with it (the page drops the copy).
+            if not self._take(message) and message.get("client_id") not in self.resent:
                 self.duplicates += 1
             self.live_ids.append(message["id"])
         elif frame["type"] == "sync":
@@ -190,7 +198,9 @@ class Person:
 
     async def send(self, text: str, client_id: str | None = None) -> str:
         client_id = client_id or str(uuid.uuid4())
-        if client_id not in self.outbox:
+        if client_id in self.sent:
+            self.resent.add(client_id)
+        else:
             self.sent.append(client_id)
         self.outbox[client_id] = text
         frame = json.dumps({"type": "message.send", "client_id": client_id, "text": text})
@@ -214,14 +224,16 @@ class Person:
         self.synced.extend(ids)
         return ids
 
-    async def reconnect(self, timeout: float = 30) -> float:
+    async def reconnect(self, timeout: float = 30, worker_port: int | None = None) -> float:
         """As the page: connect again with growing pauses, sync, resend the outbox.
         Returns the seconds until the socket was open again."""
         started = time.monotonic()
         delay = 0.05
         while True:
             try:
-                await self.connect()
+                await self.connect(worker_port)
+                if self.ws.close_code is not None:  # accepted, then closed at once
+                    raise OSError(f"closed with {self.ws.close_code}")
                 break
             except (OSError, InvalidHandshake, TimeoutError):
                 if time.monotonic() - started > timeout:

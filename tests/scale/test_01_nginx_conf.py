@@ -15,7 +15,7 @@ from django.test import RequestFactory
 
 from harness import nginx
 from tenantdesk.accounts.client_ip import client_ip
-from tests.scale.clients import http
+from tests.scale.clients import request
 
 
 def test_the_shipped_site_with_tls_and_http2_passes_nginx_t(tmp_path):
@@ -81,7 +81,7 @@ def test_the_app_sees_the_address_nginx_saw_whatever_the_client_forged(proxied, 
         "X-Forwarded-Proto": "https",
         "X-Request-ID": "forged-id",
     }
-    answer = http(proxied.port, "GET", "/accounts/login", headers=forged, source=source)
+    answer = request(proxied.port, "GET", "/accounts/login", headers=forged, source=source)
     assert answer.status == 200
     seen = answer.json()
     assert seen["x-forwarded-for"] == f"203.0.113.7, 198.51.100.1, {source}"
@@ -90,14 +90,14 @@ def test_the_app_sees_the_address_nginx_saw_whatever_the_client_forged(proxied, 
     assert len(seen["x-request-id"]) == 32 and int(seen["x-request-id"], 16) >= 0
     # And the app's own reading of these headers, with production's one trusted proxy.
     settings.TRUSTED_PROXY_COUNT = 1
-    request = RequestFactory().get(
+    as_django_sees_it = RequestFactory().get(
         "/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=seen["x-forwarded-for"]
     )
-    assert client_ip(request) == source
+    assert client_ip(as_django_sees_it) == source
 
 
 def test_a_socket_handshake_carries_the_upgrade_and_a_request_id(proxied):
-    answer = http(
+    answer = request(
         proxied.port,
         "GET",
         "/ws/request/1/",
@@ -110,20 +110,20 @@ def test_a_socket_handshake_carries_the_upgrade_and_a_request_id(proxied):
 
 
 def test_private_files_only_through_x_accel_redirect(proxied):
-    handed = http(proxied.port, "GET", "/download")
+    handed = request(proxied.port, "GET", "/download")
     assert handed.status == 200 and handed.body == b"a private file\n"
-    direct = http(proxied.port, "GET", "/protected/org-1/hello.txt")
+    direct = request(proxied.port, "GET", "/protected/org-1/hello.txt")
     assert direct.status == 404  # `internal`: never reachable from outside
 
 
 def test_bodies_over_the_limit_are_refused_by_nginx_and_uploads_pass(proxied):
     three_mib = b"x" * (3 * 1024 * 1024)
-    assert http(proxied.port, "POST", "/accounts/login", body=three_mib).status == 413
-    assert http(proxied.port, "POST", "/chat/7/messages", body=three_mib).status == 200
+    assert request(proxied.port, "POST", "/accounts/login", body=three_mib).status == 413
+    assert request(proxied.port, "POST", "/chat/7/messages", body=three_mib).status == 200
 
 
 def test_plain_http_is_redirected_to_https(proxied):
-    answer = http(proxied.ports.redirect, "GET", "/request/list?page=2")
+    answer = request(proxied.ports.redirect, "GET", "/request/list?page=2")
     assert answer.status == 301
     assert answer.headers["location"].startswith("https://")
     assert answer.headers["location"].endswith("/request/list?page=2")
