@@ -16,6 +16,8 @@ from http.client import HTTPConnection
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+SETTLE_SECONDS = 10  # store.js's SETTLE_MS
+
 
 @dataclass
 class Answer:
@@ -147,6 +149,9 @@ class Person:
     closes: list = field(default_factory=list)  # close codes seen (None: no close frame)
     errors: list = field(default_factory=list)  # error frames
     upstreams: list = field(default_factory=list)
+    arrived: dict = field(default_factory=dict)  # message id -> when it came
+    dropped_at: float = 0.0
+    brought: list = field(default_factory=list)  # ids sync brought that were not had
     reader: asyncio.Task | None = None
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -173,6 +178,7 @@ class Person:
         finally:
             received = ws.protocol.close_rcvd  # None: dropped without a close frame
             self.closes.append(received.code if received is not None else None)
+            self.dropped_at = time.monotonic()
             self.closed.set()
 
     def _take(self, message: dict) -> bool:
@@ -180,6 +186,7 @@ class Person:
         if message["id"] in self.received:
             return False
         self.received[message["id"]] = message.get("client_id")
+        self.arrived[message["id"]] = time.monotonic()
         if message.get("client_id") in self.outbox and message.get("mine"):
             del self.outbox[message["client_id"]]
         return True
@@ -209,16 +216,25 @@ class Person:
             await self.ws.send(frame)
         return client_id
 
-    async def sync(self) -> list[int]:
-        """Everything after the last message seen, page by page; returns the ids."""
+    def settled_id(self) -> int:
+        """As the page (store.js): the catch-up starts below whatever came in the last
+        SETTLE_SECONDS before the drop, since a message stored earlier may have been on
+        its way from another worker."""
+        cutoff = self.dropped_at - SETTLE_SECONDS
+        return max((i for i, at in self.arrived.items() if at <= cutoff), default=0)
+
+    async def sync(self, after: int | None = None) -> list[int]:
+        """Everything after `after` (the last message seen), page by page; returns the ids."""
         ids = []
+        after = self.last_id if after is None else after
         while True:
-            after = self.last_id
             await self.ws.send(json.dumps({"type": "sync", "after_id": after}))
             page = await asyncio.wait_for(self._sync_page.get(), 20)
             for message in page["messages"]:
                 ids.append(message["id"])
-                self._take(message)
+                if self._take(message):
+                    self.brought.append(message["id"])
+                after = max(after, message["id"])
             if not page["has_more"]:
                 break
         self.synced.extend(ids)
@@ -241,7 +257,7 @@ class Person:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
         seconds = time.monotonic() - started
-        await self.sync()
+        await self.sync(self.settled_id())
         for client_id, text in list(self.outbox.items()):
             await self.send(text, client_id)
         return seconds

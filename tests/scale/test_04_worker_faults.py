@@ -117,7 +117,8 @@ def check_and_record(result: dict, figures, scenario: str, survivor) -> None:
         assert len(person.synced) == len(set(person.synced)), person.name  # each once
         assert person.upstreams[-1] == f"127.0.0.1:{survivor.port}", person.upstreams
     synced = sum(len(p.synced) for p in result["dropped"])
-    assert synced > 0  # the other side went on talking while they were away
+    brought = sum(len(p.brought) for p in result["dropped"])
+    assert brought > 0  # the other side went on talking while they were away
     stored_in_flight = {c for ids in database["by_request"].values() for c in ids}
     assert set(result["in_flight"]) <= stored_in_flight
 
@@ -126,7 +127,7 @@ def check_and_record(result: dict, figures, scenario: str, survivor) -> None:
     add("messages sent / stored", f"{sent} / {database['total']}")
     add("received by the other member", received_other)
     add("in-flight sends stored once", f"{len(result['in_flight'])}/{len(result['in_flight'])}")
-    add("messages brought by sync after reconnect", synced)
+    add("sync after reconnect: messages / missed ones", f"{synced} / {brought}")
     drops = [drop for drop, _back in result["returns"]]
     backs = [back for _drop, back in result["returns"]]
     add("drop seen after the signal s max", max(drops))

@@ -78,7 +78,12 @@ def test_a_redis_restart_keeps_http_sends_and_live_delivery_comes_back(
         "messages sent / stored",
         f"{len(customer.sent) + len(manager.sent)} / {len(room_stored)}",
     )
-    figures.add(SCENARIO, "messages brought by sync", len(customer.synced) + len(manager.synced))
+    figures.add(
+        SCENARIO,
+        "sync after reconnect: messages / missed ones",
+        f"{len(customer.synced) + len(manager.synced)} / "
+        f"{len(customer.brought) + len(manager.brought)}",
+    )
 
     assert set(codes) <= {"1011", "1013"}, codes
     assert answers == [201] * 6, answers
