@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-e2e install lint format check-migrations messages clean bench
+.PHONY: run test test-unit test-e2e install lint format check-migrations messages clean bench scale-test
 
 $(VENV)/.installed: requirements-dev.lock build-constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,11 @@ run: install
 # Unit and integration tests in one process, browser tests in another (a live server
 # thread and asyncio tests do not mix well in one process).
 test: install
-	$(PY) -m pytest tests --ignore=tests/e2e -p no:cacheprovider
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/scale -p no:cacheprovider
 	$(PY) -m pytest tests/e2e -p no:cacheprovider
 
 test-unit: install
-	$(PY) -m pytest tests --ignore=tests/e2e
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/scale
 
 test-e2e: install
 	$(PY) -m pytest tests/e2e
@@ -41,6 +41,14 @@ test-e2e: install
 # Uses PostgreSQL and Redis when DATABASE_URL and REDIS_URL name them; needs wrk.
 bench: install
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# The production site on 127.0.0.1 for minutes, through faults (tests/scale/README.md):
+# nginx, two uvicorn workers, PostgreSQL, Redis and an S3 bucket (moto). Needs nginx and
+# DATABASE_URL + REDIS_URL naming this machine's PostgreSQL and Redis; about 7 minutes.
+scale-test: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make scale-test needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (tests/scale/README.md)" >&2; exit 2; }
+	@test -x /usr/sbin/nginx || { echo "make scale-test needs nginx: apt-get install nginx" >&2; exit 2; }
+	$(PY) -m pytest tests/scale -p no:cacheprovider -v $(SCALE_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

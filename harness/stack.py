@@ -207,16 +207,28 @@ class Worker:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
 
 class Stack:
     """Workers of config.settings.production on a private PostgreSQL database and Redis."""
 
     def __init__(
-        self, tmp_path: Path, *, redis: str | None = None, workers: int = 2, extra_env=None
+        self,
+        tmp_path: Path,
+        *,
+        redis: str | None = None,
+        workers: int = 2,
+        extra_env=None,
+        database_server: str | None = None,
     ):
+        """database_server: a PostgreSQL server URL other than DATABASE_URL's (a private
+        cluster a test may restart, harness.pgcluster)."""
         redis = redis or redis_url()
         self.tmp_path = tmp_path
-        self.database = PrivateDatabase(postgres_url(), f"stack_{os.getpid()}")
+        self.database = PrivateDatabase(database_server or postgres_url(), f"stack_{os.getpid()}")
         self.env = {
             **os.environ,
             **unit_environment(),

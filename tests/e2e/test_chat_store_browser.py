@@ -196,6 +196,34 @@ def test_a_live_message_overtaking_the_catch_up_loses_nothing(run):
     }
 
 
+def test_a_drop_right_after_an_overtaking_live_message_still_catches_up_the_overtaken(run):
+    """With two workers, message 5 can arrive live before 4 (each worker publishes after
+    its own commit). If the socket drops before 4 arrives, the catch-up must still start
+    below 4: live extensions of the last 10 s are taken back, settled ones are kept."""
+    result = run(
+        """
+        let clock = 1000000;
+        const store = new ChatStore({now: () => clock});
+        store.apply({type: 'earlier', messages: [msg(1), msg(2)], has_more: false});
+        store.apply({type: 'sync', after_id: 2, messages: [], has_more: false, receipts: []});
+        store.apply({type: 'message', message: msg(3)});
+        clock += 20000;  // 3 came live 20 s ago: settled
+        store.apply({type: 'message', message: msg(5)});  // overtook 4
+        clock += 300;
+        store.apply({type: 'connection.lost'});
+        const from = store.syncedTo;
+        const server = [1, 2, 3, 4, 5, 6].map((id) => msg(id));
+        const added = [];
+        await catchUp(store.syncedTo, async (after) => ({
+          type: 'sync', after_id: after, messages: server.filter((m) => m.id > after),
+          has_more: false, receipts: [],
+        }), (frame) => added.push(...ids(store.apply(frame).added)));
+        return {from, added, order: ids(store.list()), syncedTo: store.syncedTo};
+        """
+    )
+    assert result == {"from": 3, "added": [4, 6], "order": [1, 2, 3, 4, 5, 6], "syncedTo": 6}
+
+
 def test_a_catch_up_cut_short_resumes_where_its_pages_ended(run):
     result = run(
         """

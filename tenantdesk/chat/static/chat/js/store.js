@@ -14,6 +14,12 @@ const STATUS_RANK = { sending: 0, sent: 1, delivered: 2 };
 const RECEIPTS_FOR_MAX = 500;
 // Receipts for messages this page does not have (yet): kept until the message arrives.
 const EARLY_RECEIPTS_MAX = 1000;
+// How long a live message may be overtaken. Ids follow the order messages are stored, but
+// each worker publishes its own after storing, so with several workers a later message
+// can arrive first (make scale-test sees it). A socket that drops within this time of
+// extending the catch-up point takes the extension back: the catch-up then fetches again
+// what came live meanwhile (kept once), and with it any message still on its way.
+const SETTLE_MS = 10000;
 
 function rank(status) {
   return STATUS_RANK[status] ?? -1;
@@ -35,7 +41,10 @@ function emptyChanges() {
 }
 
 export class ChatStore {
-  constructor({ closed = false } = {}) {
+  constructor({ closed = false, now = () => Date.now() } = {}) {
+    this.now = now;
+    // Live extensions of syncedTo not yet settled: {at, before} (the point before them).
+    this.unsettled = [];
     this.messages = new Map(); // id -> message, as the server sent it (status kept current)
     this.ids = []; // the ids, ascending: the conversation's order
     this.outbox = new Map(); // client_id -> {client_id, text}: typed, not yet stored
@@ -95,6 +104,7 @@ export class ChatStore {
       error: () => this.#error(frame, changes),
       "connection.lost": () => {
         this.live = false;
+        this.#unsettle();
       },
     }[frame.type];
     if (handler) handler();
@@ -104,7 +114,24 @@ export class ChatStore {
 
   #message(message, changes) {
     this.#add(message, changes);
-    if (this.live) this.syncedTo = Math.max(this.syncedTo, message.id);
+    if (this.live) this.#extendLive(message.id);
+  }
+
+  // syncedTo moves on with what came live, remembering where it was, for SETTLE_MS.
+  #extendLive(to) {
+    if (to <= this.syncedTo) return;
+    const now = this.now();
+    this.unsettled = this.unsettled.filter((entry) => now - entry.at < SETTLE_MS);
+    this.unsettled.push({ at: now, before: this.syncedTo });
+    this.syncedTo = to;
+  }
+
+  // The socket dropped: what came live lately may have overtaken a message still on its way.
+  #unsettle() {
+    const now = this.now();
+    const recent = this.unsettled.find((entry) => now - entry.at < SETTLE_MS);
+    if (recent) this.syncedTo = Math.min(this.syncedTo, recent.before);
+    this.unsettled = [];
   }
 
   // A page of what came after frame.after_id, complete up to its own end.
@@ -117,7 +144,7 @@ export class ChatStore {
     this.syncedTo = Math.max(this.syncedTo, pageEnd);
     if (socket && !frame.has_more) {
       // The socket joined before it asked, so whatever came after this page has come live.
-      this.syncedTo = Math.max(this.syncedTo, this.lastId);
+      this.#extendLive(this.lastId);
       this.live = true;
     }
   }

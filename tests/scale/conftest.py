@@ -1,0 +1,143 @@
+"""`make scale-test`: the production site on 127.0.0.1 (harness.site), driven through nginx.
+
+Two sites, each started once for the session and stopped (by PID) however it ends:
+- `site`: the machine's PostgreSQL and Redis (a database and key prefix of its own) and a
+  moto S3 bucket: live chat, photo, soak, worker faults, lock-out;
+- `fault_site`: a private PostgreSQL cluster and a private redis-server, which the Redis and
+  PostgreSQL restart scenarios stop and start.
+The files run in name order; what they measure goes to the `figures` table, printed at the
+end and written to test-artifacts/scale-test.txt (and .json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness import stack as shape
+from harness.pgcluster import PrivatePostgres
+from harness.site import running_site
+from harness.stack import PrivateRedis
+
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
+_rows: list[tuple[str, str, object]] = []
+
+
+def pytest_configure(config):
+    try:
+        shape.postgres_url()
+        shape.redis_url()
+    except shape.Unavailable as error:
+        raise pytest.UsageError(
+            f"scale-test needs PostgreSQL and Redis: {error}\n"
+            "e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/td_scale "
+            "REDIS_URL=redis://127.0.0.1:6379/3 make scale-test"
+        ) from None
+
+
+class Figures:
+    """Rows of the final table: (scenario, what, value)."""
+
+    def add(self, scenario: str, what: str, value) -> None:
+        _rows.append((scenario, what, value))
+
+
+@pytest.fixture(scope="session")
+def figures() -> Figures:
+    return Figures()
+
+
+def _format(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def table() -> str:
+    width_a = max([len("scenario")] + [len(a) for a, _b, _c in _rows])
+    width_b = max([len("figure")] + [len(b) for _a, b, _c in _rows])
+    lines = [f"{'scenario':<{width_a}}  {'figure':<{width_b}}  value"]
+    lines.append("-" * (width_a + width_b + 20))
+    lines += [f"{a:<{width_a}}  {b:<{width_b}}  {_format(c)}" for a, b, c in _rows]
+    return "\n".join(lines)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _rows:
+        return
+    text = table()
+    terminalreporter.write_sep("=", "scale-test figures")
+    terminalreporter.write_line(text)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "scale-test.txt").write_text(text + "\n")
+    (ARTIFACTS / "scale-test.json").write_text(
+        json.dumps([{"scenario": a, "figure": b, "value": c} for a, b, c in _rows], indent=1)
+    )
+    terminalreporter.write_line(f"(written to {ARTIFACTS / 'scale-test.txt'})")
+
+
+def _site_figures(figures: Figures, name: str, site) -> None:
+    data = site.figures()
+    for worker in data["workers"]:
+        figures.add(name, f"worker :{worker['port']} RSS MiB", round(worker["rss_mib"], 1))
+        figures.add(name, f"worker :{worker['port']} CPU s", worker["cpu_s"])
+    figures.add(name, "nginx RSS MiB (master+worker)", round(data["nginx_rss_mib"], 1))
+    figures.add(name, "nginx CPU s", data["nginx_cpu_s"])
+    figures.add(name, "nginx requests logged", data["nginx_requests"])
+    figures.add(name, "nginx 5xx answers", data["nginx_5xx"])
+    figures.add(name, "nginx error.log lines", data["nginx_error_lines"])
+    for level, count in data["nginx_error_lines_by_level"].items():
+        if count:
+            figures.add(name, f"  of which [{level}]", count)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, figures):
+    with running_site(tmp_path_factory.mktemp("site")) as started:
+        yield started
+        _site_figures(figures, "site (end)", started)
+
+
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory):
+    redis = PrivateRedis(tmp_path_factory.mktemp("redis"))
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture(scope="session")
+def private_postgres():
+    cluster = PrivatePostgres()
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def fault_site(tmp_path_factory, figures, private_redis, private_postgres):
+    with running_site(
+        tmp_path_factory.mktemp("fault-site"),
+        redis=private_redis.url,
+        database_server=private_postgres.url,
+    ) as started:
+        yield started
+        _site_figures(figures, "fault site (end)", started)
+
+
+def seed(site, count: int, tag: str) -> dict:
+    return site.stack.python(
+        f"from tests.scale.seed import rooms\nprint(json.dumps(rooms({count}, {tag!r})))"
+    )
+
+
+def stored(site, request_ids: list[int]) -> dict:
+    return site.stack.python(
+        f"from tests.scale.seed import stored\nprint(json.dumps(stored({request_ids!r})))"
+    )
