@@ -90,6 +90,10 @@ class Member:
     # The newest id received from each sender (the index of the member who sent it).
     last_id_from: dict = field(default_factory=dict)
     out_of_order: int = 0
+    # Messages that arrived after one with a higher id from another sender (or the
+    # member's own copy): people on different workers interleaving, see on_frame.
+    last_id: int = 0
+    interleaved: int = 0
     duplicates: int = 0
     closed_by_server: bool = False
     seen: set = field(default_factory=set)
@@ -166,6 +170,9 @@ class Load:
             if self.spec.get("ordered_ids") and message["id"] < last:
                 member.out_of_order += 1
             member.last_id_from[sent.sender] = max(last, message["id"])
+            if self.spec.get("ordered_ids") and message["id"] < member.last_id:
+                member.interleaved += 1
+            member.last_id = max(member.last_id, message["id"])
             now = time.monotonic()
             if member.index == sent.sender:
                 sent.acked = sent.acked or now
@@ -267,6 +274,7 @@ class Load:
             "receipts": self.receipts,
             "duplicates": sum(m.duplicates for m in self.members),
             "out_of_order": sum(m.out_of_order for m in self.members),
+            "interleaved": sum(m.interleaved for m in self.members),
             "closed_by_server": sum(m.closed_by_server for m in self.members),
             "errors": dict(self.errors),
             "ack_ms": {p: percentile(ack, p / 100) for p in (50, 95, 99)},

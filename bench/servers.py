@@ -49,18 +49,6 @@ class EmbeddedStack(shape.Stack):
         }
         self.workers = [shape.Worker(self.env, shape.free_port(), tmp_path)]
 
-    def start(self, *, static: bool = False) -> None:
-        (self.tmp_path / "static").mkdir(exist_ok=True)
-        self.manage("migrate", "--noinput", "-v", "0")
-        if static:
-            self.manage("collectstatic", "--noinput", "-v", "0")
-        for worker in self.workers:
-            worker.start()
-
-    def stop(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-
 
 def tenant_desk(tmp_path: Path, *, workers: int) -> shape.Stack:
     if production_configured():

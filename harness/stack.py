@@ -280,7 +280,8 @@ class Stack:
 
     def start(self, *, static: bool = False) -> None:
         (self.tmp_path / "static").mkdir(exist_ok=True)
-        self.database.create()
+        if self.database is not None:  # None: a subclass on SQLite (bench.servers)
+            self.database.create()
         self.manage("migrate", "--noinput", "-v", "0")
         if static:  # pages need the manifest of hashed static files
             self.manage("collectstatic", "--noinput", "-v", "0")
@@ -290,7 +291,8 @@ class Stack:
     def stop(self) -> None:
         for worker in self.workers:
             worker.stop()
-        self.database.drop()
+        if self.database is not None:
+            self.database.drop()
 
     def logs(self) -> str:
         return "\n".join(f"--- {w.log_path.name}\n{w.log()[-6000:]}" for w in self.workers)

@@ -26,6 +26,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
         "max_size": env.int("DATABASE_POOL_MAX", default=10),
+        # How long a request waits for a connection: psycopg_pool's 30 s default held every
+        # send and page for 30 s while PostgreSQL was down (make scale-test) before the 503.
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=5.0),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

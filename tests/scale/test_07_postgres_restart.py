@@ -55,7 +55,7 @@ def test_a_postgres_restart_refuses_sends_and_a_retry_stores_one(
             answer = post_message(port, room["id"], room["manager"], "down too", by_http)
             return answer, time.monotonic() - began
 
-        # Both wait for the pool's timeout: side by side, not one after the other.
+        # Both wait for the pool's timeout (DATABASE_POOL_TIMEOUT): side by side.
         by_http_task = asyncio.create_task(asyncio.to_thread(timed_post))
         refusal = await error_for(customer, by_socket)
         socket_refused_in = time.monotonic() - stopped

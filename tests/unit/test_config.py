@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 ENV_READ = re.compile(r"""env(?:\.\w+)?\(\s*["']([A-Z0-9_]+)["']""")
 
@@ -84,6 +86,19 @@ def test_production_uses_redis_for_the_channel_layer_and_the_send_limit():
         "tenantdesk.chat.layer.WatchedPubSubChannelLayer",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+@pytest.mark.parametrize("variable, expected", [(None, "5.0"), ("1.5", "1.5")])
+def test_a_request_waits_seconds_not_half_a_minute_for_a_pooled_connection(variable, expected):
+    # psycopg_pool waits 30 s by default: with PostgreSQL down, every send hung that long.
+    env = {**PRODUCTION_ENV, **({"DATABASE_POOL_TIMEOUT": variable} if variable else {})}
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['OPTIONS']['pool']['timeout'])"
+    )
+    result = _run_production(env, "shell", "-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == expected
 
 
 def test_channel_layer_reads_outlive_its_blocking_pop():
