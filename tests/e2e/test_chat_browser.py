@@ -487,8 +487,21 @@ def photo_message(service_request, author, text, width=800, height=600, image=No
 def go_offline(page):
     # Chromium's offline mode does not cut open sockets: close ours as a dropped link would.
     page.context.set_offline(True)
-    page.evaluate("() => document.querySelector('[data-chat]').chat.socket.ws.close()")
-    page.wait_for_selector("[data-chat-connection][data-state=offline]")
+    # The indicator says "offline" only until the next attempt ("connecting"), which may
+    # then hang while offline: a busy machine can miss that moment by polling, so the
+    # page notes it when it happens.
+    page.evaluate(
+        """() => {
+        const indicator = document.querySelector('[data-chat-connection]');
+        window.__wentOffline = false;
+        new MutationObserver(() => {
+          if (indicator.dataset.state === 'offline') window.__wentOffline = true;
+        }).observe(indicator, { attributes: true, attributeFilter: ['data-state'] });
+        document.querySelector('[data-chat]').chat.socket.ws.close();
+        }"""
+    )
+    page.wait_for_function("() => window.__wentOffline === true")
+    assert page.get_attribute("[data-chat-connection]", "data-state") != "online"
 
 
 def distance_from_bottom(page) -> float:
