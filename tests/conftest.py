@@ -12,6 +12,7 @@ import os
 import pytest
 
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
+from tests.logrecords import records  # noqa: F401  (a fixture for every test)
 
 KINDS = ("browser", "services")
 _required = {part.strip() for part in os.environ.get("TENANTDESK_REQUIRE", "").split(",")}

@@ -9,18 +9,8 @@ from channels.testing import WebsocketCommunicator
 from config.asgi import application
 from tenantdesk.chat import consumers
 from tests.unit.chat.helpers import session_cookie
-from tests.unit.core.test_request_id import Records
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def records():
-    handler = Records()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield handler
-    root.removeHandler(handler)
 
 
 @pytest.fixture

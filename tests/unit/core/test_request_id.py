@@ -7,33 +7,9 @@ import pytest
 from channels.testing import HttpCommunicator
 
 from config.asgi import application
-from tenantdesk.core.request_id import RequestId, RequestIdFilter
+from tenantdesk.core.request_id import RequestId
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Records(logging.Handler):
-    """A log handler with the filter the site's handlers have (config/settings)."""
-
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.addFilter(RequestIdFilter())
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-    def ids_of(self, predicate) -> list:
-        return [record.request_id for record in self.records if predicate(record)]
-
-
-@pytest.fixture
-def records():
-    handler = Records()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield handler
-    root.removeHandler(handler)
 
 
 async def http_get(path, *headers):
