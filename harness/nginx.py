@@ -2,8 +2,9 @@
 
 The shipped file stays the single source: rendering changes only the lines that name this
 machine (the upstream's `server` lines, the `listen` lines, the certificate paths and the
-`/protected/` alias), each found by pattern and counted, so an edit of the shipped file that
-moves one of them fails here instead of silently serving an unrendered copy. Everything
+`/static/` and `/protected/` aliases), each found by pattern and counted, so an edit of
+the shipped file that moves one of them fails here instead of silently serving an
+unrendered copy. Everything
 else (locations, headers, timeouts, body limits) is served exactly as shipped.
 
 The site file is an http-context include (Debian puts it in sites-enabled/); the wrapper
@@ -32,6 +33,7 @@ _TLS_LISTEN = re.compile(r"^([ \t]*)listen 443 ssl http2;[^\n]*$", re.M)
 _PLAIN_LISTEN = re.compile(r"^([ \t]*)listen 80;[^\n]*$", re.M)
 _CERTIFICATE = re.compile(r"^([ \t]*)(ssl_certificate(?:_key)?) [^;\n]+;", re.M)
 _ALIAS = re.compile(r"^([ \t]*)alias /srv/tenantdesk/media/;", re.M)
+_STATIC_ALIAS = re.compile(r"^([ \t]*)alias /srv/tenantdesk/static/;", re.M)
 
 
 def binary() -> str:
@@ -62,6 +64,7 @@ def render_site(
     *,
     workers: list[int],
     media: Path,
+    static: Path | None = None,
     ports: Ports | None = None,
     certificate: tuple[Path, Path] | None = None,
     source: str | None = None,
@@ -91,6 +94,8 @@ def render_site(
     text = head + block + tail
 
     text = _substitute(_ALIAS, rf"\g<1>alias {media}/;", text, count=1)
+    static = static or media.parent / "static"
+    text = _substitute(_STATIC_ALIAS, rf"\g<1>alias {static}/;", text, count=1)
     if ports is None:
         if certificate is None:
             raise ValueError("the TLS server needs a certificate to be checked")
@@ -170,11 +175,14 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 class Nginx:
     """The rendered site served by a private nginx master (a child of ours, stopped by PID)."""
 
-    def __init__(self, prefix: Path, *, workers: list[int], media: Path):
+    def __init__(
+        self, prefix: Path, *, workers: list[int], media: Path, static: Path | None = None
+    ):
         binary()
         self.prefix = prefix
         self.ports = Ports(main=free_port(), redirect=free_port())
-        self.conf = write_conf(prefix, render_site(workers=workers, media=media, ports=self.ports))
+        site = render_site(workers=workers, media=media, static=static, ports=self.ports)
+        self.conf = write_conf(prefix, site)
         self.process: subprocess.Popen | None = None
 
     @property

@@ -101,6 +101,7 @@ def running_site(directory: Path, *, redis: str | None = None, database_server=N
             directory / "nginx",
             workers=[w.port for w in stack.workers],
             media=directory / "media",
+            static=directory / "static",  # the stack's STATIC_ROOT (collectstatic below)
         )
         # Workers share this dict: set before they start.
         stack.env["DJANGO_CSRF_TRUSTED_ORIGINS"] = nginx.origin

@@ -5,6 +5,8 @@ to the manager and does not exist for another organisation."""
 from __future__ import annotations
 
 import asyncio
+import gzip
+import re
 import time
 import urllib.request
 import uuid
@@ -95,3 +97,24 @@ def test_customer_on_worker_1_and_manager_on_worker_2_chat_live_with_a_photo(sit
         refused = request(port, "GET", url, cookie=data["outsider"])
         assert refused.status == 404, (url, refused.status)
     figures.add(SCENARIO, "attachment for another organisation", "404")
+
+
+def test_static_files_come_from_static_root_through_nginx_not_from_a_worker(site, figures):
+    # A rolling upgrade must not depend on which worker is asked for a new hashed file.
+    data = seed(site, 1, "static")
+    room = data["rooms"][0]
+    page = request(site.nginx.port, "GET", f"/request/{room['id']}", cookie=room["customer"])
+    assert page.status == 200
+    path = re.search(rb'src="(/static/chat/js/main\.[0-9a-f]+\.js)"', page.body)[1].decode()
+    on_disk = (site.stack.tmp_path / "static" / path.removeprefix("/static/")).read_bytes()
+    plain = request(site.nginx.port, "GET", path)
+    assert plain.status == 200 and plain.body == on_disk
+    assert "x-upstream-addr" not in plain.headers  # nginx answered, no worker was asked
+    zipped = request(site.nginx.port, "GET", path, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("content-encoding") == "gzip"
+    assert gzip.decompress(zipped.body) == on_disk
+    figures.add(
+        SCENARIO,
+        "static file from STATIC_ROOT (plain / gzip bytes)",
+        f"{len(plain.body)} / {len(zipped.body)}",
+    )

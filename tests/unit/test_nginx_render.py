@@ -23,6 +23,7 @@ def test_the_loopback_rendering_changes_only_the_machine_lines():
     assert "listen 127.0.0.1:9200;" in rendered and "listen 127.0.0.1:9201;" in rendered
     assert "listen 443" not in rendered and "ssl_certificate" not in rendered
     assert f"alias {MEDIA}/;" in rendered
+    assert f"alias {MEDIA.parent / 'static'}/;" in rendered
     # The rest is the shipped text: every header, timeout and body limit line is kept.
     for line in shipped.splitlines():
         if line.strip().startswith(("proxy_", "client_max_body_size", "location", "internal")):
