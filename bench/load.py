@@ -223,14 +223,18 @@ class Load:
         late_by = time.monotonic() - (start + warmup + duration)
         await self.drain()
         cpu_after = self.cpu(pids)
+        await self.close_all(readers, ackers)
+        report = self.report(cpu_before, cpu_after)
+        report["sender_late_s"] = late_by  # > 0: the load itself could not keep the rate
+        return report
+
+    async def close_all(self, readers: list, ackers: list) -> None:
+        """Stop acknowledging, close every socket and let the readers end."""
         self.stopping = True
         for task in ackers:
             task.cancel()
         await asyncio.gather(*(m.ws.close() for m in self.members), return_exceptions=True)
         await asyncio.gather(*readers, return_exceptions=True)
-        report = self.report(cpu_before, cpu_after)
-        report["sender_late_s"] = late_by  # > 0: the load itself could not keep the rate
-        return report
 
     async def drain(self, quiet: float = 3.0, longest: float = 30.0) -> None:
         began = last_change = time.monotonic()

@@ -86,11 +86,7 @@ class Soak(Load):
         cpu_after = self.cpu(pids)
         gaps = {index: self.longest_gap(times) for index, times in self.activity.items()}
         probes = await self.probe()
-        self.stopping = True
-        for task in ackers:
-            task.cancel()
-        await asyncio.gather(*(m.ws.close() for m in self.members), return_exceptions=True)
-        await asyncio.gather(*readers, return_exceptions=True)
+        await self.close_all(readers, ackers)
         report = self.report(cpu_before, cpu_after)
         report.update(
             opened_in=opened_in,
