@@ -11,11 +11,13 @@ from django.utils import timezone
 from PIL import Image
 
 from tenantdesk.chat.models import Message
-from tenantdesk.service_requests.management.commands.seed_demo import _demo_photo
+from tenantdesk.service_requests.management.commands.seed_demo import (
+    _demo_photo,
+    create_demo_request,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services import (
     service_request_change_status,
-    service_request_create,
 )
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_chat_browser import photo_message
@@ -41,14 +43,7 @@ def demo():
     organisation = OrganisationFactory(name="Demo Tenant LLC")
     customer = CustomerFactory(organisation=organisation, first_name="Ivan", last_name="Petrov")
     manager = ManagerFactory(first_name="Anna", last_name="Ivanova")
-    service_request = service_request_create(
-        author=customer,
-        type=ServiceRequest.Type.ELECTRICAL,
-        title="The ceiling light in the meeting room flickers",
-        description="Since Monday the lamp over the table flickers and buzzes.",
-        office="101",
-        photo=_demo_photo(),
-    )
+    service_request = create_demo_request(customer)
     yesterday = timezone.localtime() - timedelta(days=1)
     at = {
         "opened": yesterday.replace(hour=9, minute=12),

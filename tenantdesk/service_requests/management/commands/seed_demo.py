@@ -28,6 +28,18 @@ def _demo_photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("lamp.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
+def create_demo_request(customer) -> ServiceRequest:
+    """The demo's request of `customer` (the screenshots show the same one)."""
+    return service_request_create(
+        author=customer,
+        type=ServiceRequest.Type.ELECTRICAL,
+        title="The ceiling light in the meeting room flickers",
+        description="Since Monday the lamp over the table flickers and buzzes.",
+        office="101",
+        photo=_demo_photo(),
+    )
+
+
 class Command(BaseCommand):
     help = "Create a demo organisation account, a demo manager and one request (DEMO_DATA only)."
 
@@ -61,14 +73,7 @@ class Command(BaseCommand):
             first_name="Anna", last_name="Ivanova"
         )
         if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
-            service_request_create(
-                author=customer,
-                type=ServiceRequest.Type.ELECTRICAL,
-                title="The ceiling light in the meeting room flickers",
-                description="Since Monday the lamp over the table flickers and buzzes.",
-                office="101",
-                photo=_demo_photo(),
-            )
+            create_demo_request(customer)
         line = "=" * 64
         self.stdout.write(
             f"{line}\nDemo accounts (local use only):\n"
