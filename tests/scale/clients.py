@@ -275,3 +275,14 @@ async def settle(people: list[Person], seconds: float = 15) -> None:
     while any(p.outbox for p in people) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)  # the other side's copies are a broadcast behind
+
+
+async def customer_and_manager(site, room: dict) -> tuple[Person, Person]:
+    """The room's customer connected to the first worker and its manager to the second,
+    both through nginx: every message between them crosses the channel layer."""
+    first, second = site.workers
+    customer = Person("customer", site.nginx.port, room["id"], room["customer"])
+    manager = Person("manager", site.nginx.port, room["id"], room["manager"])
+    await customer.connect(worker_port=first.port)
+    await manager.connect(worker_port=second.port)
+    return customer, manager

@@ -11,7 +11,7 @@ import time
 import urllib.request
 import uuid
 
-from tests.scale.clients import Person, post_message, request
+from tests.scale.clients import Person, customer_and_manager, post_message, request
 from tests.scale.conftest import seed
 from tests.unit.service_requests.helpers import noise_jpeg
 
@@ -35,10 +35,7 @@ def test_customer_on_worker_1_and_manager_on_worker_2_chat_live_with_a_photo(sit
     photo = noise_jpeg(800, 600)
 
     async def scenario():
-        customer = Person("customer", port, room["id"], room["customer"])
-        manager = Person("manager", port, room["id"], room["manager"])
-        await customer.connect(worker_port=first.port)
-        await manager.connect(worker_port=second.port)
+        customer, manager = await customer_and_manager(site, room)
         try:
             assert customer.upstreams == [f"127.0.0.1:{first.port}"]
             assert manager.upstreams == [f"127.0.0.1:{second.port}"]

@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 
-from tests.scale.clients import Person, post_message
+from tests.scale.clients import customer_and_manager, post_message
 from tests.scale.conftest import seed, stored
 from tests.scale.test_02_live_chat import wait_for
 
@@ -29,10 +29,7 @@ def test_a_redis_restart_keeps_http_sends_and_live_delivery_comes_back(
     requests_before = len(site.nginx.access_log())
 
     async def scenario():
-        customer = Person("customer", port, room["id"], room["customer"])
-        manager = Person("manager", port, room["id"], room["manager"])
-        await customer.connect(worker_port=first.port)
-        await manager.connect(worker_port=second.port)
+        customer, manager = await customer_and_manager(site, room)
         await wait_for(manager, await customer.send("before the outage"))
 
         private_redis.stop()

@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 
-from tests.scale.clients import Person, post_message
+from tests.scale.clients import Person, customer_and_manager, post_message
 from tests.scale.conftest import seed, stored
 from tests.scale.test_02_live_chat import wait_for
 
@@ -34,14 +34,10 @@ def test_a_postgres_restart_refuses_sends_and_a_retry_stores_one(
     site = fault_site
     data = seed(site, 1, "pg")
     room = data["rooms"][0]
-    first, second = site.workers
     port = site.nginx.port
 
     async def scenario():
-        customer = Person("customer", port, room["id"], room["customer"])
-        manager = Person("manager", port, room["id"], room["manager"])
-        await customer.connect(worker_port=first.port)
-        await manager.connect(worker_port=second.port)
+        customer, manager = await customer_and_manager(site, room)
         await wait_for(manager, await customer.send("before the restart"))
 
         await asyncio.to_thread(private_postgres.stop)
