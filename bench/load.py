@@ -92,12 +92,16 @@ class Member:
     out_of_order: int = 0
     # Messages that arrived after one with a higher id from another sender (or the
     # member's own copy): people on different workers interleaving, see on_frame.
-    last_id: int = 0
     interleaved: int = 0
     duplicates: int = 0
     closed_by_server: bool = False
     seen: set = field(default_factory=set)
     pending_acks: list = field(default_factory=list)
+
+    @property
+    def last_id(self) -> int:
+        """The newest id received from anyone."""
+        return max(self.last_id_from.values(), default=0)
 
 
 class Load:
@@ -166,13 +170,12 @@ class Load:
             # Messages of people on different workers may interleave a few ms apart from
             # their ids (each worker broadcasts its own); the page sorts by id. Only a
             # server with one id sequence (Tenant Desk's database) has an order to keep.
-            last = member.last_id_from.get(sent.sender, 0)
+            last, newest = member.last_id_from.get(sent.sender, 0), member.last_id
             if self.spec.get("ordered_ids") and message["id"] < last:
                 member.out_of_order += 1
-            member.last_id_from[sent.sender] = max(last, message["id"])
-            if self.spec.get("ordered_ids") and message["id"] < member.last_id:
+            if self.spec.get("ordered_ids") and message["id"] < newest:
                 member.interleaved += 1
-            member.last_id = max(member.last_id, message["id"])
+            member.last_id_from[sent.sender] = max(last, message["id"])
             now = time.monotonic()
             if member.index == sent.sender:
                 sent.acked = sent.acked or now

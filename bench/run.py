@@ -426,30 +426,17 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
                 2,
             )
         for rate in RATES:
-            row(
-                f"delivery p50 / p99 at {rate} msg/s (ms)",
-                stat("td", rate, "delivery_ms", "50"),
-                stat("bare", rate, "delivery_ms", "50"),
-                stat("raw", rate, "delivery_ms", "50"),
-                "",
-                1,
-            )
-            row(
-                f"  p99 at {rate} msg/s",
-                stat("td", rate, "delivery_ms", "99"),
-                stat("bare", rate, "delivery_ms", "99"),
-                stat("raw", rate, "delivery_ms", "99"),
-                "",
-                1,
-            )
-            row(
-                f"  CPU per message at {rate} msg/s",
-                stat("td", rate, "cpu_ms_per_message"),
-                stat("bare", rate, "cpu_ms_per_message"),
-                stat("raw", rate, "cpu_ms_per_message"),
-                " ms",
-                2,
-            )
+            for name, key, sub, unit, digits in (
+                (f"delivery p50 / p99 at {rate} msg/s (ms)", "delivery_ms", "50", "", 1),
+                (f"  p99 at {rate} msg/s", "delivery_ms", "99", "", 1),
+                (f"  CPU per message at {rate} msg/s", "cpu_ms_per_message", None, " ms", 2),
+            ):
+                row(
+                    name,
+                    *(stat(kind, rate, key, sub) for kind in ("td", "bare", "raw")),
+                    unit,
+                    digits,
+                )
             lines.append(
                 f"|   Tenant Desk at {rate} msg/s, late or lost / twice / out of order: 1 worker; "
                 f"2 workers | {integrity(chat, rate)}; {integrity(results['chat2'], rate)} | | | |"
