@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "tenantdesk.accounts",
     "tenantdesk.service_requests",
     "tenantdesk.chat",
+    "tenantdesk.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "axes",
     "phonenumber_field",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -284,8 +287,35 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- E-mail -----------------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL names the server: smtp+tls://user:password@host:587 in production; the default
+# prints each e-mail on the worker's console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tenant Desk <noreply@localhost>")
+# The site's own address, for links in e-mails and push notifications (no request there).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = env.str("SITE_NAME", default="Tenant Desk")
+
+# --- Notifications (tenantdesk/notifications) ----------------------------------------------
+# A message of the other side still unread after this long is e-mailed in a digest …
+NOTIFY_DELAY_SECONDS = env.int("NOTIFY_DELAY_SECONDS", default=300)
+# … at most once per person and request in this long.
+NOTIFY_MIN_INTERVAL_SECONDS = env.int("NOTIFY_MIN_INTERVAL_SECONDS", default=1800)
+# Manager side: the e-mail addresses (comma-separated) that get the managers' e-mails
+# when set; empty: every active manager (or the request's assignee, once there is one).
+NOTIFY_MANAGER_EMAILS = env.list("NOTIFY_MANAGER_EMAILS", default=[])
+# Reply by e-mail: digests carry Reply-To reply+<token>@REPLY_DOMAIN (empty: no Reply-To).
+REPLY_DOMAIN = env.str("REPLY_DOMAIN", default="")
+REPLY_TOKEN_MAX_AGE_DAYS = env.int("REPLY_TOKEN_MAX_AGE_DAYS", default=30)
+# The bearer token an inbound-mail provider sends to /email/inbound (empty: endpoint off).
+INBOUND_EMAIL_TOKEN = env.str("INBOUND_EMAIL_TOKEN", default="")
+UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = env.int("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", default=90)
+# Web Push (empty keys: browsers get notifications only while a tab is open).
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
+
+# --- Background jobs (django-tasks with its database backend; `manage.py db_worker`) -------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Security defaults (hardened further in production.py) ------------------------------
 SESSION_COOKIE_HTTPONLY = True

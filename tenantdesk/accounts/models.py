@@ -33,6 +33,9 @@ class User(AbstractUser):
         null=True,
         blank=True,
     )
+    # The interface language the person last used (a code from LANGUAGES), so that
+    # e-mails reach them in it; empty until they have used the site.
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

@@ -48,7 +48,7 @@ class Message(models.Model):
     client_id = models.UUIDField(_("client id"), null=True, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    # Room for read receipts later; nothing writes it yet.
+    # When someone of the other side first read it (their ReadCursor passed it).
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
@@ -98,3 +98,39 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.original_name or self.pk}"
+
+
+class ReadCursor(models.Model):
+    """How far one person has read one request's chat: a cursor, not a row per message.
+
+    Every message of the request with an id up to `last_read_id` has been on the person's
+    screen (or its page was opened without JavaScript). A message of the other side with a
+    higher id is unread for them; system messages and their own side's never are.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        related_name="read_cursors",
+        on_delete=models.CASCADE,
+    )
+    service_request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("service request"),
+        related_name="read_cursors",
+        on_delete=models.CASCADE,
+    )
+    last_read_id = models.PositiveBigIntegerField(_("last message read"), default=0)
+    updated_at = models.DateTimeField(_("read at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("read position")
+        verbose_name_plural = _("read positions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "service_request"], name="chat_read_cursor_one_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.service_request_id}: {self.last_read_id}"

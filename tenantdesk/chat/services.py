@@ -22,10 +22,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tenantdesk.chat.announcements import message_posted, messages_read
 from tenantdesk.chat.broadcast import after_commit, send_now
 from tenantdesk.chat.groups import service_request_group, user_group
-from tenantdesk.chat.ids import parse_message_ids
-from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.ids import is_message_id, parse_message_ids
+from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.errors import Closed
@@ -39,6 +40,11 @@ logger = logging.getLogger(__name__)
 def _broadcast_on_commit(service_request_id: int, event: dict) -> None:
     """Send an event to everyone watching the request, once the data is committed."""
     after_commit(service_request_group(service_request_id), event)
+
+
+def _announce_on_commit(message: Message) -> None:
+    """Tell the apps on top (notifications) about a stored message, once committed."""
+    transaction.on_commit(lambda: message_posted.send(sender=Message, message=message))
 
 
 def _message_with_relations(pk: int) -> Message:
@@ -246,6 +252,7 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
     # are the caller's objects, the attachments those created with it.
     message.data = message_data(message, attachments=stored)
     _broadcast_on_commit(service_request.pk, {"type": "chat.message", "data": message.data})
+    _announce_on_commit(message)
     return message
 
 
@@ -406,13 +413,15 @@ def request_status_message_post(*, service_request, status_change) -> Message:
         created_at=status_change.changed_at,
     )
     message = _message_with_relations(message.pk)
+    message.data = message_data(message)
+    _announce_on_commit(message)
     _broadcast_on_commit(
         service_request.pk,
         {
             "type": "request.status",
             "service_request_id": service_request.pk,
             "status": status_change.to_status,
-            "data": message_data(message),
+            "data": message.data,
         },
     )
     return message
@@ -429,3 +438,77 @@ def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
 def user_sockets_recheck(*, user_id: int) -> None:
     """Make every chat socket of the user check its session and access again now."""
     send_now(user_group(user_id), {"type": "access.changed"})
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def messages_mark_read(
+    *, reader, service_request, up_to_id, access_checked: bool = False
+) -> list[dict]:
+    """Move the reader's read position in this request forward to `up_to_id` (never back).
+
+    Every message of the other side up to there that nobody of the reader's side had read
+    gets its read time (a customer's message is read when any manager read it, a manager's
+    when any member of the organisation did); their receipts [{id, status: "read",
+    read_at}] are returned and broadcast after commit, and messages_read is announced so
+    the reader's other tabs and lists can update. `up_to_id` beyond the request's last
+    message is cut to it. `access_checked` as for message_send.
+    """
+    if not access_checked:
+        service_request = access_service_request(reader, service_request.pk)
+    if not is_message_id(up_to_id):
+        raise ValidationError(_("A message id is needed."), code="invalid_id")
+    last_id = (
+        Message.objects.filter(service_request=service_request, pk__lte=up_to_id)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if last_id is None:
+        return []
+    with transaction.atomic():
+        cursor, created = ReadCursor.objects.get_or_create(
+            user=reader, service_request=service_request, defaults={"last_read_id": last_id}
+        )
+        # A conditional update: two tabs reporting at once cannot move it backwards.
+        moved = created or bool(
+            ReadCursor.objects.filter(pk=cursor.pk, last_read_id__lt=last_id).update(
+                last_read_id=last_id, updated_at=timezone.now()
+            )
+        )
+        if not moved:
+            return []
+        receipts = _mark_read_up_to(reader, service_request, last_id)
+        if receipts:
+            _broadcast_on_commit(service_request.pk, {"type": "chat.receipt", "receipts": receipts})
+        transaction.on_commit(
+            lambda: messages_read.send(
+                sender=ReadCursor,
+                reader=reader,
+                service_request_id=service_request.pk,
+                last_read_id=last_id,
+            )
+        )
+    return receipts
+
+
+# Read implies delivered: a message read before its delivery receipt came gets both times.
+_MARK_READ = """
+UPDATE {messages} SET read_at = %s, delivered_at = COALESCE(delivered_at, %s)
+WHERE service_request_id = %s AND kind = %s AND by_manager = %s AND read_at IS NULL
+AND id <= %s
+RETURNING id, read_at
+"""
+
+
+def _mark_read_up_to(reader, service_request, last_id: int) -> list[dict]:
+    now = timezone.now()
+    sql = _MARK_READ.format(messages=connection.ops.quote_name(Message._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [now, now, service_request.pk, Message.Kind.USER, not is_manager(reader), last_id],
+        )
+        rows = sorted(cursor.fetchall())
+    return [{"id": pk, "status": "read", "read_at": _aware(at).isoformat()} for pk, at in rows]

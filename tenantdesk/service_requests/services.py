@@ -13,7 +13,7 @@ from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_change_status, can_create_service_request
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
-from tenantdesk.service_requests.signals import status_changed
+from tenantdesk.service_requests.signals import service_request_created, status_changed
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +119,9 @@ def _service_request_store(*, service_request: ServiceRequest, processed: Proces
     service_request.photo.save("photo.jpg", processed.image, save=False)
     service_request.photo_thumbnail.save("thumb.jpg", processed.thumbnail, save=False)
     service_request.save(force_insert=True)
+    transaction.on_commit(
+        lambda: service_request_created.send(sender=ServiceRequest, service_request=service_request)
+    )
 
 
 @transaction.atomic

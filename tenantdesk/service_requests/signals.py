@@ -9,3 +9,6 @@ from django.dispatch import Signal
 # Sent inside the status change's transaction with status_change=<StatusChange>, so that
 # whatever a listener writes is committed (or rolled back) together with the change.
 status_changed = Signal()
+
+# After a new request is committed: service_request=<ServiceRequest>.
+service_request_created = Signal()
