@@ -314,6 +314,20 @@ VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
 
+# --- Due times of requests (service_requests/due_times.py) --------------------------------
+# Per priority: (first response, resolution). Units: m, h (calendar), wh (working hours),
+# wd (working days). Defaults for a business centre.
+REQUEST_TARGETS = {
+    "urgent": tuple(env.list("TARGETS_URGENT", default=["15m", "4h"])),
+    "high": tuple(env.list("TARGETS_HIGH", default=["1wh", "1wd"])),
+    "normal": tuple(env.list("TARGETS_NORMAL", default=["4wh", "3wd"])),
+    "low": tuple(env.list("TARGETS_LOW", default=["1wd", "10wd"])),
+}
+WORKING_HOURS = env.str("WORKING_HOURS", default="09:00-18:00")
+WORKING_DAYS = env.str("WORKING_DAYS", default="1-5")  # ISO weekdays, Monday is 1
+HOLIDAYS = env.list("HOLIDAYS", default=[])  # ISO dates
+WORKING_TIME_ZONE = env.str("WORKING_TIME_ZONE", default=TIME_ZONE)
+
 # --- Background jobs (django-tasks with its database backend; `manage.py db_worker`) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
