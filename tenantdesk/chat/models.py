@@ -41,6 +41,8 @@ class Message(models.Model):
     text = models.TextField(_("text"), blank=True)
     # Which side wrote it, fixed when it was sent: delivery is decided by the other side.
     by_manager = models.BooleanField(_("written by a manager"), default=False)
+    # A manager's internal note: only managers ever see it (page, socket, sync, e-mail).
+    internal = models.BooleanField(_("internal note"), default=False)
     # What a system message reports, as data (e.g. {"type": "status", "from": "pending",
     # "to": "closed", "actor": "ivanova"}), so each reader sees it in their own language.
     event = models.JSONField(_("event"), null=True, blank=True)
@@ -134,3 +136,21 @@ class ReadCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.service_request_id}: {self.last_read_id}"
+
+
+class SavedReply(models.Model):
+    """A prepared text managers insert into the composer, in both languages."""
+
+    title = models.CharField(_("title"), max_length=100)
+    text_en = models.TextField(_("text in English"), max_length=4000)
+    text_ru = models.TextField(_("text in Russian"), max_length=4000)
+    is_active = models.BooleanField(_("in use"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -34,6 +34,12 @@ class ServiceRequest(TimeStampedModel):
         IN_PROGRESS = "in_progress", _("In progress")
         CLOSED = "closed", _("Closed")
 
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
     ACTIVE_STATUSES = (Status.PENDING, Status.IN_PROGRESS)
 
     organisation = models.ForeignKey(
@@ -56,13 +62,42 @@ class ServiceRequest(TimeStampedModel):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
-    photo = models.ImageField(_("photo"), upload_to=_photo_path, max_length=200)
+    # The first photo; more are RequestPhoto rows. Optional for a request a manager took
+    # by phone, required for a customer's (the service decides).
+    photo = models.ImageField(_("photo"), upload_to=_photo_path, max_length=200, blank=True)
     photo_thumbnail = models.ImageField(
         _("thumbnail"), upload_to=_thumbnail_path, max_length=200, blank=True
     )
     # Chosen by the create form when it is shown: a second submission of the same form (a
     # double click, a resend after a lost answer) finds the request the first one made.
     submission_key = models.UUIDField(null=True, blank=True, editable=False)
+    # The manager who owns the request, if any (issue 12: take, assign, unassign).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        related_name="assigned_requests",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    # Due times from the priority's targets (service_requests/due_times.py), and when they
+    # were met: the first manager message, the closing.
+    first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A new request opened about a closed one that can no longer be reopened.
+    follow_up_of = models.ForeignKey(
+        "self",
+        verbose_name=_("follow-up of"),
+        related_name="follow_ups",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         verbose_name = _("service request")
@@ -76,6 +111,9 @@ class ServiceRequest(TimeStampedModel):
             ),
             # Manager list: all active requests, newest activity first.
             models.Index(fields=["status", "-last_activity_at"], name="sr_status_activity"),
+            # Manager queues: Mine / Unassigned, and what falls due first.
+            models.Index(fields=["status", "assignee"], name="sr_status_assignee"),
+            models.Index(fields=["status", "resolution_due_at"], name="sr_status_due"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -112,6 +150,8 @@ class StatusChange(models.Model):
         on_delete=models.PROTECT,
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    # Why, when the person had to say (a customer reopening a closed request).
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
 
     class Meta:
         verbose_name = _("status change")
@@ -120,3 +160,109 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class RequestPhoto(models.Model):
+    """A further photo of a request (the first is ServiceRequest.photo); up to 4 more."""
+
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("service request"),
+        related_name="extra_photos",
+        on_delete=models.CASCADE,
+    )
+    photo = models.ImageField(_("photo"), upload_to=_photo_path, max_length=200)
+    photo_thumbnail = models.ImageField(_("thumbnail"), upload_to=_thumbnail_path, max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_request", "position"], name="sr_photo_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.service_request_id} photo {self.position}"
+
+
+class RequestChange(models.Model):
+    """One change of a request other than its status: who, when, what (assignment,
+    priority, a rating …), for the request's history."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Unassigned")
+        PRIORITY = "priority", _("Priority changed")
+        CREATED_FOR = "created_for", _("Created by phone")
+        RATED = "rated", _("Rated")
+
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("service request"),
+        related_name="changes",
+        on_delete=models.CASCADE,
+    )
+    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    # What changed, as data (e.g. {"from": "normal", "to": "urgent"} or {"assignee_id": 7,
+    # "assignee": "Anna Ivanova"}), so each reader sees it in their own language.
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("change")
+        verbose_name_plural = _("change history")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.service_request_id} {self.kind}"
+
+
+class Rating(models.Model):
+    """A customer's rating of how a closed request was handled."""
+
+    service_request = models.OneToOneField(
+        ServiceRequest,
+        verbose_name=_("service request"),
+        related_name="rating",
+        on_delete=models.CASCADE,
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    # The assignee when it was closed: the admin site averages ratings per manager.
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        related_name="ratings_received",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
+    score = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="sr_rating_one_to_five"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.service_request_id}: {self.score}"

@@ -157,8 +157,9 @@ def service_request_change_status(
         )
 
     now = timezone.now()
+    closed_at = now if status == Status.CLOSED else None
     ServiceRequest.objects.filter(pk=current.pk).update(
-        status=status, last_activity_at=now, updated_at=now
+        status=status, last_activity_at=now, updated_at=now, closed_at=closed_at
     )
     change = StatusChange.objects.create(
         service_request=current,
@@ -171,5 +172,6 @@ def service_request_change_status(
         instance.status = status
         instance.last_activity_at = now
         instance.updated_at = now
+        instance.closed_at = closed_at
     status_changed.send(sender=ServiceRequest, status_change=change)
     return change
