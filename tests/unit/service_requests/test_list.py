@@ -174,7 +174,7 @@ def test_empty_states(client, customer, manager):
     assert "Your organisation has no active requests." in html
     assert 'href="/request/new"' in html
     # The rows' container is there, hidden, for a live update to fill.
-    assert "<div class=\"card shadow-sm\" data-request-list-card hidden>" in html
+    assert '<div class="card shadow-sm" data-request-list-card hidden>' in html
     assert '<tbody id="request-list-rows">' in html
     client.force_login(manager)
     html = client.get(URL).content.decode()

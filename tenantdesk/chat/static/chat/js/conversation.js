@@ -1,9 +1,15 @@
 // The conversation as the store has it: messages in id order with a heading wherever the day
 // changes and "New messages" above what was unread when the page opened, the outbox's
-// messages after them, "load earlier", the empty note. The DOM follows
-// the store and is never read back as state.
+// messages after them, "load earlier", the empty note. The DOM follows the store and is
+// never read back as state.
 
-import { dayElement, messageElement, pendingElement, setStatusMark, unreadDividerElement } from "./render.js";
+import {
+  dayElement,
+  messageElement,
+  pendingElement,
+  setStatusMark,
+  unreadDividerElement,
+} from "./render.js";
 
 // Closer than this to the bottom counts as "reading the newest messages".
 const PINNED_PX = 40;

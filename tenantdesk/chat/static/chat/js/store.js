@@ -25,8 +25,8 @@ function rank(status) {
   return STATUS_RANK[status] ?? -1;
 }
 
-// A message whose sender waits for news of it (delivered, read) from the reader's side.
-function isOthersWord(message) {
+// A person's message of the other side: its sender waits to hear it was delivered and read.
+function fromTheOtherSide(message) {
   return !message.mine && message.kind === "user";
 }
 
@@ -97,7 +97,8 @@ export class ChatStore {
   // Own messages not yet shown as read: a reconnecting page asks for their receipts.
   ownIdsAwaitingReceipts() {
     return this.list()
-      .filter((message) => message.mine && message.kind === "user" && rank(message.status) < rank("read"))
+      .filter((message) => message.mine && message.kind === "user")
+      .filter((message) => rank(message.status) < rank("read"))
       .map((message) => message.id)
       .slice(-RECEIPTS_FOR_MAX);
   }
@@ -183,7 +184,9 @@ export class ChatStore {
     // The first page is the newest messages: complete up to its end.
     if (!first) return;
     this.syncedTo = this.lastId;
-    const firstUnread = this.list().find((message) => isOthersWord(message) && message.id > this.readUpTo);
+    const firstUnread = this.list().find(
+      (message) => fromTheOtherSide(message) && message.id > this.readUpTo,
+    );
     this.unreadFrom = firstUnread ? firstUnread.id : null;
   }
 
@@ -209,8 +212,8 @@ export class ChatStore {
     if (stored.mine && stored.client_id && this.outbox.delete(stored.client_id)) {
       changes.confirmed.push(stored.client_id);
     }
-    if (isOthersWord(stored) && stored.status === "sent") changes.acknowledge.push(stored.id);
-    if (isOthersWord(stored) && stored.id > this.readUpTo) changes.readable.push(stored.id);
+    if (fromTheOtherSide(stored) && stored.status === "sent") changes.acknowledge.push(stored.id);
+    if (fromTheOtherSide(stored) && stored.id > this.readUpTo) changes.readable.push(stored.id);
     changes.added.push(stored);
   }
 
