@@ -235,3 +235,25 @@ def test_the_counts_show_on_page_load(asgi_server, new_context, screenshot, peop
     page.goto(f"{base}/request/list")
     expect(page.locator("#nav-unread")).to_be_hidden()
     assert page.title() == page.locator('meta[name="td-base-title"]').get_attribute("content")
+
+
+def test_with_the_socket_down_reading_is_reported_over_http(asgi_server, new_context, people):
+    customer, manager, service_request = people
+    base = asgi_server.url
+    customer_context = open_context(new_context, base, customer)
+    posts = []
+    customer_context.on(
+        "request", lambda request: request.method == "POST" and posts.append(request.url)
+    )
+    cust = open_chat(customer_context, base, service_request)
+    mgr = open_chat(open_context(new_context, base, manager), base, service_request)
+    # The customer's socket goes and stays away: the page polls over HTTP instead.
+    cust.evaluate(
+        """() => { const socket = document.querySelector('[data-chat]').chat.socket;
+        socket.stopped = true; socket.ws.close(); }"""
+    )
+    expect(cust.locator("[data-chat-connection]")).not_to_have_attribute("data-state", "online")
+    send(mgr, "Are you there?")
+    # Polled within 5 s, shown, seen: "read" reaches the manager through the HTTP report.
+    expect(own_mark(mgr, "Are you there?")).to_have_attribute("data-status", "read", timeout=15_000)
+    assert f"{base}/chat/{service_request.pk}/read" in posts
