@@ -168,7 +168,9 @@ def test_a_message_scrolled_out_of_view_is_not_read_until_scrolled_to(
     expect(mark).to_have_attribute("data-status", "read", timeout=10_000)
 
 
-def test_a_page_opened_without_javascript_marks_what_it_showed(asgi_server, new_context, people):
+def test_a_page_opened_without_javascript_marks_what_it_showed(
+    asgi_server, new_context, screenshot, people
+):
     customer, manager, service_request = people
     base = asgi_server.url
     mgr = open_chat(open_context(new_context, base, manager), base, service_request)
@@ -182,6 +184,8 @@ def test_a_page_opened_without_javascript_marks_what_it_showed(asgi_server, new_
     expect(plain.get_by_test_id("chat-messages-without-script")).to_contain_text(
         "Is the water off now?"
     )
+    expect(plain.locator("[data-chat-empty]")).to_be_hidden()
+    screenshot(plain, "chat-without-javascript")
     expect(mark).to_have_attribute("data-status", "read", timeout=10_000)
     assert ReadCursor.objects.get(user=customer).last_read_id == (
         Message.objects.get(text="Is the water off now?").pk
