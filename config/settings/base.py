@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenantdesk.core.context_processors.roles",
+                "tenantdesk.chat.context_processors.unread",
             ],
         },
     },

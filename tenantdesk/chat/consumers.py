@@ -119,6 +119,15 @@ class RequestChatConsumer(
             access_checked=True,
         )
 
+    async def on_message_read(self, frame: dict) -> None:
+        await write_and_broadcast(
+            services.messages_mark_read,
+            reader=self.user,
+            service_request=self.service_request,
+            up_to_id=protocol.read_up_to_id(frame),
+            access_checked=True,
+        )
+
     async def on_sync(self, frame: dict) -> None:
         after_id, receipts_for = protocol.sync_fields(frame)
         page = await in_database_thread(

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat import selectors
+from tenantdesk.chat.read_marker import read_marker_token
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
@@ -30,6 +31,8 @@ def panel_context(request, service_request) -> dict:
     """What chat/panel.html needs to show one request's conversation to this reader."""
     page = selectors.messages_before(service_request=service_request)
     closed = not can_post_message(request.user, service_request)
+    initial = page_json(request, page)
+    read_up_to = selectors.read_position(user=request.user, service_request=service_request)
     config = {
         "requestId": service_request.pk,
         "userId": request.user.pk,
@@ -39,14 +42,20 @@ def panel_context(request, service_request) -> dict:
         "wsPath": f"/ws/request/{service_request.pk}/?lang={get_language()}",
         "messagesUrl": reverse("chat:messages", args=[service_request.pk]),
         "deliveredUrl": reverse("chat:delivered", args=[service_request.pk]),
+        "readUrl": reverse("chat:read", args=[service_request.pk]),
+        # The reader's read position when the page opened: what is above it gets the
+        # "New messages" divider, and the page reports reading only beyond it.
+        "readUpTo": read_up_to,
         "maxLength": settings.CHAT_MESSAGE_MAX_LENGTH,
         "maxAttachments": settings.CHAT_MAX_ATTACHMENTS,
         "videoMaxBytes": settings.VIDEO_MAX_BYTES,
         "imageMaxBytes": settings.IMAGE_MAX_BYTES,
-        "initial": page_json(request, page),
+        "initial": initial,
         "strings": {
             "sent": _("Sent"),
             "delivered": _("Delivered"),
+            "read": _("Read"),
+            "newMessages": _("New messages"),
             "sending": _("Sending…"),
             "failed": _("Not sent"),
             "online": _("Connected"),
@@ -71,8 +80,21 @@ def panel_context(request, service_request) -> dict:
     }
     return {
         "chat_config": config,
+        "chat_read_marker_url": _read_marker_url(request, service_request, initial, read_up_to),
         "chat_closed": closed,
         "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
         "chat_max_attachments": settings.CHAT_MAX_ATTACHMENTS,
         "chat_accept": f"{IMAGE_ACCEPT},{VIDEO_ACCEPT}",
     }
+
+
+def _read_marker_url(request, service_request, initial: dict, read_up_to: int) -> str | None:
+    """Where the page's <noscript> image reports that the page showed its newest message
+    (read_marker.py), or None when there is nothing new to report."""
+    newest = max((message["id"] for message in initial["messages"]), default=0)
+    if newest <= read_up_to:
+        return None
+    token = read_marker_token(
+        user_id=request.user.pk, service_request_id=service_request.pk, up_to_id=newest
+    )
+    return reverse("chat:read_marker", args=[service_request.pk, token])

@@ -2,8 +2,13 @@
 
 Protocol (JSON objects with a `type`):
   client → server: message.send {client_id, text}; message.delivered {ids};
-                   sync {after_id, receipts_for?: [ids of own messages still shown as sent]}
-  server → client: message {message}; receipt {id, status, delivered_at};
+                   message.read {up_to_id} (the newest message of the other side that has
+                   been on screen in a visible, focused tab; the read position never goes
+                   back, so a stale or repeated frame changes nothing);
+                   sync {after_id, receipts_for?: [ids of own messages not yet shown as read]}
+  server → client: message {message} (its status: sent, delivered or read);
+                   receipt {id, status: "delivered", delivered_at} or
+                   receipt {id, status: "read", read_at} (someone of the other side read it);
                    request.status {status, status_label, closed};
                    sync {after_id, messages, has_more, receipts}; error {code, detail, client_id?}
 Close codes: 4401 signed out (or the session ended), 4404 request not visible, 1013 the
@@ -27,7 +32,7 @@ CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_FOUND = 4404
 CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: the server is overloaded or a dependency is down
 
-FRAME_TYPES = ("message.send", "message.delivered", "sync")
+FRAME_TYPES = ("message.send", "message.delivered", "message.read", "sync")
 
 
 def max_frame_chars() -> int:
@@ -75,6 +80,14 @@ def delivered_ids(frame: dict) -> list:
     if not isinstance(frame.get("ids"), list):
         raise ValidationError(_("message.delivered needs a list of ids."))
     return frame["ids"]
+
+
+def read_up_to_id(frame: dict) -> int:
+    """message.read's up_to_id."""
+    up_to_id = frame.get("up_to_id")
+    if not is_message_id(up_to_id):
+        raise ValidationError(_("message.read needs up_to_id, a message id."), code="invalid_id")
+    return up_to_id
 
 
 def sync_fields(frame: dict) -> tuple[int, list]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from tenantdesk.chat.ids import MAX_IDS, is_message_id
-from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import message_data
 
 PAGE_SIZE = 50
@@ -72,27 +74,49 @@ def messages_before(
     return MessagePage(_with_attachments(list(reversed(rows[:limit]))), len(rows) > limit)
 
 
-def delivered_receipts(*, service_request, message_ids) -> list[dict]:
-    """Receipts for those of these messages that have been delivered (ids capped at 500)."""
+def receipts(*, service_request, message_ids) -> list[dict]:
+    """The receipts of those of these messages that have gone beyond "sent": each one's
+    furthest status, "read" or "delivered" (ids capped at 500). What a page that was away
+    asks for its own messages it still shows as sent or delivered."""
     ids = [i for i in message_ids if is_message_id(i)][:MAX_IDS]
     if not ids:
         return []
     rows = (
-        Message.objects.filter(
-            service_request=service_request, pk__in=ids, delivered_at__isnull=False
-        )
+        Message.objects.filter(service_request=service_request, pk__in=ids)
+        .filter(Q(delivered_at__isnull=False) | Q(read_at__isnull=False))
         .order_by("pk")
-        .values_list("pk", "delivered_at")
+        .values_list("pk", "delivered_at", "read_at")
     )
-    return [{"id": pk, "status": "delivered", "delivered_at": at.isoformat()} for pk, at in rows]
+    return [
+        {
+            "id": pk,
+            "status": "read" if read_at else "delivered",
+            "delivered_at": _iso(delivered_at),
+            "read_at": _iso(read_at),
+        }
+        for pk, delivered_at, read_at in rows
+    ]
 
 
 def catch_up(*, service_request, after_id: int, receipts_for) -> dict:
     """What a reconnecting client missed: a page of messages after `after_id` (reader-neutral
-    data) and the receipts of its own messages it still shows as sent."""
+    data) and the receipts of its own messages it still shows as sent or delivered."""
     page = messages_after(service_request=service_request, after_id=after_id)
     return {
         "messages": [message_data(m) for m in page.messages],
         "has_more": page.has_more,
-        "receipts": delivered_receipts(service_request=service_request, message_ids=receipts_for),
+        "receipts": receipts(service_request=service_request, message_ids=receipts_for),
     }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def read_position(*, user, service_request) -> int:
+    """The id of the last message this person has read in this request (0: none)."""
+    return (
+        ReadCursor.objects.filter(user=user, service_request=service_request)
+        .values_list("last_read_id", flat=True)
+        .first()
+    ) or 0

@@ -43,6 +43,13 @@ def attachment_data(attachment: Attachment) -> dict:
     }
 
 
+def message_status(message: Message) -> str:
+    """Where the sender's mark stands: sent → delivered → read (by the other side)."""
+    if message.read_at:
+        return "read"
+    return "delivered" if message.delivered_at else "sent"
+
+
 def message_data(message: Message, *, attachments=None) -> dict:
     """Reader-neutral data; expects author__organisation selected and the attachments given
     (a message just written knows them), or loaded by the selectors (attachment_list),
@@ -59,7 +66,8 @@ def message_data(message: Message, *, attachments=None) -> dict:
         "event": message.event,
         "created_at": _iso(message.created_at),
         "delivered_at": _iso(message.delivered_at),
-        "status": "delivered" if message.delivered_at else "sent",
+        "read_at": _iso(message.read_at),
+        "status": message_status(message),
         "author_id": message.author_id,
         "by_manager": message.by_manager,
         "organisation": (

@@ -8,9 +8,10 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tenantdesk.chat import selectors, services
@@ -18,6 +19,7 @@ from tenantdesk.chat.ids import parse_message_id
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
 from tenantdesk.chat.ratelimit import check_send_rate
+from tenantdesk.chat.read_marker import read_marker_up_to
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.errors import json_endpoint
@@ -74,15 +76,20 @@ def _post_message(request, service_request):
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
 
 
-def _delivered_ids(request):
-    """The ids of a delivered report: {"ids": [...]} as JSON, or ids=1&ids=2 as a form."""
-    if request.content_type != "application/json":
-        return request.POST.getlist("ids")
+def _json_body(request) -> dict | None:
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, RecursionError):
         raise ValidationError(_("The request body is not valid JSON."), code="malformed") from None
-    return body.get("ids") if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else None
+
+
+def _delivered_ids(request):
+    """The ids of a delivered report: {"ids": [...]} as JSON, or ids=1&ids=2 as a form."""
+    if request.content_type != "application/json":
+        return request.POST.getlist("ids")
+    body = _json_body(request)
+    return body.get("ids") if body is not None else None
 
 
 @json_endpoint(methods=["POST"])
@@ -96,6 +103,53 @@ def delivered(request, pk: int):
         reader=request.user, service_request=service_request, message_ids=ids
     )
     return JsonResponse({"receipts": receipts})
+
+
+def _read_up_to_id(request) -> int:
+    """A read report's up_to_id: {"up_to_id": 7} as JSON, or up_to_id=7 as a form."""
+    if request.content_type == "application/json":
+        body = _json_body(request)
+        value = body.get("up_to_id") if body is not None else None
+    else:
+        value = request.POST.get("up_to_id")
+    if value is None:
+        raise ValidationError(_('Give the last message read: {"up_to_id": 7}.'), code="invalid")
+    return parse_message_id(value, name="up_to_id")
+
+
+@json_endpoint(methods=["POST"])
+def read(request, pk: int):
+    """POST {"up_to_id": N} (JSON) or up_to_id=N (form): the reader has seen the request's
+    messages up to N (the socket's message.read, for a page whose socket is down)."""
+    service_request = access_service_request(request.user, pk)
+    receipts = services.messages_mark_read(
+        reader=request.user,
+        service_request=service_request,
+        up_to_id=_read_up_to_id(request),
+        access_checked=True,
+    )
+    return JsonResponse({"receipts": receipts})
+
+
+@never_cache
+@login_required
+@require_GET
+def read_marker(request, pk: int, token: str):
+    """The read report of a request page opened without JavaScript (chat/panel.html loads
+    it from a <noscript> image: a browser running scripts never fetches it, and the script
+    reports only what has been on screen). The signed token names the reader, the request
+    and the newest message the page showed; anything else is a 404, like a foreign request."""
+    service_request = access_service_request(request.user, pk)
+    up_to_id = read_marker_up_to(token, user_id=request.user.pk, service_request_id=pk)
+    if up_to_id is None:
+        raise Http404
+    services.messages_mark_read(
+        reader=request.user,
+        service_request=service_request,
+        up_to_id=up_to_id,
+        access_checked=True,
+    )
+    return HttpResponse(status=204)
 
 
 def _visible_attachment(request, attachment_id: int) -> Attachment:

@@ -598,10 +598,12 @@ def test_the_header_and_the_chat_write_dates_in_one_24_hour_style(
     assert days == [first_day, second_day]
     order = cust.evaluate(
         """() => [...document.querySelector('[data-chat-messages]').children].map(
-            (li) => li.classList.contains('chat-day') ? 'day' : li.textContent.includes('next day')
-              ? 'next' : 'msg')"""
+            (li) => li.classList.contains('chat-day') ? 'day'
+              : li.classList.contains('chat-unread-divider') ? 'new'
+              : li.textContent.includes('next day') ? 'next' : 'msg')"""
     )
-    assert order == ["day", "msg", "msg", "day", "next"]
+    # The manager's messages are all unread: "New messages" above the first of them.
+    assert order == ["day", "new", "msg", "msg", "day", "next"]
     # A message sent now (today) gets today's heading and the server's time, none of its own
     # while it is still on its way.
     go_offline(cust)

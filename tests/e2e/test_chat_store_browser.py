@@ -269,13 +269,98 @@ def test_receipts_that_arrive_before_their_message_are_kept_for_it(run):
           messages: [msg(7, {mine: true}), msg(8, {mine: true}), msg(9, {mine: true})]});
         const byId = Object.fromEntries(store.list().map((m) => [m.id, m.status]));
         return {early: early.updated.length, added: ids(sync.added), byId,
-                undelivered: store.undeliveredOwnIds(), left: store.earlyReceipts.size};
+                awaiting: store.ownIdsAwaitingReceipts(), left: store.earlyReceipts.size};
         """
     )
     assert result == {
         "early": 0,
         "added": [7, 8, 9],
         "byId": {"7": "delivered", "8": "delivered", "9": "sent"},
-        "undelivered": [9],  # what a reconnecting page asks receipts for
+        "awaiting": [7, 8, 9],  # not read yet: what a reconnecting page asks receipts for
         "left": 0,
+    }
+
+
+def test_own_messages_go_sent_delivered_read_and_never_back(run):
+    result = run(
+        """
+        const store = new ChatStore();
+        store.apply({type: 'earlier', has_more: false, messages: [
+          msg(1, {mine: true}), msg(2, {mine: true}), msg(3, {mine: true}),
+        ]});
+        const seen = [];
+        const step = (frame) => {
+          const changes = store.apply(frame);
+          seen.push(changes.updated.map((m) => `${m.id}:${m.status}`));
+        };
+        step({type: 'receipt', id: 1, status: 'delivered', delivered_at: 'd1'});
+        step({type: 'receipt', id: 1, status: 'read', read_at: 'r1'});
+        // Late news of an earlier step changes nothing.
+        step({type: 'receipt', id: 1, status: 'delivered', delivered_at: 'd1'});
+        // Read without a delivered receipt first (read implies delivered).
+        step({type: 'receipt', id: 2, status: 'read', read_at: 'r2'});
+        // A page that was away learns it from sync's receipts.
+        step({type: 'sync', after_id: 3, messages: [], has_more: false,
+              receipts: [{id: 3, status: 'read', delivered_at: 'd3', read_at: 'r3'}]});
+        // A copy of the message from an older page does not take "read" back either.
+        step({type: 'page', after_id: 0, has_more: false, messages: [msg(3, {mine: true})]});
+        const one = store.messages.get(1);
+        const three = store.messages.get(3);
+        return {seen, one: [one.status, one.delivered_at, one.read_at],
+                three: [three.status, three.delivered_at, three.read_at],
+                awaiting: store.ownIdsAwaitingReceipts()};
+        """
+    )
+    assert result == {
+        "seen": [["1:delivered"], ["1:read"], [], ["2:read"], ["3:read"], []],
+        "one": ["read", "d1", "r1"],
+        "three": ["read", "d3", "r3"],
+        "awaiting": [],  # all read: nothing left to ask for
+    }
+
+
+def test_a_read_receipt_before_its_message_wins_over_an_earlier_delivered_one(run):
+    result = run(
+        """
+        const store = new ChatStore();
+        store.apply({type: 'receipt', id: 4, status: 'read', read_at: 'r4'});
+        store.apply({type: 'receipt', id: 4, status: 'delivered', delivered_at: 'd4'});
+        store.apply({type: 'message', message: msg(4, {mine: true})});
+        const four = store.messages.get(4);
+        return [four.status, four.read_at];
+        """
+    )
+    assert result == ["read", "r4"]
+
+
+def test_the_other_sides_unread_messages_are_watched_and_the_read_position_only_moves_on(run):
+    """readable: what the read tracker watches (the other side's people's messages beyond
+    the read position); unreadFrom: where "New messages" goes; seen(): the position."""
+    result = run(
+        """
+        const store = new ChatStore({readUpTo: 5});
+        const first = store.apply({type: 'earlier', has_more: true, messages: [
+          msg(4), msg(5), msg(6, {status: 'read'}), msg(7, {mine: true}),
+          msg(8, {kind: 'system'}), msg(9),
+        ]});
+        const unreadFrom = store.unreadFrom;
+        const moves = [store.seen(6), store.seen(6), store.seen(3), store.seen(9)];
+        const live = store.apply({type: 'message', message: msg(10)});
+        const older = store.apply({type: 'earlier', has_more: false, messages: [msg(2)]});
+        return {readable: first.readable, acknowledge: first.acknowledge, unreadFrom, moves,
+                readUpTo: store.readUpTo, live: live.readable, older: older.readable,
+                unreadFromAfter: store.unreadFrom};
+        """
+    )
+    assert result == {
+        # 6 was read by a colleague, but not by this reader: still to be seen here.
+        "readable": [6, 9],
+        # Only what is still "sent" is reported delivered; read implies delivered.
+        "acknowledge": [4, 5, 9],
+        "unreadFrom": 6,
+        "moves": [6, None, None, 9],
+        "readUpTo": 9,
+        "live": [10],
+        "older": [],  # below the read position
+        "unreadFromAfter": 6,  # fixed when the page opened
     }

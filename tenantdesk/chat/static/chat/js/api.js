@@ -36,14 +36,22 @@ export async function fetchMessages(url, params) {
   return parse(response);
 }
 
-export async function postDelivered(url, ids) {
+async function postJson(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    body: JSON.stringify({ ids }),
+    body: JSON.stringify(body),
   });
   return parse(response);
+}
+
+export function postDelivered(url, ids) {
+  return postJson(url, { ids });
+}
+
+export function postRead(url, upToId) {
+  return postJson(url, { up_to_id: upToId });
 }
 
 // Posts a message over HTTP. XMLHttpRequest rather than fetch: only it reports upload progress.

@@ -50,7 +50,7 @@ export class Connection {
 
   #catchUp() {
     const ws = this.socket.ws;
-    let receiptsFor = this.store.undeliveredOwnIds(); // asked once, with the first page
+    let receiptsFor = this.store.ownIdsAwaitingReceipts(); // asked once, with the first page
     const viaSocket = (after) => {
       const frame = { type: "sync", after_id: after, receipts_for: receiptsFor };
       receiptsFor = [];

@@ -1,8 +1,15 @@
 // The conversation as the store has it: messages in id order with a heading wherever the day
-// changes, the outbox's messages after them, "load earlier", the empty note. The DOM follows
-// the store and is never read back as state.
+// changes and "New messages" above what was unread when the page opened, the outbox's
+// messages after them, "load earlier", the empty note. The DOM follows the store and is
+// never read back as state.
 
-import { dayElement, messageElement, pendingElement, setStatusMark } from "./render.js";
+import {
+  dayElement,
+  messageElement,
+  pendingElement,
+  setStatusMark,
+  unreadDividerElement,
+} from "./render.js";
 
 // Closer than this to the bottom counts as "reading the newest messages".
 const PINNED_PX = 40;
@@ -68,6 +75,9 @@ export class ConversationView {
         day = message.day;
         wanted.push(this.#node(`d${day}`, () => dayElement(message)));
       }
+      if (message.id === this.store.unreadFrom) {
+        wanted.push(this.#node("unread", () => unreadDividerElement(this.strings)));
+      }
       wanted.push(this.#node(`m${message.id}`, () => messageElement(message, this.strings)));
     }
     for (const entry of this.store.pending()) {
@@ -85,6 +95,11 @@ export class ConversationView {
       if (node === cursor) cursor = cursor.nextElementSibling;
       else this.list.insertBefore(node, cursor);
     }
+  }
+
+  // The element of a stored message, once rendered.
+  messageNode(id) {
+    return this.nodes.get(`m${id}`) || null;
   }
 
   #node(key, make) {

@@ -1,18 +1,22 @@
-// What the page sends on its own: the outbox's messages, and "delivered" for the other
-// side's messages it has shown. Over the socket when it is open, else over HTTP; the
-// answers come back as frames for the store.
+// What the page sends on its own: the outbox's messages, "delivered" for the other side's
+// messages it has received and "read" up to the newest one the reader has seen (read.js).
+// Over the socket when it is open, else over HTTP; the answers come back as frames for
+// the store.
 
-import { postDelivered, postMessage } from "./api.js";
+import { postDelivered, postMessage, postRead } from "./api.js";
 
 // Acknowledgements wait this long, so a page of messages makes one frame.
 const ACK_BATCH_MS = 50;
 
 export class Courier {
-  constructor({ socket, store, messagesUrl, deliveredUrl, onFrame }) {
+  constructor({ socket, store, messagesUrl, deliveredUrl, readUrl, onFrame }) {
     this.socket = socket;
     this.store = store;
     this.messagesUrl = messagesUrl;
     this.deliveredUrl = deliveredUrl;
+    this.readUrl = readUrl;
+    this.readUpTo = 0; // the newest read position this page has reported (or must)
+    this.readSent = { id: 0, via: null }; // the last report: its id, and its socket or "http"
     this.onFrame = onFrame;
     this.acks = new Set();
     this.ackTimer = null;
@@ -36,6 +40,36 @@ export class Courier {
     } catch {
       for (const id of ids) this.acks.add(id); // sent again on the next chance
     }
+  }
+
+  // The reader's read position moved forward (already batched by the read tracker).
+  reportRead(upToId) {
+    if (upToId <= this.readUpTo) return;
+    this.readUpTo = upToId;
+    this.flushRead();
+  }
+
+  // Also called whenever the server is reachable again. A report counts as made once an
+  // HTTP answer came, or while the socket it went over is still open: one sent just before
+  // its socket closed may have been lost, so it goes again (the server ignores a repeat).
+  async flushRead() {
+    const upToId = this.readUpTo;
+    if (!upToId || this.#readReported(upToId)) return;
+    if (this.socket.send({ type: "message.read", up_to_id: upToId })) {
+      this.readSent = { id: upToId, via: this.socket.ws };
+      return;
+    }
+    try {
+      await postRead(this.readUrl, upToId);
+      if (upToId === this.readUpTo) this.readSent = { id: upToId, via: "http" };
+    } catch {
+      // Sent again on the next chance.
+    }
+  }
+
+  #readReported(upToId) {
+    const { id, via } = this.readSent;
+    return id === upToId && (via === "http" || (via === this.socket.ws && this.socket.isOpen));
   }
 
   // Sends every outbox message: each time the socket opens, all of them again, since an

@@ -1,6 +1,7 @@
 // The chat panel, wired together: the store (state, store.js), the conversation view
 // (conversation.js), the composer (composer.js), the connection (socket, catch-up, polling:
-// connection.js) and what the page sends on its own (courier.js). Page hooks: chat/panel.html.
+// connection.js), what the reader has seen (read.js) and what the page sends on its own
+// (courier.js). Page hooks: chat/panel.html.
 //
 // Every frame, from the socket or built from an HTTP answer, goes through handle(): the store
 // folds it in, and what changed is shown and acted on.
@@ -11,6 +12,7 @@ import { Connection } from "./connection.js";
 import { ConversationView } from "./conversation.js";
 import { Courier } from "./courier.js";
 import { announceActivity, hideWhenClosed, showRequestStatus } from "./page.js";
+import { ReadTracker } from "./read.js";
 import { ChatStore } from "./store.js";
 
 const RETRY_LATER_MS = 3000; // after "too many messages" or "database unavailable"
@@ -18,18 +20,25 @@ const CLOSE_SIGNED_OUT = 4401;
 
 function startChat(root, config) {
   const { strings } = config;
-  const store = new ChatStore({ closed: config.closed });
+  const store = new ChatStore({ closed: config.closed, readUpTo: config.readUpTo });
   const view = new ConversationView(root, store, strings);
   const connection = new Connection(root, config, {
     store,
     onFrame: handle,
     onReachable: () => {
       courier.flushAcks();
+      courier.flushRead();
       courier.flushOutbox();
     },
     onFinalClose,
   });
   const courier = new Courier({ socket: connection.socket, store, ...config, onFrame: handle });
+  const reads = new ReadTracker({
+    onSeen: (id) => {
+      const upTo = store.seen(id);
+      if (upTo !== null) courier.reportRead(upTo);
+    },
+  });
   const composer = new Composer(root.querySelector("[data-chat-composer]"), config, {
     onText: sendText,
     onUploaded: (message) => handle({ type: "message", message }),
@@ -42,6 +51,7 @@ function startChat(root, config) {
   function react(changes, frameType) {
     const older = frameType === "earlier"; // the first page, or "load earlier"
     view.render(changes, { prepended: older });
+    for (const id of changes.readable) reads.watch(view.messageNode(id), id);
     courier.acknowledge(changes.acknowledge);
     if (changes.retryLater) setTimeout(() => courier.flushOutbox(), RETRY_LATER_MS);
     if (changes.refused) composer.restore(changes.refused.text);
@@ -90,7 +100,7 @@ function startChat(root, config) {
   handle({ type: "earlier", ...config.initial });
   if (config.closed) showClosed();
   connection.start();
-  return { store, view, composer, connection, socket: connection.socket, courier, sendText };
+  return { store, view, composer, connection, socket: connection.socket, courier, reads, sendText };
 }
 
 const root = document.querySelector("[data-chat]");

@@ -105,3 +105,12 @@ export function dayElement(message) {
   item.append(el("h3", "chat-day-label", message.day_label));
   return item;
 }
+
+// "New messages": above the first of the other side's messages that was unread when the
+// page opened. A heading, so it can be jumped to like the days.
+export function unreadDividerElement(strings) {
+  const item = el("li", "chat-unread-divider");
+  item.dataset.chatUnreadDivider = "";
+  item.append(el("h3", "chat-unread-label", strings.newMessages));
+  return item;
+}

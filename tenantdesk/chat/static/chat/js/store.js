@@ -9,7 +9,7 @@
 
 // Refusals that say "not now" rather than "not this": the message stays in the outbox.
 const RETRY_LATER = new Set(["rate_limited", "unavailable"]);
-const STATUS_RANK = { sending: 0, sent: 1, delivered: 2 };
+const STATUS_RANK = { sending: 0, sent: 1, delivered: 2, read: 3 };
 // Own messages whose receipt a reconnecting page asks for (the server caps it too).
 const RECEIPTS_FOR_MAX = 500;
 // Receipts for messages this page does not have (yet): kept until the message arrives.
@@ -25,13 +25,26 @@ function rank(status) {
   return STATUS_RANK[status] ?? -1;
 }
 
+// A person's message of the other side: its sender waits to hear it was delivered and read.
+function fromTheOtherSide(message) {
+  return !message.mine && message.kind === "user";
+}
+
+// The receipt's news, copied onto the message it belongs to.
+function raise(message, receipt) {
+  message.status = receipt.status;
+  if (receipt.delivered_at) message.delivered_at = receipt.delivered_at;
+  if (receipt.read_at) message.read_at = receipt.read_at;
+}
+
 function emptyChanges() {
   return {
     added: [], // stored messages new to the page, oldest first
-    updated: [], // messages whose status rose (sent -> delivered)
+    updated: [], // messages whose status rose (sent -> delivered -> read)
     confirmed: [], // client_ids of outbox entries the server has now stored
     queued: null, // the outbox entry just typed
     acknowledge: [], // ids of the other side's messages to report as delivered
+    readable: [], // ids of the other side's messages not read yet: to watch for being seen
     refused: null, // an outbox entry the server refused for good: {client_id, text}
     retryLater: false, // an outbox entry refused for now: send the outbox again later
     error: null, // a refusal's text for the person
@@ -41,7 +54,8 @@ function emptyChanges() {
 }
 
 export class ChatStore {
-  constructor({ closed = false, now = () => Date.now() } = {}) {
+  // readUpTo: the reader's read position when the page opened (the server's cursor).
+  constructor({ closed = false, readUpTo = 0, now = () => Date.now() } = {}) {
     this.now = now;
     // Live extensions of syncedTo not yet settled: {at, before} (the point before them).
     this.unsettled = [];
@@ -57,6 +71,11 @@ export class ChatStore {
     this.live = false;
     this.hasEarlier = false;
     this.closed = closed;
+    // The newest message the reader has read (as reported, or known when the page opened).
+    this.readUpTo = readUpTo;
+    // The first of the other side's messages that was unread when the page opened: the
+    // "New messages" divider goes above it. Fixed once the first page is in.
+    this.unreadFrom = null;
   }
 
   get oldestId() {
@@ -75,12 +94,21 @@ export class ChatStore {
     return [...this.outbox.values()];
   }
 
-  // Own messages still shown as "sent": a reconnecting page asks for their receipts.
-  undeliveredOwnIds() {
+  // Own messages not yet shown as read: a reconnecting page asks for their receipts.
+  ownIdsAwaitingReceipts() {
     return this.list()
-      .filter((message) => message.mine && message.kind === "user" && message.status === "sent")
+      .filter((message) => message.mine && message.kind === "user")
+      .filter((message) => rank(message.status) < rank("read"))
       .map((message) => message.id)
       .slice(-RECEIPTS_FOR_MAX);
+  }
+
+  // The reader has seen the other side's messages up to `id` (read.js decides when): the
+  // new read position to report, or null when it does not move forward.
+  seen(id) {
+    if (!(id > this.readUpTo)) return null;
+    this.readUpTo = id;
+    return id;
   }
 
   // A text typed in the composer, kept until the server has stored it.
@@ -154,7 +182,12 @@ export class ChatStore {
     for (const message of frame.messages) this.#add(message, changes);
     this.hasEarlier = frame.has_more;
     // The first page is the newest messages: complete up to its end.
-    if (first) this.syncedTo = this.lastId;
+    if (!first) return;
+    this.syncedTo = this.lastId;
+    const firstUnread = this.list().find(
+      (message) => fromTheOtherSide(message) && message.id > this.readUpTo,
+    );
+    this.unreadFrom = firstUnread ? firstUnread.id : null;
   }
 
   #add(message, changes) {
@@ -162,7 +195,7 @@ export class ChatStore {
     if (known) {
       // A duplicate (a retry, a sync page overlapping a live message): only news counts.
       if (rank(message.status) > rank(known.status)) {
-        Object.assign(known, { status: message.status, delivered_at: message.delivered_at });
+        raise(known, message);
         changes.updated.push(known);
       }
       return;
@@ -171,9 +204,7 @@ export class ChatStore {
     const early = this.earlyReceipts.get(stored.id);
     if (early) {
       this.earlyReceipts.delete(stored.id);
-      if (rank(early.status) > rank(stored.status)) {
-        Object.assign(stored, { status: early.status, delivered_at: early.delivered_at });
-      }
+      if (rank(early.status) > rank(stored.status)) raise(stored, early);
     }
     this.messages.set(stored.id, stored);
     this.#insertId(stored.id);
@@ -181,9 +212,8 @@ export class ChatStore {
     if (stored.mine && stored.client_id && this.outbox.delete(stored.client_id)) {
       changes.confirmed.push(stored.client_id);
     }
-    if (!stored.mine && stored.kind === "user" && stored.status !== "delivered") {
-      changes.acknowledge.push(stored.id);
-    }
+    if (fromTheOtherSide(stored) && stored.status === "sent") changes.acknowledge.push(stored.id);
+    if (fromTheOtherSide(stored) && stored.id > this.readUpTo) changes.readable.push(stored.id);
     changes.added.push(stored);
   }
 
@@ -202,15 +232,18 @@ export class ChatStore {
   #receipt(receipt, changes) {
     const message = this.messages.get(receipt.id);
     if (!message) {
-      // Its message is still on its way (or older than the page shows): keep it for then.
-      if (this.earlyReceipts.size >= EARLY_RECEIPTS_MAX) {
+      // Its message is still on its way (or older than the page shows): keep it for then,
+      // the furthest one if two came (delivered, then read).
+      const kept = this.earlyReceipts.get(receipt.id);
+      if (kept && rank(kept.status) >= rank(receipt.status)) return;
+      if (!kept && this.earlyReceipts.size >= EARLY_RECEIPTS_MAX) {
         this.earlyReceipts.delete(this.earlyReceipts.keys().next().value);
       }
       this.earlyReceipts.set(receipt.id, receipt);
       return;
     }
     if (rank(receipt.status) > rank(message.status)) {
-      Object.assign(message, { status: receipt.status, delivered_at: receipt.delivered_at });
+      raise(message, receipt);
       changes.updated.push(message);
     }
   }
