@@ -14,7 +14,7 @@ from email.utils import getaddresses, parseaddr
 
 from django.conf import settings
 
-from tenantdesk.notifications.inbound.reply_text import html_to_text, reply_text, unflow
+from tenantdesk.notifications.inbound.reply_text import MAX_TEXT, html_to_text, reply_text, unflow
 
 # Recipient headers set by our own mail server (Postfix's pipe flags D and O) name the
 # address the mail was delivered to; To and Cc are what the sender's client wrote.
@@ -173,7 +173,10 @@ def new_text(mail: InboundMail) -> str:
     if not isinstance(content, str):
         return ""
     if body.get_content_subtype() == "html":
-        return reply_text(html_to_text(content))
+        # Markup takes room: ten times the text's bound still holds far more than the chat
+        # keeps, and the new text is at the top.
+        return reply_text(html_to_text(content[: 10 * MAX_TEXT]))
+    content = content[:MAX_TEXT]
     if body.get_param("format", "").lower() == "flowed":
         content = unflow(content, delsp=body.get_param("delsp", "").lower() == "yes")
     return reply_text(content)

@@ -36,7 +36,7 @@ _QUOTED = re.compile(r"^\s*>")
 _DIGIT = re.compile(r"\d")
 # An attribution line ends with the quoted author's address and a colon (its "<" may be
 # on the line before, where Gmail wrapped it) …
-_ENDS_WITH_ADDRESS = re.compile(r"<?[^<>\s]+@[^<>\s]+>\s*:\s*$")
+_ADDRESS_TOKEN = re.compile(r"<?[^<>\s@]+@[^<>\s@]+>")
 # … or with the Russian "wrote:" of Thunderbird, Apple Mail and Gmail's older wording.
 _ENDS_WITH_RU_WROTE = re.compile(r"(?:написал(?:\(а\)|а)?|пишет)\s*:\s*$", re.IGNORECASE)
 _ENDS_A_SENTENCE = re.compile(r"[.!?]\s*$")
@@ -66,12 +66,23 @@ _SENT_FROM_TAIL_LINES = 3
 _DECORATION = re.compile(r"^[-_=*~\s]+$")
 
 
+# Bounds for the regular expressions, whose backtracking grows with the square of a line's
+# length (the library's "On … wrote:" rule too): a reply longer than this is cut to the
+# chat's limit anyway, and no client writes a quote header this long.
+MAX_TEXT = 100_000
+MAX_HEADER_LINE = 300
+
+
 def reply_text(body: str) -> str:
     """The new text of a reply's plain-text body (see the module's docstring)."""
     # The library strips every line and unifies line ends; its header rules expect that.
-    message = EmailMessage(text=body, languages=list(LIBRARY_LANGUAGES))
+    message = EmailMessage(text=body[:MAX_TEXT], languages=list(LIBRARY_LANGUAGES))
     text = message.text
-    header = _first_quote_header(text, message.HEADER_REGEX)
+    # Header rules run on a copy where longer lines are blanked out, same length.
+    probe = "\n".join(
+        line if len(line) <= MAX_HEADER_LINE else "x" * len(line) for line in text.split("\n")
+    )
+    header = _first_quote_header(probe, message.HEADER_REGEX)
     if header is not None:
         start, end = header
         before, after = text[:start], text[end:]
@@ -104,6 +115,8 @@ def _own_header(text: str) -> tuple[int, int] | None:
         offsets.append(position)
         position += len(line) + 1
     for index, line in enumerate(lines):
+        if len(line) > MAX_HEADER_LINE:
+            continue
         start = _attribution_start(lines, index)
         if start is not None:
             return offsets[start], offsets[index] + len(line)
@@ -117,15 +130,31 @@ def _attribution_start(lines: list[str], index: int) -> int | None:
     """The first line of an attribution ending on lines[index]: that line when it carries a
     date, or the line before when the client wrapped a long one (Gmail wraps at 78)."""
     line = lines[index]
-    ending = _ENDS_WITH_ADDRESS.search(line) or _ENDS_WITH_RU_WROTE.search(line)
+    ending = _address_ending(line)
+    if ending is None:
+        wrote = _ENDS_WITH_RU_WROTE.search(line)
+        ending = wrote.start() if wrote else None
     if ending is None:
         return None
-    if _DIGIT.search(line[: ending.start()]):  # the date, not digits of the address
+    if _DIGIT.search(line[:ending]):  # the date, not digits of the address
         return index
     previous = lines[index - 1] if index else ""
     if previous and _DIGIT.search(previous) and not _ENDS_A_SENTENCE.search(previous):
         return index - 1
     return None
+
+
+def _address_ending(line: str) -> int | None:
+    """Where "<address>:" starts when the line ends with one. Looked for from the end,
+    without a regular expression over the whole line (that backtracks on long lines)."""
+    body = line.rstrip()
+    if not body.endswith(":"):
+        return None
+    body = body[:-1].rstrip()
+    if not body.endswith(">"):
+        return None
+    start = max(body.rfind(" "), body.rfind("\t")) + 1
+    return start if _ADDRESS_TOKEN.fullmatch(body[start:]) else None
 
 
 def _is_ru_header_block(lines: list[str], index: int) -> bool:

@@ -7,6 +7,8 @@ import asyncio
 import io
 import json
 import logging
+import re
+import subprocess
 from email.message import EmailMessage
 from pathlib import Path
 from unittest import mock
@@ -584,3 +586,81 @@ async def test_the_stored_reply_arrives_live_in_an_open_chat(settings):
     finally:
         await communicator.disconnect()
         await asyncio.sleep(0)
+
+
+# --- more about parts, recipients and the command's input ----------------------------------
+
+
+def test_pictures_of_an_html_body_are_left_out_and_inline_photos_kept(person, service_request):
+    message = EmailMessage()
+    message["From"] = EMAIL
+    message["To"] = address(person, service_request)
+    message["Message-ID"] = "<related-1@example.com>"
+    message.set_content("See the photo.")
+    message.add_alternative('<p>See the photo.</p><img src="cid:logo">', subtype="html")
+    html = message.get_payload()[1]
+    html.add_related(image_bytes(), maintype="image", subtype="png", cid="<logo>")
+    # Apple Mail puts a photo inline, in the mixed part, without being an HTML picture.
+    message.add_attachment(
+        image_bytes(),
+        maintype="image",
+        subtype="jpeg",
+        filename="IMG_0001.jpeg",
+        disposition="inline",
+    )
+    outcome = services.inbound_email_receive(raw=message.as_bytes())
+    assert outcome.code == "stored" and outcome.message.text == "See the photo."
+    assert [a.original_name for a in Attachment.objects.all()] == ["IMG_0001.jpeg"]
+    assert outcome.log["ignored_parts"] == ["image/png"]
+
+
+def test_the_address_our_mail_server_delivered_to_wins_over_to_and_cc(person, service_request):
+    other = make_service_request(person, title="Second")
+    raw = plain_mail(
+        address(person, other), headers={"Delivered-To": address(person, service_request)}
+    )
+    outcome = services.inbound_email_receive(raw=raw)
+    assert outcome.code == "stored" and outcome.message.service_request == service_request
+
+
+def test_x_original_to_is_read_too(person, service_request):
+    raw = plain_mail(f"desk@{DOMAIN}", headers={"X-Original-To": address(person, service_request)})
+    assert services.inbound_email_receive(raw=raw).code == "stored"
+
+
+def test_the_command_reads_bytes_from_standard_input(person, service_request):
+    raw = fixture_mail("outlook_ru.eml", address(person, service_request))  # windows-1251
+    stdin = io.TextIOWrapper(io.BytesIO(raw), encoding="ascii")
+    out = io.StringIO()
+    with mock.patch("sys.stdin", stdin):
+        call_command("receive_email", stdout=out)
+    assert out.getvalue().startswith("stored:")
+    assert Message.objects.get().text.startswith("Добрый день!")
+
+
+def test_one_very_long_line_is_cut_to_the_chats_limit(person, service_request, settings):
+    raw = plain_mail(address(person, service_request), "a" * 300_000)
+    outcome = services.inbound_email_receive(raw=raw)
+    assert outcome.code == "stored"
+    assert len(outcome.message.text) == settings.CHAT_MESSAGE_MAX_LENGTH
+    assert outcome.message.text.endswith("…")
+
+
+# --- deploy/postfix ---------------------------------------------------------------------------
+
+POSTFIX = Path(__file__).resolve().parents[3] / "deploy" / "postfix"
+
+
+def test_the_postfix_recipient_table_admits_reply_addresses_only(settings):
+    settings.REPLY_DOMAIN = "reply.desk.example.com"  # the domain of the example files
+    (line,) = [
+        row
+        for row in (POSTFIX / "tenantdesk_recipients").read_text().splitlines()
+        if row.startswith("/")
+    ]
+    pattern = re.compile(line.split("/")[1], re.IGNORECASE)  # Postfix: case-insensitive
+    real = tokens.reply_address(user_id=123456, service_request_id=987654)
+    assert pattern.search(real) and pattern.search(real.upper())
+    for other in ("desk@reply.desk.example.com", "reply+x@reply.desk.example.com", real + ".evil"):
+        assert not pattern.search(other), other
+    subprocess.run(["sh", "-n", str(POSTFIX / "receive-email")], check=True)
