@@ -134,7 +134,10 @@ def _receive(raw: bytes, recipient: str | None, outcome: Outcome) -> None:
     except ValidationError as error:
         raise _Refused(error.code or "invalid", error.messages[0]) from None
     outcome.message = message
-    outcome.code = "stored" if message.was_created else "duplicate"
+    if message.was_created:
+        outcome.code, outcome.detail = "stored", "posted into the chat"
+    else:
+        outcome.code, outcome.detail = "duplicate", "stored before, by an earlier delivery"
     outcome.log["photos"] = len(uploads)
 
 

@@ -664,3 +664,12 @@ def test_the_postfix_recipient_table_admits_reply_addresses_only(settings):
     for other in ("desk@reply.desk.example.com", "reply+x@reply.desk.example.com", real + ".evil"):
         assert not pattern.search(other), other
     subprocess.run(["sh", "-n", str(POSTFIX / "receive-email")], check=True)
+
+
+def test_a_mail_with_a_photo_delivered_twice_stores_one_photo(person, service_request, settings):
+    raw = plain_mail(address(person, service_request), photos=[("a.jpg", image_bytes())])
+    assert services.inbound_email_receive(raw=raw).code == "stored"
+    files = media_files(settings)
+    assert services.inbound_email_receive(raw=raw).code == "duplicate"
+    assert (Message.objects.count(), Attachment.objects.count()) == (1, 1)
+    assert media_files(settings) == files

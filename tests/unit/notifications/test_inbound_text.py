@@ -155,3 +155,15 @@ def test_flowed_text_is_joined_and_its_quote_depth_kept():
         "A long line that was wrapped.\n> quoted line continued\n-- \nsig"
     )
     assert unflow("split wo\u0020\nrd", delsp=True) == "split word"
+
+
+@pytest.mark.parametrize(
+    "name", ["gmail_en.eml", "gmail_ru.eml", "outlook_en.eml", "yandex_ru.eml"]
+)
+def test_the_html_twin_of_each_client_gives_the_same_text(name):
+    # Each client's own markup: Gmail's gmail_quote, Outlook's divRplyFwdMsg block and its
+    # Signature div, Yandex's blockquote. Paragraph spacing may differ; the words may not.
+    parsed = mail.parse((FIXTURES / name).read_bytes())
+    html = parsed.message.get_body(preferencelist=("html",)).get_content()
+    from_html = reply_text(html_to_text(html))
+    assert from_html.replace("\n\n", "\n") == EXPECTED[name].replace("\n\n", "\n")
