@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),
+    path("email/", include("tenantdesk.notifications.inbound.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -7,7 +7,10 @@ by route:
 
 - every request may carry REQUEST_BODY_MAX_BYTES (a few MB: forms and JSON);
 - a view marked with `@body_limit(upload_bytes=...)` accepts that many bytes more for its
-  files, on POST, and only from a session of a signed-in user.
+  files, on POST, and only from a session of a signed-in user;
+- a view marked with `@body_limit(upload_bytes=..., authorised=...)` is called by a
+  machine, not a browser (the inbound-mail endpoint): its `authorised(headers)` check of
+  the request's headers (a bearer token) replaces the session lookup.
 
 A declared Content-Length is judged before anything is read. A body without one (chunked)
 is counted as it arrives and cut off once over the limit: the wrapped application is told
@@ -51,18 +54,28 @@ class BodyAllowance:
     upload_bytes: Callable[[], int] | None = None
     # The view is a JSON endpoint: refusals use its {"error": {"code", "detail"}} shape.
     json: bool = False
+    # For a view called by machines: whether the request's headers (lower-case bytes
+    # names) carry its credentials; used instead of the session lookup. No database.
+    authorised: Callable[[dict[bytes, bytes]], bool] | None = None
 
 
 _PLAIN = BodyAllowance()
 
 
-def body_limit(*, upload_bytes: Callable[[], int]):
-    """Mark a view: it accepts uploads of up to `upload_bytes()` from signed-in users.
+def body_limit(
+    *,
+    upload_bytes: Callable[[], int],
+    authorised: Callable[[dict[bytes, bytes]], bool] | None = None,
+):
+    """Mark a view: it accepts uploads of up to `upload_bytes()` from signed-in users, or,
+    with `authorised`, from requests whose headers that check accepts.
     Unmarked views accept REQUEST_BODY_MAX_BYTES."""
 
     def mark(view):
         view.body_allowance = BodyAllowance(
-            upload_bytes=upload_bytes, json=getattr(view, "json_endpoint", False)
+            upload_bytes=upload_bytes,
+            json=getattr(view, "json_endpoint", False),
+            authorised=authorised,
         )
         return view
 
@@ -158,6 +171,10 @@ class _Limit:
         if self._upload is None or self._asked or size > self._upload:
             return False
         self._asked = True  # one lookup per request, however the body arrives
+        if self.allowance.authorised is not None:
+            if self.allowance.authorised(self.headers):
+                self.bytes = self._upload
+            return size <= self.bytes
         key = _cookies(self.headers).get(settings.SESSION_COOKIE_NAME)
         if not key:
             return False

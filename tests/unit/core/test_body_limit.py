@@ -388,7 +388,7 @@ def _views(patterns):
             yield pattern.callback
 
 
-def test_only_the_two_upload_views_accept_uploads_and_their_urls_resolve_to_them():
+def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
     uploads = {
         f"{view.__module__}.{view.__name__}"
         for view in _views(get_resolver().url_patterns)
@@ -397,7 +397,13 @@ def test_only_the_two_upload_views_accept_uploads_and_their_urls_resolve_to_them
     assert uploads == {
         "tenantdesk.chat.views.messages",
         "tenantdesk.service_requests.views.create",
+        # Reply by e-mail from a provider: a bearer token, not a session, raises its limit.
+        "tenantdesk.notifications.inbound.views._inbound_email",
     }
-    for name, args in (("chat:messages", [7]), ("service_requests:new", [])):
+    for name, args in (
+        ("chat:messages", [7]),
+        ("service_requests:new", []),
+        ("inbound_email:inbound", []),
+    ):
         assert body_limit.allowance_for(reverse(name, args=args)).upload_bytes is not None
     assert body_limit.allowance_for("/chat/7/messages/extra").upload_bytes is None
