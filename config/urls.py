@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),
+    path("live/", include("tenantdesk.notifications.live_urls")),
     path("admin/", admin.site.urls),
 ]
 
