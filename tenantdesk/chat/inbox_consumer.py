@@ -88,11 +88,12 @@ class InboxConsumer(
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
-        # Nothing is asked over this socket; say so rather than drop the connection.
+        # Nothing is asked over this socket (every type is unknown to it); say so rather
+        # than drop the connection.
         if self.errors.hit():
             return
         with translation.override(self.language):
-            error = ValidationError(_("This socket takes no frames."), code="unknown_type")
+            error = ValidationError(_("Unknown frame type."), code="unknown_type")
             await self.send(text_data=protocol.encode(error_frame(error)))
 
     # --- events from the channel layer -----------------------------------------------------

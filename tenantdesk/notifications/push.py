@@ -104,12 +104,9 @@ def payload_for(message: Message, user) -> dict:
     service_request = message.service_request
     with translation.override(user.language or settings.LANGUAGE_CODE):
         body = preview(message.text) or _("Sent an attachment")
-        title = _("#%(number)s %(title)s") % {
-            "number": service_request.pk,
-            "title": service_request.title,
-        }
     return {
-        "title": title,
+        # As the lists name a request, in either language.
+        "title": f"#{service_request.pk} {service_request.title}",
         "body": body,
         "url": service_request.get_absolute_url(),
         # The page's own notification for the same message has the same tag: one replaces

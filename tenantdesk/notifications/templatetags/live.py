@@ -34,7 +34,6 @@ def live_config(context):
             ),
             "turnOff": _("Notifications are on; click to turn them off."),
             "attachment": _("Sent an attachment"),
-            "newRequest": _("New request"),
         },
     }
     return json_script(config, "live-config")
