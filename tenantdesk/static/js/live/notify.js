@@ -45,6 +45,9 @@ export class Notifier {
     const label = this.control.querySelector("[data-notify-label]") || this.control;
     label.textContent = { blocked: this.strings.blocked, on: this.strings.on, off: this.strings.enable }[state];
     this.control.dataset.state = state;
+    // Filled while on, outlined otherwise: the state shows without reading the label.
+    this.control.classList.toggle("btn-light", state === "on");
+    this.control.classList.toggle("btn-outline-light", state !== "on");
     this.control.setAttribute("aria-pressed", String(state === "on"));
     this.control.disabled = state === "blocked";
     this.control.title = state === "blocked" ? this.strings.blockedHelp : state === "on" ? this.strings.turnOff : "";
