@@ -3,10 +3,11 @@
 // page's own URL again (same filters, same page) and swapping its rows.
 //
 // Events come in bursts (a conversation, a manager closing several requests), so fetches
-// are debounced and never overlap; a hidden tab keeps its title and badge current but
-// leaves the list until someone looks at it.
+// are debounced, never overlap, and the list is fetched at most every 2 seconds per tab; a
+// hidden tab keeps its title and badge current but leaves the list until someone looks.
 
 const DEBOUNCE_MS = 250;
+const LIST_MIN_INTERVAL_MS = 2000;
 const FORM_FIELDS = "input, select, textarea";
 
 export function showTotal(total) {
@@ -21,13 +22,52 @@ export function showTotal(total) {
   document.title = total > 0 ? `(${total}) ${base}` : base;
 }
 
+// One kind of fetch: debounced, never two at once, and at least `minInterval` apart (what
+// was asked meanwhile runs once, afterwards).
+class Job {
+  constructor(work, minInterval) {
+    this.work = work;
+    this.minInterval = minInterval;
+    this.timer = null;
+    this.running = false;
+    this.again = false;
+    this.lastAt = -Infinity;
+  }
+
+  request(delay) {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    const wait = Math.max(delay, this.lastAt + this.minInterval - performance.now());
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.#run(), wait);
+  }
+
+  async #run() {
+    this.running = true;
+    this.lastAt = performance.now();
+    try {
+      await this.work();
+    } catch {
+      // Offline or a server error: the next event or reconnect asks again.
+    } finally {
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.request(DEBOUNCE_MS);
+      }
+    }
+  }
+}
+
 export class Refresher {
   constructor(config) {
     this.config = config;
-    this.want = { list: false, total: false };
-    this.timer = null;
-    this.running = null;
     this.listStale = false;
+    this.totalJob = new Job(() => this.#total(), 0);
+    // The list is a whole page render on the server (tens of ms); the count is one query.
+    this.listJob = new Job(() => this.#list(), LIST_MIN_INTERVAL_MS);
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.listStale) this.request({ list: true });
     });
@@ -39,28 +79,11 @@ export class Refresher {
 
   // Ask for a refresh of the list and/or the total; `delay` lets a read elsewhere land first.
   request({ list = false, total = false, delay = DEBOUNCE_MS } = {}) {
-    this.want.list ||= list && this.onListPage;
-    this.want.total ||= total;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.#run(), delay);
-  }
-
-  async #run() {
-    if (this.running) {
-      await this.running; // one at a time; what was asked meanwhile runs next
-      return this.#run();
-    }
-    const want = this.want;
-    this.want = { list: false, total: false };
-    if (!want.list && !want.total) return;
-    this.running = Promise.allSettled([
-      want.total ? this.#total() : null,
-      want.list ? this.#list() : null,
-    ]);
-    try {
-      await this.running;
-    } finally {
-      this.running = null;
+    if (total) this.totalJob.request(delay);
+    if (list && this.onListPage) {
+      // A hidden tab's list waits until someone looks (its title and badge do not).
+      if (document.visibilityState === "hidden") this.listStale = true;
+      else this.listJob.request(delay);
     }
   }
 
@@ -75,10 +98,6 @@ export class Refresher {
   }
 
   async #list() {
-    if (document.visibilityState === "hidden") {
-      this.listStale = true;
-      return;
-    }
     this.listStale = false;
     const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
     // A redirect means the session ended (the sign-in page): the socket says so too.
@@ -87,7 +106,10 @@ export class Refresher {
     const rows = fresh.getElementById("request-list-rows");
     const current = document.getElementById("request-list-rows");
     if (rows && current) {
+      // Keyboard focus on a row's link stays on that request's link wherever it moved.
+      const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
       current.replaceWith(document.adoptNode(rows));
+      if (focused) rows.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
       return;
     }
     // The list became empty, or its first request came: the page's content changes shape.
