@@ -6,11 +6,14 @@ Everything the other person does goes through the live server (their browser), b
 the server's channel layer lives in its process, not in the test's.
 """
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from tenantdesk.chat import services
+from tenantdesk.notifications.push import payload_for
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.accessibility import assert_accessible
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
@@ -140,6 +143,45 @@ def test_a_new_request_appears_at_the_top_of_the_managers_list(
     assert other.evaluate("() => window.__frames") == []
     assert row_ids(other) == []
     assert mgr.errors == [] and cust.errors == [] and other.errors == []
+
+
+def test_an_empty_list_gets_its_first_request_and_keeps_its_filters_usable(
+    asgi_server, new_context, tmp_path
+):
+    # The list's shape changes (no table → a table): the page's content is swapped whole.
+    customer = CustomerFactory(organisation=OrganisationFactory(name="New Tenant"))
+    manager = ManagerFactory()
+    base = asgi_server.url
+    mgr = open_page(new_context, base, manager, "/request/list")
+    empty = open_page(new_context, base, customer, "/request/list")
+    expect(empty.get_by_test_id("list-empty")).to_be_visible()
+    expect(mgr.get_by_test_id("list-empty")).to_be_visible()
+    mgr.fill("#id_q", "Door")  # someone typing in a filter is not interrupted
+
+    creator = open_page(new_context, base, customer, "/request/new")
+    photo = tmp_path / "door.jpg"
+    photo.write_bytes(noise_jpeg(800, 600))
+    creator.locator("label.type-card[data-type=carpentry]").click()
+    creator.fill("#id_title", "Door does not close")
+    creator.fill("#id_description", "The office door sticks.")
+    creator.fill("#id_office", "7")
+    creator.set_input_files("#id_photo", str(photo))
+    creator.click("form[data-testid=request-form] button[type=submit]")
+    creator.wait_for_url(re.compile(r"/request/\d+$"))
+    created = ServiceRequest.objects.get(title="Door does not close")
+
+    expect(empty.locator("#request-list-rows [data-request-id]")).to_have_count(1)
+    assert row_ids(empty) == [created.pk]
+    expect(empty.get_by_test_id("list-empty")).to_have_count(0)
+    assert empty.evaluate("() => window.__notReloaded")
+    # The manager's page waits while the filter field has focus, then follows.
+    mgr.wait_for_timeout(2500)
+    expect(mgr.locator("#id_q")).to_be_focused()
+    expect(mgr.locator("#id_q")).to_have_value("Door")
+    expect(mgr.get_by_test_id("list-empty")).to_be_visible()
+    mgr.locator("#id_q").blur()
+    expect(mgr.locator("#request-list-rows [data-request-id]")).to_have_count(1)
+    assert empty.errors == [] and mgr.errors == [] and creator.errors == []
 
 
 def test_a_message_moves_the_row_up_and_counts_in_the_badge_and_title(
@@ -372,3 +414,78 @@ def test_a_refused_permission_shows_blocked(asgi_server, new_context, tenants, s
     expect(control).to_be_disabled()
     shot = screenshot(page, "live-notify-control-blocked-en")
     page.locator("nav.site-nav").screenshot(path=str(shot.with_name(f"{shot.stem}-nav.png")))
+
+
+# --- Web Push's service worker -----------------------------------------------------------------
+# No push service is reachable from here, so PushManager.subscribe cannot run; Chromium's
+# DevTools protocol delivers a push message to the registered worker instead, as a push
+# service would, with the payload tenantdesk/notifications/push.py builds.
+
+NOTIFICATIONS_SHOWN = """async () => {
+  const registration = await navigator.serviceWorker.ready;
+  const shown = await registration.getNotifications();
+  return shown.map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data.url }));
+}"""
+
+
+def test_the_service_worker_shows_a_push_only_when_no_page_is_visible(
+    asgi_server, new_context, tenants
+):
+    customer, manager, stranger, older, newer = tenants
+    base = asgi_server.url
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=base)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(customer), "url": base, "httpOnly": True}]
+    )
+    page = open_page(new_context, base, customer, "/request/list", context=context)
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.evaluate(
+        """async (url) => {
+          await navigator.serviceWorker.register(url, { scope: "/" });
+          await navigator.serviceWorker.ready;
+        }""",
+        "/live/service-worker.js",
+    )
+    page.wait_for_function("() => navigator.serviceWorker.controller !== undefined")
+    registration_id = next(
+        r["registrationId"] for r in registrations if r["scopeURL"] == f"{base}/"
+    )
+
+    def deliver(text):
+        message = services.message_send(
+            author=manager, service_request=older, text=text, client_id=None
+        )
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": base,
+                "registrationId": registration_id,
+                "data": json.dumps(payload_for(message, customer)),
+            },
+        )
+
+    # A page of the site is visible: it shows the message itself; no notification over it.
+    deliver("While you look")
+    page.wait_for_timeout(500)
+    assert page.evaluate(NOTIFICATIONS_SHOWN) == []
+
+    # No page of the site open (the tab went elsewhere): the worker shows it.
+    page.goto("about:blank")
+    deliver("While you are away\nsecond line")
+    page.wait_for_timeout(500)
+    page.goto(f"{base}/accounts/notifications-check-page-does-not-exist")
+    assert page.evaluate(NOTIFICATIONS_SHOWN) == [
+        {
+            "title": f"#{older.pk} Broken window",
+            "body": "While you are away",
+            "tag": f"td-request-{older.pk}",
+            "url": f"/request/{older.pk}",
+        }
+    ]

@@ -22,6 +22,7 @@ def live_config(context):
         "listUrl": reverse("service_requests:list"),
         "pushUrl": reverse("live:push_subscription"),
         "serviceWorkerUrl": reverse("live:service_worker"),
+        "logoutUrl": reverse("accounts:logout"),
         # Push is offered only when the server can sign pushes.
         "vapidPublicKey": settings.VAPID_PUBLIC_KEY or None,
         "strings": {

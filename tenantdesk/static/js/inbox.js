@@ -9,7 +9,7 @@
 
 import { ChatSocket } from "../chat/js/socket.js";
 import { Notifier } from "./live/notify.js";
-import { Push } from "./live/push.js";
+import { Push, stopPushOnSignOut } from "./live/push.js";
 import { Refresher } from "./live/refresh.js";
 
 // A message arriving in the chat that is open and visible here is read by that chat: its
@@ -39,13 +39,15 @@ function start() {
     push.start().catch((error) => console.warn("push subscription failed", error));
   }
 
+  stopPushOnSignOut(push, config.logoutUrl, () => sessionStorage.removeItem(PUSH_SYNCED));
+
   const onFrame = (frame) => {
     document.dispatchEvent(new CustomEvent("tenantdesk:inbox", { detail: frame }));
     switch (frame.type) {
       case "request.message": {
         const watching = frame.service_request_id === openRequestId() && document.visibilityState === "visible";
         refresher.request({ list: true, total: true, ...(watching && frame.other_side ? { delay: READ_GRACE_MS } : {}) });
-        notifier.message(frame);
+        notifier.message(frame).catch((error) => console.warn("notification failed", error));
         break;
       }
       case "request.read":

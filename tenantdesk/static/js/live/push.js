@@ -55,3 +55,20 @@ export class Push {
     await subscription.unsubscribe();
   }
 }
+
+const SIGN_OUT_WAIT_MS = 2000;
+
+// Signing out ends this browser's pushes too (the next person here must not get them):
+// the subscription is dropped, at most SIGN_OUT_WAIT_MS, before the form goes.
+export function stopPushOnSignOut(push, logoutUrl, forget) {
+  if (!push.available) return;
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.getAttribute("action") !== logoutUrl || form.dataset.pushStopped) return;
+    event.preventDefault();
+    form.dataset.pushStopped = "1";
+    forget();
+    const timeout = new Promise((resolve) => setTimeout(resolve, SIGN_OUT_WAIT_MS));
+    Promise.race([push.stop().catch(() => {}), timeout]).then(() => form.submit());
+  });
+}

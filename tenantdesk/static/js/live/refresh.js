@@ -112,8 +112,10 @@ export class Refresher {
       if (focused) rows.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
       return;
     }
-    // The list became empty, or its first request came: the page's content changes shape.
-    // Not while someone is typing in it (the filters); once they leave the field.
+    // Still empty: nothing to swap. Otherwise the list became empty, or its first request
+    // came: the page's content changes shape. Not while someone is typing in it (the
+    // filters); once they leave the field.
+    if (!rows && !current) return;
     const main = document.getElementById("content");
     const freshMain = fresh.getElementById("content");
     if (!main || !freshMain) return;
@@ -122,6 +124,8 @@ export class Refresher {
       active.addEventListener("blur", () => this.request({ list: true }), { once: true });
       return;
     }
-    main.replaceChildren(...Array.from(freshMain.childNodes, (node) => document.adoptNode(node)));
+    // A copy first: adopting a node takes it out of the live childNodes list.
+    const nodes = Array.from(freshMain.childNodes);
+    main.replaceChildren(...nodes.map((node) => document.adoptNode(node)));
   }
 }
