@@ -219,6 +219,53 @@ def test_a_message_moves_the_row_up_and_counts_in_the_badge_and_title(
     assert mgr.errors == [] and cust.errors == []
 
 
+# The page's inbox sockets, kept; while __blockInbox is set, a new one goes to a path with
+# no route, so it fails like a socket to a server that is down.
+CUT_INBOX = """
+window.__inboxSockets = [];
+window.__blockInbox = false;
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(url, protocols) {
+    const inbox = String(url).includes("/ws/inbox/");
+    const down = inbox && window.__blockInbox;
+    super(down ? String(url).replace("/ws/inbox/", "/ws/down/") : url, protocols);
+    if (inbox) window.__inboxSockets.push(this);
+  }
+};
+"""
+
+
+def test_after_a_reconnect_the_page_catches_up_with_what_it_missed(
+    asgi_server, new_context, tenants
+):
+    customer, manager, stranger, older, newer = tenants
+    base = asgi_server.url
+    context = new_context()
+    context.add_init_script(CUT_INBOX)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(manager), "url": base, "httpOnly": True}]
+    )
+    mgr = open_page(new_context, base, manager, "/request/list", context=context)
+    mgr.evaluate("() => { window.__blockInbox = true; window.__inboxSockets.at(-1).close(); }")
+    mgr.wait_for_selector("html[data-inbox=offline]")
+
+    cust = open_page(new_context, base, customer, f"/request/{older.pk}")
+    send_in_chat(cust, "Sent while the manager's page was offline")
+    mgr.wait_for_timeout(1000)
+    assert mgr.evaluate("() => window.__frames") == []  # it heard nothing
+    expect(mgr.locator("#nav-unread")).to_be_hidden()
+
+    mgr.evaluate("() => { window.__blockInbox = false; }")
+    mgr.wait_for_selector("html[data-inbox=online]")
+    expect(mgr.locator("#nav-unread")).to_have_text("1")
+    row = mgr.locator(f"#request-list-rows [data-request-id='{older.pk}']")
+    expect(row.locator("[data-unread-count]")).to_have_text("1")
+    assert row_ids(mgr) == [older.pk, newer.pk]
+    expect(mgr).to_have_title("(1) Requests · Tenant Desk")
+    assert mgr.evaluate("() => window.__notReloaded")
+
+
 def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_context, tenants):
     customer, manager, stranger, older, newer = tenants
     base = asgi_server.url
