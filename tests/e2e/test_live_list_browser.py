@@ -392,7 +392,6 @@ def test_permission_is_asked_only_on_a_click_of_the_control(
     control = page.locator("#notify-control")
     expect(control).to_be_visible()
     expect(control).to_have_text(re.compile(texts[0]))
-    expect(control).to_have_attribute("aria-pressed", "false")
     assert page.evaluate("() => window.__permissionRequests") == 0
     nav = page.locator("nav.site-nav")
     shot = screenshot(page, f"live-notify-control-off-{lang}")
@@ -416,7 +415,7 @@ def test_permission_is_asked_only_on_a_click_of_the_control(
     control = page.locator("#notify-control")
     expect(control).to_have_attribute("data-state", "on")
     expect(control).to_have_text(re.compile(texts[1]))
-    expect(control).to_have_attribute("aria-pressed", "true")
+    expect(control).to_have_attribute("title", re.compile("."))  # what a click does
     assert page.evaluate("() => window.__permissionRequests") == 0
     shot = screenshot(page, f"live-notify-control-on-{lang}")
     page.locator("nav.site-nav").screenshot(path=str(shot.with_name(f"{shot.stem}-nav.png")))

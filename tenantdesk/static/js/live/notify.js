@@ -48,8 +48,9 @@ export class Notifier {
     // Filled while on, outlined otherwise: the state shows without reading the label.
     this.control.classList.toggle("btn-light", state === "on");
     this.control.classList.toggle("btn-outline-light", state !== "on");
-    this.control.setAttribute("aria-pressed", String(state === "on"));
     this.control.disabled = state === "blocked";
+    // Not a toggle button (aria-pressed): its label says the state, which a toggle's must
+    // not change; what a click does next is its description.
     this.control.title = state === "blocked" ? this.strings.blockedHelp : state === "on" ? this.strings.turnOff : "";
   }
 
