@@ -16,6 +16,7 @@ urlpatterns = [
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),
     path("email/", include("tenantdesk.notifications.inbound.urls")),
+    path("live/", include("tenantdesk.notifications.live_urls")),
     path("admin/", admin.site.urls),
 ]
 

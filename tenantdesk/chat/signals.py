@@ -1,15 +1,18 @@
-"""The chat's answers to what accounts announce: sockets follow their user's sign-in."""
+"""The chat's answers to what accounts and requests announce: sockets follow their user's
+sign-in, status changes become system messages, and the live lists hear what changed."""
 
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from tenantdesk.accounts.revocation import user_access_changed
+from tenantdesk.chat import inbox
+from tenantdesk.chat.announcements import message_posted, messages_read
 from tenantdesk.chat.services import (
     request_status_message_post,
     user_sockets_disconnect,
     user_sockets_recheck,
 )
-from tenantdesk.service_requests.signals import status_changed
+from tenantdesk.service_requests.signals import service_request_created, status_changed
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -35,4 +38,33 @@ def _post_status_change(sender, status_change, **kwargs):
     # Inside the change's transaction: the system message exists exactly when the change does.
     request_status_message_post(
         service_request=status_change.service_request, status_change=status_change
+    )
+
+
+# --- the live list (chat/inbox.py) ---------------------------------------------------------
+
+
+@receiver(message_posted, dispatch_uid="chat_inbox_message_posted")
+def _inbox_message(sender, message, **kwargs):
+    inbox.message_announce(message=message)
+
+
+@receiver(messages_read, dispatch_uid="chat_inbox_messages_read")
+def _inbox_read(sender, reader, service_request_id, last_read_id, **kwargs):
+    inbox.read_announce(
+        reader_id=reader.pk, service_request_id=service_request_id, last_read_id=last_read_id
+    )
+
+
+@receiver(service_request_created, dispatch_uid="chat_inbox_request_created")
+def _inbox_request_created(sender, service_request, **kwargs):
+    inbox.request_created_announce(service_request=service_request)
+
+
+@receiver(status_changed, dispatch_uid="chat_inbox_status_changed")
+def _inbox_status(sender, status_change, **kwargs):
+    # Inside the change's transaction: inbox sends through after_commit, so a rolled-back
+    # change is never announced.
+    inbox.status_announce(
+        service_request=status_change.service_request, status=status_change.to_status
     )

@@ -11,3 +11,6 @@ class NotificationsConfig(AppConfig):
 
     name = "tenantdesk.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from tenantdesk.notifications import push  # noqa: F401  (connects its receiver)

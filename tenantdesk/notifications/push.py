@@ -1,0 +1,164 @@
+"""Web Push: a message of the other side reaches the browsers people subscribed, tab open
+or not (the service worker, static/js/service-worker.js, shows it).
+
+A stored message is announced after commit (chat.announcements.message_posted); the
+receiver here only enqueues `push_message` (django-tasks, run by `manage.py db_worker`),
+so no push service is ever called inside a web request or a socket handler. The task
+decides at run time who gets it: the people of the other side who may see the request
+(core.permissions), not its author, and not those who have read it meanwhile. A push
+service that answers 404 or 410 has forgotten the subscription: it is deleted.
+
+Off until VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.dispatch import receiver
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+from pywebpush import WebPushException, webpush
+
+from tenantdesk.chat.announcements import message_posted
+from tenantdesk.chat.inbox import preview
+from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.core.permissions import MANAGER_GROUP, is_customer, is_manager
+from tenantdesk.notifications.models import PushSubscription
+
+logger = logging.getLogger(__name__)
+
+# How long a push service keeps a message for a browser that is offline: an hour-old
+# "new message" is still worth showing; the e-mail digest covers longer absences.
+TTL_SECONDS = 3600
+TIMEOUT_SECONDS = 10
+GONE = (404, 410)
+
+
+def push_configured() -> bool:
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def http_session() -> requests.Session:
+    """The HTTP client the pushes go out through (one per task run; tests replace its
+    transport, the boundary where a push would leave this machine)."""
+    return requests.Session()
+
+
+@receiver(message_posted, dispatch_uid="notifications_push_on_message")
+def _push_on_message(sender, message, **kwargs):
+    if message.kind != Message.Kind.USER or not push_configured():
+        return
+    if not PushSubscription.objects.exists():  # one cheap query saves a job per message
+        return
+    # message_posted comes after commit already; on_commit keeps it so for any caller.
+    transaction.on_commit(lambda: push_message.enqueue(message_id=message.pk))
+
+
+def _may_receive(user, message: Message) -> bool:
+    """Someone of the other side who may see the request (core.permissions' rules)."""
+    if not user.is_active or user.pk == message.author_id:
+        return False
+    if is_manager(user):
+        return not message.by_manager
+    return (
+        message.by_manager
+        and is_customer(user)
+        and user.organisation_id == message.service_request.organisation_id
+    )
+
+
+def _subscriptions_for(message: Message) -> list[PushSubscription]:
+    organisation_id = message.service_request.organisation_id
+    candidates = (
+        PushSubscription.objects.filter(
+            Q(user__organisation_id=organisation_id)
+            | Q(user__is_superuser=True)
+            | Q(user__groups__name=MANAGER_GROUP),
+            user__is_active=True,
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("pk")
+    )
+    subscriptions = [s for s in candidates if _may_receive(s.user, message)]
+    # Read meanwhile (the chat was open): nothing to tell them.
+    read = set(
+        ReadCursor.objects.filter(
+            service_request_id=message.service_request_id,
+            user_id__in={s.user_id for s in subscriptions},
+            last_read_id__gte=message.pk,
+        ).values_list("user_id", flat=True)
+    )
+    return [s for s in subscriptions if s.user_id not in read]
+
+
+def payload_for(message: Message, user) -> dict:
+    """What the service worker shows, in the person's language."""
+    service_request = message.service_request
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        body = preview(message.text) or _("Sent an attachment")
+    return {
+        # As the lists name a request, in either language.
+        "title": f"#{service_request.pk} {service_request.title}",
+        "body": body,
+        "url": service_request.get_absolute_url(),
+        # The page's own notification for the same message has the same tag: one replaces
+        # the other instead of showing twice.
+        "tag": f"td-request-{service_request.pk}",
+        "message_id": message.pk,
+    }
+
+
+def _send(subscription: PushSubscription, payload: dict, session: requests.Session) -> bool:
+    try:
+        webpush(
+            subscription_info={
+                "endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
+            },
+            data=json.dumps(payload, ensure_ascii=False),
+            vapid_private_key=settings.VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},  # a new dict: webpush adds to it
+            ttl=TTL_SECONDS,
+            timeout=TIMEOUT_SECONDS,
+            requests_session=session,
+        )
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        if status in GONE:
+            logger.info("push subscription %s gone (%s): deleted", subscription.pk, status)
+            subscription.delete()
+        else:
+            logger.warning("push to subscription %s failed: %s", subscription.pk, status)
+        return False
+    except requests.RequestException as error:
+        logger.warning("push to subscription %s failed: %s", subscription.pk, error)
+        return False
+    return True
+
+
+@task()
+def push_message(*, message_id: int) -> int:
+    """Push a stored message to the other side's subscribed browsers; returns how many
+    pushes the push services accepted."""
+    if not push_configured():
+        return 0
+    message = (
+        Message.objects.select_related("service_request", "author")
+        .filter(pk=message_id, kind=Message.Kind.USER)
+        .first()
+    )
+    if message is None:
+        return 0
+    session = http_session()
+    sent = 0
+    for subscription in _subscriptions_for(message):
+        sent += _send(subscription, payload_for(message, subscription.user), session)
+    return sent
