@@ -11,3 +11,7 @@ class NotificationsConfig(AppConfig):
 
     name = "tenantdesk.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        # Connects the receivers (e-mail on messages, closing and new requests).
+        from tenantdesk.notifications import receivers  # noqa: F401
