@@ -19,10 +19,10 @@ from tenantdesk.notifications.tokens import read_unsubscribe_token
 
 
 def _kind_labels() -> dict[str, str]:
+    # The names the preferences page gives them.
+    fields = EmailPreferencesForm.base_fields
     return {
-        MISSED_MESSAGES: _("messages you missed in a request"),
-        STATUS_CHANGES: _("the closing of a request"),
-        NEW_REQUESTS: _("new requests"),
+        kind: str(fields[kind].label) for kind in (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
     }
 
 
