@@ -148,9 +148,9 @@ def test_each_person_gets_the_email_in_the_language_they_last_used(
     colleague = CustomerFactory(organisation=customer.organisation, language="ru")
     customer.language = "en"
     customer.save()
-    with translation.override("ru"):  # the sender's language does not matter
-        with django_capture_on_commit_callbacks(execute=True):
-            message_send(author=manager, service_request=service_request, text="Привет")
+    # The sender's language does not matter.
+    with translation.override("ru"), django_capture_on_commit_callbacks(execute=True):
+        message_send(author=manager, service_request=service_request, text="Привет")
     move_back(301)
     run_worker()
     by_address = {m.to[0]: m for m in mail.outbox}
