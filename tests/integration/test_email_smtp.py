@@ -15,6 +15,7 @@ import email
 import email.policy
 import json
 import os
+import random
 import threading
 import time
 from pathlib import Path
@@ -23,13 +24,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
 from django.test import Client
-from django_tasks_db.management.commands.db_worker import Worker
 
 from harness.stack import free_port
 from tenantdesk.chat.services import message_send, messages_mark_read
 from tenantdesk.core.permissions import MANAGER_GROUP
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.chat.helpers import make_service_request
+from tests.unit.notifications.email_helpers import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -73,24 +74,14 @@ def smtp(settings):
     controller.stop()
 
 
-def _worker_pass() -> None:
-    Worker(
-        queue_names=["default"],
-        interval=0,
-        batch=True,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="smtp-test",
-        excluded_queue_names=[],
-    ).run()
-
-
-def work_until(predicate, *, timeout: float) -> bool:
-    """db_worker's loop: run what is due, sleep POLL when idle, until predicate() holds."""
+def work_until(predicate, *, timeout: float, phase: float = 0.0) -> bool:
+    """db_worker's loop: run what is due, sleep POLL when idle, until predicate() holds.
+    `phase`: where in its sleep the worker is when the loop starts (a real worker's polls
+    are not lined up with the message)."""
     deadline = time.monotonic() + timeout
+    time.sleep(phase)
     while time.monotonic() < deadline:
-        _worker_pass()
+        run_worker()
         if predicate():
             return True
         time.sleep(POLL)
@@ -129,7 +120,11 @@ def test_a_missed_message_arrives_once_in_each_persons_language(
     )
     stored_at = message.created_at.timestamp()
 
-    assert work_until(lambda: smtp.to(customer.email) and smtp.to(colleague.email), timeout=20)
+    assert work_until(
+        lambda: smtp.to(customer.email) and smtp.to(colleague.email),
+        timeout=20,
+        phase=random.random() * POLL,
+    )
     # Another 2 s of work: nothing more arrives.
     work_until(lambda: False, timeout=2)
     assert len(smtp.to(customer.email)) == 1 and len(smtp.to(colleague.email)) == 1

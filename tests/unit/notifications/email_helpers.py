@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -24,7 +26,11 @@ def run_worker() -> int:
         worker_id="test-worker",
         excluded_queue_names=[],
     )
-    worker.run()
+    # The loop drops "old" connections between jobs; inside a test's transaction on
+    # PostgreSQL that would close the test's own connection (SQLite's in-memory one is never
+    # closed). Everything else is the worker's code.
+    with mock.patch.object(db_worker, "close_old_connections"):
+        worker.run()
     return worker._run_tasks
 
 
