@@ -14,7 +14,7 @@ on another machine, and read the current state.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +27,9 @@ from tenantdesk.notifications.recipients import NEW_REQUESTS, STATUS_CHANGES, si
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
 
 logger = logging.getLogger(__name__)
+
+# A digest job that failed (the database went away mid-job …) looks again this much later.
+DIGEST_RETRY_SECONDS = 60
 
 
 # --- enqueueing ---------------------------------------------------------------------------
@@ -90,7 +93,17 @@ def send_digests(service_request_id: int, side: str) -> dict:
     service_request = ServiceRequest.objects.filter(pk=service_request_id).first()
     if service_request is None or side not in Side.values:
         return {"sent": 0}
-    plan = plan_digests(service_request=service_request, side=side, now=now)
+    try:
+        plan = plan_digests(service_request=service_request, side=side, now=now)
+    except Exception:
+        # Its waiting row is gone: without a new one these messages would wait for the
+        # next message. Look again in a minute (the job's record keeps the error).
+        digest_schedule(
+            service_request_id=service_request_id,
+            side=side,
+            due_at=now + timedelta(seconds=DIGEST_RETRY_SECONDS),
+        )
+        raise
     claimed = 0
     for decision in plan.send:
         if delivery_enqueue(

@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 
 from tenantdesk.chat.services import message_send
 from tenantdesk.notifications import delivery as delivery_module
-from tenantdesk.notifications.models import EmailDelivery, EmailPreferences
+from tenantdesk.notifications import tasks as tasks_module
+from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest
 from tenantdesk.notifications.tasks import deliver_email, send_digests
 from tenantdesk.notifications.tokens import read_reply_token, read_unsubscribe_token
 from tenantdesk.service_requests.models import ServiceRequest
@@ -243,3 +244,19 @@ def test_a_new_request_emails_the_managers_at_once(customer, manager, service_re
     assert "Новая заявка" in russian.subject
     assert customer.organisation.name in russian.subject
     assert customer.email not in [m.to[0] for m in mail.outbox]
+
+
+def test_a_digest_job_that_fails_looks_again_a_minute_later(digest_due, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(tasks_module, "plan_digests", broken)
+    run_worker()
+    assert jobs("send_digests").get(status="FAILED")
+    again = jobs("send_digests").get(status="READY")
+    assert timedelta(seconds=55) < again.run_after - timezone.now() <= timedelta(seconds=60)
+    assert PendingDigest.objects.get().due_at == again.run_after
+    monkeypatch.undo()
+    move_back(60)
+    run_worker()
+    assert len(mail.outbox) == 1
