@@ -164,8 +164,10 @@ def _compose(
     domain = _mail_domain()
     digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:16]
     thread = f"<tenantdesk.request.{service_request.pk}@{domain}>"
+    # A title is one line on the site; a header must be, whatever got stored.
+    subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())
     message = EmailMultiAlternatives(
-        subject=f"[{settings.SITE_NAME}] {subject}",
+        subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[user.email],

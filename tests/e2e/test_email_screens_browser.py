@@ -82,7 +82,9 @@ def _conversation(language):
         organisation=organisation, first_name=first, last_name=last, language=language
     )
     manager = ManagerFactory(first_name="Anna", last_name="Ivanova", language="en")
-    service_request = make_service_request(customer, title=texts["title"], office="214")
+    service_request = make_service_request(
+        customer, title=texts["title"], office="214", type=ServiceRequest.Type.ELECTRICAL
+    )
     service_request_change_status(
         actor=manager, service_request=service_request, status=ServiceRequest.Status.IN_PROGRESS
     )

@@ -260,3 +260,13 @@ def test_a_digest_job_that_fails_looks_again_a_minute_later(digest_due, monkeypa
     move_back(60)
     run_worker()
     assert len(mail.outbox) == 1
+
+
+def test_a_title_with_a_line_break_still_makes_a_one_line_subject(digest_due, service_request):
+    ServiceRequest.objects.filter(pk=service_request.pk).update(title="Leak\r\nBcc: x@evil.test")
+    run_worker()
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert message.bcc == []
+    headers = message.message()
+    assert headers["Bcc"] is None and headers.get_all("Subject") == [headers["Subject"]]
