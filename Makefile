@@ -19,10 +19,19 @@ $(VENV)/.installed: requirements-dev.lock build-constraints.txt
 install: $(VENV)/.installed
 	$(PY) manage.py compiletranslations
 
+# The web server and, beside it, the task worker that sends the e-mails (django-tasks'
+# db_worker, docs/email.md). Ctrl-C reaches both (one process group); whichever way the
+# server ends, the shell's EXIT trap stops the worker and waits for it, so none is left
+# behind. The worker does not reload on code changes: restart `make run` after editing
+# tenantdesk/notifications.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
+	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	echo "Task worker (e-mails) started, pid $$worker"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Unit and integration tests in one process, browser tests in another (a live server

@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before accounts/: the e-mail preferences live at /accounts/notifications.
+    path("", include("tenantdesk.notifications.urls")),
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),

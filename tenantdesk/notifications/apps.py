@@ -13,4 +13,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from tenantdesk.notifications import push  # noqa: F401  (connects its receiver)
+        # Connects the receivers: e-mail on messages, closings and new requests; Web Push.
+        from tenantdesk.notifications import push, receivers  # noqa: F401

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,3 +49,104 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.endpoint[:40]}"
+
+
+class Side(models.TextChoices):
+    """Which side of a request a person speaks for; e-mails go to one side at a time."""
+
+    CUSTOMER = "customer", _("Customer side")
+    MANAGER = "manager", _("Manager side")
+
+
+class PendingDigest(models.Model):
+    """A digest job is waiting in the queue for this request and side, due at `due_at`.
+
+    At most one row per request and side (a unique constraint), so a busy chat costs one
+    indexed lookup per message instead of a job per message and recipient: the message
+    that finds no row early enough makes one and enqueues the job, the others only look.
+    The job deletes the row when it starts and makes a new one if something is still due
+    later (tenantdesk/notifications/digests.py).
+    """
+
+    service_request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("service request"),
+        related_name="+",
+        on_delete=models.CASCADE,
+    )
+    # Whose digest: the people of this side get the other side's messages.
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    due_at = models.DateTimeField(_("due"))
+
+    class Meta:
+        verbose_name = _("scheduled digest")
+        verbose_name_plural = _("scheduled digests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_request", "side"], name="notifications_one_pending_digest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_request_id}/{self.side} @ {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EmailDelivery(models.Model):
+    """One e-mail decided for one person, claimed before it is sent.
+
+    `key` is unique: whoever inserts it first owns the e-mail, so two workers (or a job
+    run twice) can never send the same one twice. The key of a digest names the person,
+    the request and its window, the stretch of the chat after what the previous digest
+    covered (`digest:<user>:<request>:<up_to of the previous one>`); a closing names the
+    status change, a new request the request.
+    """
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("Messages missed")
+        CLOSED = "closed", _("Request closed")
+        NEW_REQUEST = "new_request", _("New request")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not needed any more")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        related_name="email_deliveries",
+        on_delete=models.CASCADE,
+    )
+    service_request = models.ForeignKey(
+        "service_requests.ServiceRequest",
+        verbose_name=_("service request"),
+        related_name="+",
+        on_delete=models.CASCADE,
+    )
+    # A digest: the newest message it lists; the next digest's window starts after it.
+    up_to_message_id = models.PositiveBigIntegerField(_("up to message"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        ordering = ["-id"]
+        indexes = [
+            # The latest digest of a person for a request: its window and the rate limit.
+            models.Index(
+                fields=["user", "service_request", "kind", "-id"], name="notif_delivery_latest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

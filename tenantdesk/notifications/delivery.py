@@ -1,0 +1,135 @@
+"""Sending one claimed e-mail, once.
+
+An EmailDelivery row moves pending → sending → sent (or skipped, or failed):
+
+- The worker takes the row with a conditional UPDATE (pending → sending). Only one
+  worker can win it, so a job run twice, or by two workers, sends nothing twice.
+- Just before sending, everything is asked again: is the person active, with an address,
+  still allowed to see the request (core.permissions), still wanting this kind? A digest
+  is built from their read position at that moment; read in time → skipped.
+- The mail server refuses or cannot be reached → back to pending with the error, and the
+  caller (tasks.py) enqueues the next attempt after RETRY_BASE_SECONDS × 2^(attempt − 1);
+  after MAX_ATTEMPTS it is failed.
+- The process dies after the server accepted the e-mail and before the row says sent:
+  the row stays "sending" and is never sent again. At most once, by choice: a lost
+  digest is followed by the next one (its messages are still unread), a duplicate
+  cannot be taken back. The admin lists such rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db.models import F
+from django.utils import timezone
+
+from tenantdesk.core.permissions import is_manager, service_requests_visible_to
+from tenantdesk.notifications.emails import PREFERENCE_OF_KIND, build_email
+from tenantdesk.notifications.models import EmailDelivery, Side
+from tenantdesk.notifications.preferences import wants
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_BASE_SECONDS = 60
+# A mail server that stops answering must not hold a worker forever.
+SMTP_TIMEOUT_SECONDS = 30
+
+Status = EmailDelivery.Status
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # sent, skipped, retry, failed, or taken (not pending: someone else's)
+    retry_at: datetime | None = None
+    attempt: int = 0
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Exponential back-off after the given failed attempt (1, 2, …)."""
+    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+
+
+def _claim(delivery_id: int) -> bool:
+    return bool(
+        EmailDelivery.objects.filter(pk=delivery_id, status=Status.PENDING).update(
+            status=Status.SENDING, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _finish(delivery: EmailDelivery, status: str, **fields) -> None:
+    EmailDelivery.objects.filter(pk=delivery.pk).update(status=status, **fields)
+
+
+def _still_wanted(delivery: EmailDelivery) -> bool:
+    user = delivery.user
+    if not user.is_active or not user.email:
+        return False
+    if not service_requests_visible_to(user).filter(pk=delivery.service_request_id).exists():
+        return False
+    if delivery.kind == EmailDelivery.Kind.NEW_REQUEST and not is_manager(user):
+        return False
+    return wants(user=user, kind=PREFERENCE_OF_KIND[delivery.kind])
+
+
+def delivery_send(*, delivery_id: int) -> Outcome:
+    """Send one pending e-mail if it is still wanted; see the module's docstring."""
+    if not _claim(delivery_id):
+        return Outcome("taken")
+    delivery = EmailDelivery.objects.select_related("user", "service_request__organisation").get(
+        pk=delivery_id
+    )
+    if not _still_wanted(delivery):
+        _finish(delivery, Status.SKIPPED)
+        return Outcome("skipped", attempt=delivery.attempts)
+    side = Side.MANAGER if is_manager(delivery.user) else Side.CUSTOMER
+    try:
+        built = build_email(delivery, side=side)
+    except Exception as error:
+        # A bug, not the mail server: retrying would not help.
+        _finish(delivery, Status.FAILED, last_error=repr(error)[:2000])
+        raise
+    if built is None:
+        _finish(delivery, Status.SKIPPED)
+        return Outcome("skipped", attempt=delivery.attempts)
+    try:
+        connection = get_connection(timeout=settings.EMAIL_TIMEOUT or SMTP_TIMEOUT_SECONDS)
+        sent = connection.send_messages([built.message])
+        if not sent:
+            raise smtplib.SMTPException("the mail backend sent nothing")
+    except (smtplib.SMTPException, OSError) as error:
+        return _failed_attempt(delivery, error)
+    _finish(
+        delivery,
+        Status.SENT,
+        sent_at=timezone.now(),
+        up_to_message_id=max(built.up_to_message_id, delivery.up_to_message_id),
+        last_error="",
+    )
+    logger.info(
+        "e-mail sent",
+        extra={"key": delivery.key, "kind": delivery.kind, "attempt": delivery.attempts},
+    )
+    return Outcome("sent", attempt=delivery.attempts)
+
+
+def _failed_attempt(delivery: EmailDelivery, error: Exception) -> Outcome:
+    attempt = delivery.attempts
+    text = f"attempt {attempt}: {error!r}"[:2000]
+    if attempt >= MAX_ATTEMPTS:
+        _finish(delivery, Status.FAILED, last_error=text)
+        logger.error("e-mail failed for good", extra={"key": delivery.key, "error": text})
+        return Outcome("failed", attempt=attempt)
+    retry_at = timezone.now() + retry_delay(attempt)
+    _finish(delivery, Status.PENDING, last_error=text)
+    logger.warning(
+        "e-mail not sent, will retry",
+        extra={"key": delivery.key, "error": text, "retry_at": retry_at.isoformat()},
+    )
+    return Outcome("retry", retry_at=retry_at, attempt=attempt)

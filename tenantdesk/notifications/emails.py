@@ -1,0 +1,271 @@
+"""The e-mails themselves: subject, text and HTML parts, headers, in the recipient's language.
+
+Nothing here sends: delivery.py claims, sends and records. Every link points at
+SITE_URL; there are no images at all (no remote ones, no tracking pixel), and nothing
+in an e-mail says whether it was opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tenantdesk.accounts.models import User
+from tenantdesk.chat.models import Message
+from tenantdesk.chat.serializers import system_text
+from tenantdesk.core.languages import supported_language
+from tenantdesk.notifications.digests import writers_are_managers
+from tenantdesk.notifications.models import EmailDelivery
+from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
+from tenantdesk.notifications.tokens import reply_address, unsubscribe_token
+from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+
+# A digest lists at most this many items; the rest are "and N more in the chat".
+DIGEST_MAX_ITEMS = 50
+
+PREFERENCE_OF_KIND = {
+    EmailDelivery.Kind.DIGEST: MISSED_MESSAGES,
+    EmailDelivery.Kind.CLOSED: STATUS_CHANGES,
+    EmailDelivery.Kind.NEW_REQUEST: NEW_REQUESTS,
+}
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def language_of(user: User) -> str:
+    return supported_language(user.language or settings.LANGUAGE_CODE)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    pk: int
+    created_at: object
+    is_system: bool
+    author: str
+    text: str
+    attachments: tuple[tuple[str, str], ...]  # (label, absolute URL)
+
+
+def _author_label(message: Message) -> str:
+    author = message.author
+    name = author.display_name if author else ""
+    if message.by_manager:
+        side = _("Manager")
+    else:
+        side = author.organisation.name if author and author.organisation_id else ""
+    return " · ".join(part for part in (name, side) if part)
+
+
+def _attachment_label(attachment) -> str:
+    if attachment.original_name:
+        return attachment.original_name
+    return _("Video") if attachment.kind == "video" else _("Photo")
+
+
+def digest_messages(*, user: User, service_request: ServiceRequest, side: str) -> list[Message]:
+    """What a person has not read in a request: the other side's messages and the status
+    changes after their read position, oldest first (two queries)."""
+    read_up_to = (
+        user.read_cursors.filter(service_request=service_request)
+        .values_list("last_read_id", flat=True)
+        .first()
+        or 0
+    )
+    others = Message.objects.filter(
+        kind=Message.Kind.USER, by_manager=writers_are_managers(side)
+    ) | Message.objects.filter(kind=Message.Kind.SYSTEM)
+    newest = (
+        others.filter(service_request=service_request, pk__gt=read_up_to)
+        .select_related("author__organisation")
+        .prefetch_related("attachments")
+        .order_by("-pk")[: DIGEST_MAX_ITEMS + 1]
+    )
+    return list(reversed(newest))
+
+
+def _digest_item(message: Message) -> DigestItem:
+    if message.kind == Message.Kind.SYSTEM:
+        return DigestItem(
+            pk=message.pk,
+            created_at=message.created_at,
+            is_system=True,
+            author=_("System"),
+            text=system_text(message.event, message.text),
+            attachments=(),
+        )
+    return DigestItem(
+        pk=message.pk,
+        created_at=message.created_at,
+        is_system=False,
+        author=_author_label(message),
+        text=message.text,
+        attachments=tuple(
+            (_attachment_label(a), absolute(reverse("chat:attachment", args=[a.pk])))
+            for a in message.attachments.all()
+        ),
+    )
+
+
+@dataclass
+class BuiltEmail:
+    message: EmailMultiAlternatives
+    # A digest: the newest message it lists.
+    up_to_message_id: int = 0
+
+
+def _compose(
+    *,
+    delivery: EmailDelivery,
+    template: str,
+    subject: str,
+    context: dict,
+    unsubscribe_kind: str,
+    reply_to: str | None = None,
+) -> EmailMultiAlternatives:
+    user = delivery.user
+    service_request = delivery.service_request
+    unsubscribe_url = absolute(
+        reverse(
+            "notifications:unsubscribe",
+            args=[unsubscribe_token(user_id=user.pk, kind=unsubscribe_kind)],
+        )
+    )
+    context = {
+        **context,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "user": user,
+        "service_request": service_request,
+        "chat_url": absolute(service_request.get_absolute_url()),
+        "unsubscribe_url": unsubscribe_url,
+        "preferences_url": absolute(reverse("notifications:preferences")),
+        "subject": subject,
+        "language": translation.get_language(),
+    }
+    text = render_to_string(f"notifications/email/{template}.txt", context)
+    html = render_to_string(f"notifications/email/{template}.html", context)
+    domain = _mail_domain()
+    digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:16]
+    thread = f"<tenantdesk.request.{service_request.pk}@{domain}>"
+    # A title is one line on the site; a header must be, whatever got stored.
+    subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        reply_to=[reply_to] if reply_to else None,
+        headers={
+            # The same e-mail always has the same id: were it ever sent twice, mail
+            # clients would show it once.
+            "Message-ID": f"<tenantdesk.{delivery.pk}.{digest}@{domain}>",
+            # Every e-mail about one request in one thread of the mail client.
+            "References": thread,
+            "In-Reply-To": thread,
+            # RFC 8058 one-click unsubscribe (the mail client POSTs to the link).
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            # RFC 3834: no auto-replies (holiday notices) to a machine's e-mail, so a
+            # reply address never receives a loop.
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _digest(delivery: EmailDelivery, side: str) -> BuiltEmail | None:
+    messages = digest_messages(
+        user=delivery.user, service_request=delivery.service_request, side=side
+    )
+    if not any(m.kind == Message.Kind.USER for m in messages):
+        return None  # read in time
+    more = len(messages) > DIGEST_MAX_ITEMS
+    messages = messages[-DIGEST_MAX_ITEMS:]
+    items = [_digest_item(m) for m in messages]
+    unread = sum(1 for item in items if not item.is_system)
+    service_request = delivery.service_request
+    subject = ngettext(
+        "%(count)d unread message in request #%(number)d “%(title)s”",
+        "%(count)d unread messages in request #%(number)d “%(title)s”",
+        unread,
+    ) % {"count": unread, "number": service_request.pk, "title": service_request.title}
+    message = _compose(
+        delivery=delivery,
+        template="digest",
+        subject=subject,
+        context={"items": items, "unread": unread, "more": more},
+        unsubscribe_kind=MISSED_MESSAGES,
+        reply_to=reply_address(user_id=delivery.user_id, service_request_id=service_request.pk),
+    )
+    return BuiltEmail(message=message, up_to_message_id=messages[-1].pk)
+
+
+def _closed(delivery: EmailDelivery) -> BuiltEmail:
+    service_request = delivery.service_request
+    change = (
+        StatusChange.objects.filter(
+            service_request=service_request, to_status=ServiceRequest.Status.CLOSED
+        )
+        .select_related("changed_by")
+        .order_by("-pk")
+        .first()
+    )
+    subject = _("Request #%(number)d “%(title)s” is closed") % {
+        "number": service_request.pk,
+        "title": service_request.title,
+    }
+    message = _compose(
+        delivery=delivery,
+        template="closed",
+        subject=subject,
+        context={"change": change},
+        unsubscribe_kind=STATUS_CHANGES,
+    )
+    return BuiltEmail(message=message)
+
+
+def _new_request(delivery: EmailDelivery) -> BuiltEmail:
+    service_request = delivery.service_request
+    subject = _("New request #%(number)d “%(title)s” from %(organisation)s") % {
+        "number": service_request.pk,
+        "title": service_request.title,
+        "organisation": service_request.organisation.name,
+    }
+    message = _compose(
+        delivery=delivery,
+        template="new_request",
+        subject=subject,
+        context={"organisation": service_request.organisation},
+        unsubscribe_kind=NEW_REQUESTS,
+    )
+    return BuiltEmail(message=message)
+
+
+def build_email(delivery: EmailDelivery, *, side: str) -> BuiltEmail | None:
+    """The e-mail for a claimed delivery, in the recipient's language; None when there is
+    nothing to say any more (a digest whose messages have been read)."""
+    with translation.override(language_of(delivery.user)):
+        if delivery.kind == EmailDelivery.Kind.DIGEST:
+            return _digest(delivery, side)
+        if delivery.kind == EmailDelivery.Kind.CLOSED:
+            return _closed(delivery)
+        return _new_request(delivery)

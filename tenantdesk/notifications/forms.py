@@ -1,0 +1,40 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
+
+
+class EmailPreferencesForm(forms.Form):
+    """Which e-mails a person gets; `new_requests` only for managers."""
+
+    missed_messages = forms.BooleanField(
+        label=_("Messages I missed"),
+        required=False,
+        help_text=_(
+            "A summary of the messages in a request that you have not read for a while "
+            "(at most one e-mail per request every half hour)."
+        ),
+    )
+    status_changes = forms.BooleanField(
+        label=_("Status changes"),
+        required=False,
+        help_text=_("An e-mail when one of your organisation's requests is closed."),
+    )
+    new_requests = forms.BooleanField(
+        label=_("New requests"),
+        required=False,
+        help_text=_("An e-mail as soon as an organisation sends a new request."),
+    )
+
+    def __init__(self, *args, manager: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Closing e-mails go to the customer side only (managers close requests), and
+        # new requests to the manager side only: each person sees the kinds they can get.
+        del self.fields[STATUS_CHANGES if manager else NEW_REQUESTS]
+
+    def choices(self) -> dict[str, bool]:
+        return {
+            kind: self.cleaned_data[kind]
+            for kind in (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
+            if kind in self.fields
+        }
