@@ -105,7 +105,14 @@ export class Refresher {
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     const rows = fresh.getElementById("request-list-rows");
     const current = document.getElementById("request-list-rows");
-    if (rows && current) {
+    const hasRows = (body) => Boolean(body?.querySelector("[data-request-id]"));
+    // The rows are swapped alone while the list keeps its shape (some rows before and
+    // after); its first request or its last one changes the page around it too.
+    if (rows && current && hasRows(rows) === hasRows(current)) {
+      // What the page says about the rows (counts, tabs) is marked data-live-part.
+      for (const part of fresh.querySelectorAll("[data-live-part][id]")) {
+        document.getElementById(part.id)?.replaceWith(document.adoptNode(part));
+      }
       // Keyboard focus on a row's link stays on that request's link wherever it moved.
       const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
       current.replaceWith(document.adoptNode(rows));
@@ -115,7 +122,7 @@ export class Refresher {
     // Still empty: nothing to swap. Otherwise the list became empty, or its first request
     // came: the page's content changes shape. Not while someone is typing in it (the
     // filters); once they leave the field.
-    if (!rows && !current) return;
+    if (!hasRows(rows) && !hasRows(current)) return;
     const main = document.getElementById("content");
     const freshMain = fresh.getElementById("content");
     if (!main || !freshMain) return;
