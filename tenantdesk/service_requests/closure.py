@@ -71,19 +71,19 @@ def closure_options(*, user, service_request: ServiceRequest, rated: bool) -> Cl
     )
 
 
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _clean_reason(reason) -> str:
     text = (reason or "").strip()
     if not text:
-        raise ValidationError(
-            {"reason": _("Say why the request must be reopened.")}, code="required"
-        )
+        raise _field_error("reason", _("Say why the request must be reopened."), "required")
     if len(text) > REASON_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "reason": _("The reason is too long: at most %(max)s characters.")
-                % {"max": REASON_MAX_LENGTH}
-            },
-            code="too_long",
+        raise _field_error(
+            "reason",
+            _("The reason is too long: at most %(max)s characters.") % {"max": REASON_MAX_LENGTH},
+            "too_long",
         )
     return text
 
@@ -147,19 +147,17 @@ def _clean_score(score) -> int:
     except (TypeError, ValueError):
         value = None
     if value not in SCORES:
-        raise ValidationError({"score": _("Choose from 1 to 5 stars.")}, code="invalid_score")
+        raise _field_error("score", _("Choose from 1 to 5 stars."), "invalid_score")
     return value
 
 
 def _clean_comment(comment) -> str:
     text = (comment or "").strip()
     if len(text) > COMMENT_MAX_LENGTH:
-        raise ValidationError(
-            {
-                "comment": _("The comment is too long: at most %(max)s characters.")
-                % {"max": COMMENT_MAX_LENGTH}
-            },
-            code="too_long",
+        raise _field_error(
+            "comment",
+            _("The comment is too long: at most %(max)s characters.") % {"max": COMMENT_MAX_LENGTH},
+            "too_long",
         )
     return text
 

@@ -31,13 +31,11 @@ def photos_process(photos: Sequence) -> list[ProcessedImage]:
     ("Photo 3: This file is not an image. …"); a single photo's message stays unnumbered.
     """
     if len(photos) > MAX_PHOTOS:
-        raise ValidationError(
-            {
-                "photo": _("Attach at most %(max)s photos; you chose %(count)s.")
-                % {"max": MAX_PHOTOS, "count": len(photos)}
-            },
-            code="too_many_photos",
-        )
+        message = _("Attach at most %(max)s photos; you chose %(count)s.") % {
+            "max": MAX_PHOTOS,
+            "count": len(photos),
+        }
+        raise ValidationError({"photo": ValidationError(message, code="too_many_photos")})
     processed: list[ProcessedImage] = []
     errors: list[ValidationError] = []
     for number, photo in enumerate(photos, start=1):

@@ -37,7 +37,11 @@ def customer_list(request, *, page_size: int):
     """/request/list for a customer: the Active or the Closed tab (?tab=closed), paginated."""
     tab = customer_selectors.customer_tab(request.GET.get("tab"))
     queryset = customer_selectors.customer_request_list(user=request.user, tab=tab)
-    page = Paginator(queryset, page_size).get_page(request.GET.get("page"))
+    tab_counts = customer_selectors.customer_tab_counts(user=request.user)
+    paginator = Paginator(queryset, page_size)
+    # The one query for both tabs' counts also counts this tab: the paginator need not.
+    paginator.count = tab_counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     if tab == customer_selectors.TAB_ACTIVE:
@@ -51,7 +55,7 @@ def customer_list(request, *, page_size: int):
             "page_obj": page,
             "service_requests": page.object_list,
             "tab": tab,
-            "tab_counts": customer_selectors.customer_tab_counts(user=request.user),
+            "tab_counts": tab_counts,
             "query_string": query.urlencode(),
         },
     )
@@ -118,7 +122,7 @@ def reopen(request, pk: int):
             ),
             title=title,
         )
-    form = ReopenForm(request.POST or None, prefix="reopen")
+    form = ReopenForm(request.POST if request.method == "POST" else None, prefix="reopen")
     if request.method == "POST" and form.is_valid():
         try:
             closure.service_request_reopen(
@@ -165,7 +169,7 @@ def rate(request, pk: int):
             PermissionDenied(_("Managers cannot rate requests; a member of the organisation can.")),
             title=title,
         )
-    form = RatingForm(request.POST or None, prefix="rating")
+    form = RatingForm(request.POST if request.method == "POST" else None, prefix="rating")
     if request.method == "POST" and form.is_valid():
         try:
             closure.service_request_rate(
