@@ -5,7 +5,7 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 MANAGER_GROUP = "manager"  # frozen copy of tenantdesk.core.permissions.MANAGER_GROUP
-CODENAMES = ["view_rating", "view_requestphoto", "view_requestchange"]
+CODENAMES = ["view_rating"]
 
 
 def grant(apps, schema_editor):
