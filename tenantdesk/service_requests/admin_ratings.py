@@ -48,7 +48,8 @@ class RatingAdmin(admin.ModelAdmin):
     """Written by the rating service only: never added or changed here."""
 
     list_display = ("request_link", "score", "manager", "author", "created_at", "comment")
-    list_filter = ("score", "manager", "created_at")
+    # Only the managers who have ratings: a plain user filter would list every customer.
+    list_filter = ("score", ("manager", admin.RelatedOnlyFieldListFilter), "created_at")
     list_select_related = ("service_request", "manager", "author")
     search_fields = ("=service_request__id", "service_request__title", "comment")
     date_hierarchy = "created_at"

@@ -174,3 +174,25 @@ def test_a_request_with_three_photos_shows_them_all(asgi_server, new_context, tm
         "() => document.querySelector('[data-testid=request-photo-full-3]').naturalWidth > 0"
     )
     screenshot(page, "closure-three-photos")
+
+
+def test_without_javascript_the_close_button_still_closes(asgi_server, new_context):
+    # Progressive enhancement: the dialog is the script's; the form itself posts.
+    base = asgi_server.url
+    customer = CustomerFactory()
+    manager = ManagerFactory()
+    sr = create_request(customer, title="Leak under the sink")
+    signing_in = new_context()
+    first = signing_in.new_page()
+    sign_in(first, base, manager.username, PASSWORD)
+    first.wait_for_url(f"{base}/request/list")
+    # The same session in a browser without scripts (the sign-in page's first button
+    # without them is the language switch's <noscript> one).
+    page = new_context(
+        java_script_enabled=False, storage_state=signing_in.storage_state()
+    ).new_page()
+    page.goto(f"{base}/request/{sr.pk}")
+    expect(page.get_by_test_id("close-dialog")).to_be_hidden()
+    page.locator("[data-status-action=closed]").click()
+    expect(page.get_by_test_id("status-closed-note")).to_be_visible()
+    assert _status(sr) == ServiceRequest.Status.CLOSED

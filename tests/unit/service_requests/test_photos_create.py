@@ -1,6 +1,7 @@
 """Several photos at creation: 1 to 5, each checked like the single photo, written in one
 transaction with every file removed on failure, each served after the page's access check."""
 
+import re
 from unittest import mock
 
 import pytest
@@ -45,7 +46,8 @@ def test_three_photos_make_one_request_with_photos_one_to_three(client, customer
 def test_the_input_takes_several_files_and_says_how_many(client, customer):
     client.force_login(customer)
     html = client.get(URL).content.decode()
-    assert 'type="file" name="photo"' in html and "multiple" in html
+    (tag,) = re.findall(r'<input type="file" name="photo"[^>]*>', html)
+    assert " multiple" in tag and 'accept="image/jpeg,image/png,image/webp"' in tag
     assert "1 to 5 photos." in html
 
 
