@@ -106,6 +106,7 @@ def test_close_rate_find_and_reopen(asgi_server, new_context, screenshot, lang):
     cust.fill("#id_rating-comment", "Quick and tidy")
     cust.get_by_test_id("rating-form").locator("button[type=submit]").click()
     expect(cust.get_by_test_id("rating")).to_contain_text(texts["rated"])
+    screenshot(cust, f"closure-rated-{lang}")
     assert Rating.objects.get(service_request=sr).score == 4
     mgr.reload()
     expect(mgr.get_by_test_id("rating")).to_contain_text(texts["rated"])
