@@ -331,6 +331,11 @@ WORKING_DAYS = env.str("WORKING_DAYS", default="1-5")  # ISO weekdays, Monday is
 HOLIDAYS = env.list("HOLIDAYS", default=[])  # ISO dates
 WORKING_TIME_ZONE = env.str("WORKING_TIME_ZONE", default=TIME_ZONE)
 
+# --- The closure loop (service_requests/closure.py) ---------------------------------------
+# A customer may reopen a closed request for this many days after it was closed; later the
+# page offers a new request that links to the old one.
+REOPEN_DAYS = env.int("REOPEN_DAYS", default=14)
+
 # --- Background jobs (django-tasks with its database backend; `manage.py db_worker`) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.service_requests.closure import reopened_text
 from tenantdesk.service_requests.models import ServiceRequest
 
 
@@ -85,6 +86,9 @@ def system_text(event: dict | None, fallback: str) -> str:
     """A system message in the active language, built from its event data."""
     if not event or event.get("type") != "status":
         return fallback
+    if event.get("from") == ServiceRequest.Status.CLOSED:
+        # The one step out of "closed": a customer reopening the request, with a reason.
+        return reopened_text(actor=event.get("actor"), reason=event.get("reason"))
     labels = dict(ServiceRequest.Status.choices)
     return _("Status changed from “%(from)s” to “%(to)s” by %(actor)s.") % {
         "from": labels.get(event.get("from"), event.get("from")),

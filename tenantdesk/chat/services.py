@@ -403,6 +403,9 @@ def request_status_message_post(*, service_request, status_change) -> Message:
         "actor": actor.display_name if actor else None,
         "actor_id": actor.pk if actor else None,
     }
+    if status_change.reason:
+        # A customer's reopening says why (issue 12); the chat shows it with the step.
+        event["reason"] = status_change.reason
     with translation.override(settings.LANGUAGE_CODE):
         # Kept for the admin site and exports; readers get the text in their own language.
         text = system_text(event, "")

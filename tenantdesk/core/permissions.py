@@ -87,3 +87,23 @@ def can_change_status(user: User, service_request: ServiceRequest) -> bool:
 def can_post_message(user: User, service_request: ServiceRequest) -> bool:
     """Anyone who can see the request may write in it while it is open."""
     return not service_request.is_closed
+
+
+# --- The closure loop (issue 12): reopening and rating a closed request --------------------
+# Who may act is decided here; whether the request's state allows it now (closed, within
+# REOPEN_DAYS, not yet rated) is decided by the service under the row lock
+# (service_requests/closure.py), so a page and a race get the same answer.
+
+
+def _member_of_its_organisation(user: User, service_request: ServiceRequest) -> bool:
+    return is_customer(user) and user.organisation_id == service_request.organisation_id
+
+
+def can_reopen(user: User, service_request: ServiceRequest) -> bool:
+    """A customer of the request's organisation; managers close, customers reopen."""
+    return _member_of_its_organisation(user, service_request)
+
+
+def can_rate(user: User, service_request: ServiceRequest) -> bool:
+    """A customer of the request's organisation rates how it was handled; never a manager."""
+    return _member_of_its_organisation(user, service_request)

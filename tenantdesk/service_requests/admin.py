@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from tenantdesk.accounts.admin import OrganisationAdmin
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.admin import ReadOnlyTabularInline
+from tenantdesk.service_requests.admin_ratings import RatingInline
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
 
 
@@ -58,7 +59,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "updated_at",
         "last_activity_at",
     )
-    inlines = [StatusChangeInline]
+    inlines = [StatusChangeInline, RatingInline]
 
     class Media:
         css = {"all": ["service_requests/admin.css"]}

@@ -1,15 +1,33 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.forms import BootstrapFormMixin, QuickSelect
-from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text, process_image
+from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text
+from tenantdesk.service_requests.closure import COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, SCORES
 from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.photos import MAX_PHOTOS, photos_process
 from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
 
 _model = ServiceRequest._meta
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name; cleaned to a list (each file is checked later, by
+    photos_process, with its number in every message)."""
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return files
 
 
 class ServiceRequestForm(BootstrapFormMixin, forms.Form):
@@ -37,16 +55,16 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         max_length=_model.get_field("office").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    # A plain FileField: Django's ImageField would answer every bad file with one generic
-    # message; core.images tells the user what exactly is wrong.
-    photo = forms.FileField(
-        label=_("Photo"),
+    # Plain files, 1 to MAX_PHOTOS of them: Django's ImageField would answer every bad file
+    # with one generic message; core.images tells the user what exactly is wrong with which.
+    photo = MultipleFileField(
+        label=_("Photos"),
         error_messages={
             "required": _("Attach a photo of the problem."),
             "empty": _("The file is empty."),
             "invalid": _("No file was received. Choose the photo again."),
         },
-        widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
 
     # One key per shown form, so that submitting it twice makes one request.
@@ -55,12 +73,17 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Settings may change (tests, deployments): the text is built per form.
-        self.fields["photo"].help_text = image_limits_text()
+        photos = _("1 to %(max)s photos.") % {"max": MAX_PHOTOS}
+        self.fields["photo"].help_text = f"{photos} {image_limits_text()}"
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
 
     def clean_photo(self):
-        return process_image(self.cleaned_data["photo"])
+        # A list of cleaned photos, each checked like the single one always was.
+        try:
+            return photos_process(self.cleaned_data["photo"])
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["photo"]) from None
 
 
 class RequestListFilterForm(BootstrapFormMixin, forms.Form):
@@ -110,3 +133,35 @@ class RequestListFilterForm(BootstrapFormMixin, forms.Form):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(choices=ServiceRequest.Status.choices)
+
+
+# --- The closure loop (issue 12): reopening and rating a closed request --------------------
+
+
+class ReopenForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why does it need to be reopened?"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. “It is still broken”. The managers see this in the chat."),
+        error_messages={"required": _("Say why the request must be reopened.")},
+    )
+
+
+class RatingForm(BootstrapFormMixin, forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=[(score, str(score)) for score in SCORES],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose from 1 to 5 stars."),
+            "invalid_choice": _("Choose from 1 to 5 stars."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

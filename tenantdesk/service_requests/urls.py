@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenantdesk.service_requests import views
+from tenantdesk.service_requests import views, views_closure
 
 app_name = "service_requests"
 
@@ -12,4 +12,14 @@ urlpatterns = [
     # Private files: served only after the same access check as the page.
     path("<int:pk>/photo", views.photo, name="photo"),
     path("<int:pk>/photo/thumb", views.photo, {"thumbnail": True}, name="photo_thumbnail"),
+    # The closure loop and further photos (issue 12).
+    path("<int:pk>/reopen", views_closure.reopen, name="reopen"),
+    path("<int:pk>/rate", views_closure.rate, name="rate"),
+    path("<int:pk>/photos/<int:position>", views_closure.photo_at, name="photo_at"),
+    path(
+        "<int:pk>/photos/<int:position>/thumb",
+        views_closure.photo_at,
+        {"thumbnail": True},
+        name="photo_at_thumbnail",
+    ),
 ]

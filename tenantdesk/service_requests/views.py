@@ -20,13 +20,14 @@ from tenantdesk.core.permissions import (
     is_manager,
 )
 from tenantdesk.core.private_files import serve_private_file
-from tenantdesk.service_requests import selectors, services
+from tenantdesk.service_requests import photos, selectors, services, views_closure
 from tenantdesk.service_requests.forms import (
     RequestListFilterForm,
     ServiceRequestForm,
     StatusChangeForm,
 )
 from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.photos import MAX_PHOTOS
 
 PAGE_SIZE = 25
 
@@ -47,7 +48,9 @@ def _cannot_create(request):
 
 
 def _photo_upload_bytes() -> int:
-    return settings.IMAGE_MAX_BYTES
+    # Up to MAX_PHOTOS photos of IMAGE_MAX_BYTES each; the form's fields ride on the
+    # REQUEST_BODY_MAX_BYTES every route gets (core/body_limit.py).
+    return MAX_PHOTOS * settings.IMAGE_MAX_BYTES
 
 
 @body_limit(upload_bytes=_photo_upload_bytes)
@@ -56,18 +59,24 @@ def _photo_upload_bytes() -> int:
 def create(request):
     if not can_create_service_request(request.user):
         return _cannot_create(request)
-    form = ServiceRequestForm(request.POST or None, request.FILES or None)
+    follow_up = views_closure.follow_up_source(request)  # ?follow_up=<id>: 404 if not theirs
+    form = ServiceRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=views_closure.follow_up_initial(follow_up) if follow_up else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            service_request = services.service_request_create(
+            service_request = photos.service_request_create_with_photos(
                 author=request.user,
                 type=data["type"],
                 title=data["title"],
                 description=data["description"],
                 office=data["office"],
-                photo=data["photo"],
+                photos=data["photo"],
                 submission_key=data["submission_key"],
+                follow_up_of_id=follow_up.pk if follow_up else None,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -79,12 +88,20 @@ def create(request):
                 )
             return redirect(service_request)
     status = 400 if form.is_bound else 200
-    return render(request, "service_requests/create.html", {"form": form}, status=status)
+    return render(
+        request,
+        "service_requests/create.html",
+        {"form": form, "follow_up": follow_up},
+        status=status,
+    )
 
 
 @login_required
 def active_list(request):
     manager = is_manager(request.user)
+    if not manager:
+        # Active / Closed tabs (issue 12), paged like the managers' list.
+        return views_closure.customer_list(request, page_size=PAGE_SIZE)
     # Customers get no filters: their list is short and always their active requests.
     filter_form = RequestListFilterForm(request.GET) if manager else None
     filters = filter_form.filters() if filter_form is not None else None
@@ -130,6 +147,7 @@ def detail(request, pk: int):
             "can_change_status": may_change_status,
             "status_actions": _status_actions(service_request) if may_change_status else [],
             "status_history": selectors.service_request_history(service_request=service_request),
+            **views_closure.closure_context(request, service_request),
         },
     )
 

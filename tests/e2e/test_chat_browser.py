@@ -179,6 +179,7 @@ def test_two_people_chat_live(
     # Closing makes the chat read-only for the customer at once.
     mgr.wait_for_selector("[data-chat-connection][data-state=online]")
     mgr.click(status_button("closed"))
+    mgr.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
     cust.wait_for_selector("[data-chat-status-badge][data-status=closed]")
     assert cust.locator("[data-chat-composer]").is_hidden()
     assert cust.locator("[data-chat-notice]").is_visible()

@@ -56,6 +56,7 @@ def test_manager_group_exists_after_migrate_with_its_permissions():
         ("service_requests", "view_servicerequest"),
         ("service_requests", "change_servicerequest"),
         ("service_requests", "view_statuschange"),
+        ("service_requests", "view_rating"),  # issue 12: service_requests 0004
         ("chat", "view_message"),
         ("chat", "add_message"),
         ("chat", "view_attachment"),
