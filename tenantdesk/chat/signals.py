@@ -5,11 +5,12 @@ from django.dispatch import receiver
 
 from tenantdesk.accounts.revocation import user_access_changed
 from tenantdesk.chat.services import (
+    request_change_message_post,
     request_status_message_post,
     user_sockets_disconnect,
     user_sockets_recheck,
 )
-from tenantdesk.service_requests.signals import status_changed
+from tenantdesk.service_requests.signals import request_changed, status_changed
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -36,3 +37,9 @@ def _post_status_change(sender, status_change, **kwargs):
     request_status_message_post(
         service_request=status_change.service_request, status_change=status_change
     )
+
+
+@receiver(request_changed, dispatch_uid="chat_request_change_as_system_message")
+def _post_request_change(sender, change, **kwargs):
+    # Assignment and priority (issue 12): like a status change, inside its transaction.
+    request_change_message_post(change=change)

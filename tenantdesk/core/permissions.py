@@ -87,3 +87,26 @@ def can_change_status(user: User, service_request: ServiceRequest) -> bool:
 def can_post_message(user: User, service_request: ServiceRequest) -> bool:
     """Anyone who can see the request may write in it while it is open."""
     return not service_request.is_closed
+
+
+# --- the manager's workspace (issue 12) ---------------------------------------------------
+
+
+def can_assign(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers take, assign and unassign requests (the caller has checked visibility)."""
+    return is_manager(user)
+
+
+def can_be_assignee(user) -> bool:
+    """A request is owned by a manager, never by a customer (nor a deactivated account)."""
+    return is_manager(user)
+
+
+def can_set_priority(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers change a request's priority after it was opened."""
+    return is_manager(user)
+
+
+def can_use_workspace(user) -> bool:
+    """The managers' queues (tabs, sorting, due times for every organisation)."""
+    return is_manager(user)
