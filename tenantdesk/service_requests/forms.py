@@ -49,6 +49,16 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         widget=forms.FileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
 
+    # The customer's only say in the priority (issue 12); managers set any on the request.
+    urgent = forms.BooleanField(
+        label=_("Urgent"),
+        required=False,
+        help_text=_(
+            "Only for emergencies: a leak, no power, a door that will not lock. "
+            "Urgent requests are answered first, day and night."
+        ),
+    )
+
     # One key per shown form, so that submitting it twice makes one request.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -58,6 +68,10 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         self.fields["photo"].help_text = image_limits_text()
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
+
+    def priority(self) -> str:
+        urgent = self.cleaned_data.get("urgent")
+        return ServiceRequest.Priority.URGENT if urgent else ServiceRequest.Priority.NORMAL
 
     def clean_photo(self):
         return process_image(self.cleaned_data["photo"])

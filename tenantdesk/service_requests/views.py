@@ -20,7 +20,7 @@ from tenantdesk.core.permissions import (
     is_manager,
 )
 from tenantdesk.core.private_files import serve_private_file
-from tenantdesk.service_requests import selectors, services
+from tenantdesk.service_requests import selectors, services, views_workspace
 from tenantdesk.service_requests.forms import (
     RequestListFilterForm,
     ServiceRequestForm,
@@ -68,6 +68,7 @@ def create(request):
                 office=data["office"],
                 photo=data["photo"],
                 submission_key=data["submission_key"],
+                priority=form.priority(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -84,6 +85,8 @@ def create(request):
 
 @login_required
 def active_list(request):
+    if is_manager(request.user):  # the managers' queues: tabs, sorting, due times
+        return views_workspace.manager_list(request, page_size=PAGE_SIZE)
     manager = is_manager(request.user)
     # Customers get no filters: their list is short and always their active requests.
     filter_form = RequestListFilterForm(request.GET) if manager else None
@@ -119,7 +122,9 @@ def _status_actions(service_request: ServiceRequest) -> list[dict]:
 @login_required
 def detail(request, pk: int):
     service_request = access_service_request(
-        request.user, pk, queryset=ServiceRequest.objects.select_related("organisation", "author")
+        request.user,
+        pk,
+        queryset=ServiceRequest.objects.select_related("organisation", "author", "assignee"),
     )
     may_change_status = can_change_status(request.user, service_request)
     return render(
@@ -130,6 +135,7 @@ def detail(request, pk: int):
             "can_change_status": may_change_status,
             "status_actions": _status_actions(service_request) if may_change_status else [],
             "status_history": selectors.service_request_history(service_request=service_request),
+            **views_workspace.detail_context(request.user, service_request),
         },
     )
 

@@ -1,0 +1,105 @@
+"""Forms of the manager's workspace (issue 12): the queue's tabs and sorting, assignment,
+priority."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenantdesk.service_requests import queues
+from tenantdesk.service_requests.forms import RequestListFilterForm
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.selectors import STATUS_ALL
+
+SORT_CHOICES = [
+    (queues.SORT_ACTIVITY, _("Last activity")),
+    (queues.SORT_CREATED, _("Newest first")),
+    (queues.SORT_PRIORITY, _("Priority (urgent first)")),
+    (queues.SORT_DUE, _("Due soonest")),
+]
+
+
+class QueueFilterForm(RequestListFilterForm):
+    """The managers' list: the filters of RequestListFilterForm, a tab and a sort order.
+    Invalid values fall back to the defaults (All active, last activity)."""
+
+    tab = forms.ChoiceField(
+        required=False, choices=[(tab, tab) for tab in (*queues.TABS, queues.TAB_ALL)]
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The tabs say which statuses are listed; pending / in progress still narrow them.
+        self.fields["status"].choices = [
+            ("", _("Any status")),
+            (ServiceRequest.Status.PENDING, ServiceRequest.Status.PENDING.label),
+            (ServiceRequest.Status.IN_PROGRESS, ServiceRequest.Status.IN_PROGRESS.label),
+            # Old links to the list (before the tabs) still work.
+            (ServiceRequest.Status.CLOSED, ServiceRequest.Status.CLOSED.label),
+            (STATUS_ALL, _("All statuses")),
+        ]
+
+    def _clean_value(self, name: str) -> str:
+        return self.cleaned_data.get(name) if name not in self.errors else ""
+
+    def chosen_tab(self) -> str:
+        self.is_valid()
+        tab = self._clean_value("tab")
+        if tab:
+            return tab
+        # A link from before the tabs: ?status=closed or ?status=all.
+        status = self._clean_value("status")
+        if status == ServiceRequest.Status.CLOSED:
+            return queues.TAB_CLOSED
+        if status == STATUS_ALL:
+            return queues.TAB_ALL
+        return queues.TAB_ACTIVE
+
+    def chosen_sort(self) -> str:
+        self.is_valid()
+        return self._clean_value("sort") or queues.SORT_ACTIVITY
+
+
+class AssignForm(forms.Form):
+    """Take (assign to me), assign to another manager, or unassign."""
+
+    TAKE, ASSIGN, UNASSIGN = "take", "assign", "unassign"
+
+    action = forms.ChoiceField(choices=[(TAKE, TAKE), (ASSIGN, ASSIGN), (UNASSIGN, UNASSIGN)])
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=queues.assignable_managers(),
+        required=False,
+        empty_label=_("Choose a manager"),
+        error_messages={"invalid_choice": _("Choose an active manager.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name
+        self.fields["assignee"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.ASSIGN and not data.get("assignee"):
+            self.add_error("assignee", _("Choose a manager."))
+        return data
+
+    def chosen_assignee(self, actor):
+        action = self.cleaned_data["action"]
+        if action == self.TAKE:
+            return actor
+        if action == self.UNASSIGN:
+            return None
+        return self.cleaned_data["assignee"]
+
+
+class PriorityForm(forms.Form):
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=ServiceRequest.Priority.choices,
+        error_messages={"invalid_choice": _("Unknown priority.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].widget.attrs["class"] = "form-select form-select-sm"
