@@ -51,7 +51,7 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
 
     # The customer's only say in the priority (issue 12); managers set any on the request.
     urgent = forms.BooleanField(
-        label=_("Urgent"),
+        label=_("Urgent request"),
         required=False,
         help_text=_(
             "Only for emergencies: a leak, no power, a door that will not lock. "

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from tenantdesk.core.errors import Closed, describe, json_error_for, wants_json
@@ -38,7 +39,7 @@ PAGE_SIZE = 25
 def _tab_labels() -> dict[str, str]:
     return {
         queues.TAB_MINE: _("Mine"),
-        queues.TAB_UNASSIGNED: _("Unassigned"),
+        queues.TAB_UNASSIGNED: pgettext("queue tab", "Unassigned"),
         queues.TAB_ACTIVE: _("All active"),
         queues.TAB_OVERDUE: _("Overdue"),
         queues.TAB_CLOSED: _("Closed"),
