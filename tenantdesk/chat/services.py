@@ -302,8 +302,8 @@ WITH open_request AS (
     RETURNING id
 )
 INSERT INTO {messages}
-    (service_request_id, author_id, by_manager, kind, text, client_id, created_at)
-SELECT id, %(author)s, %(by_manager)s, %(kind)s, %(text)s, %(client_id)s, %(now)s
+    (service_request_id, author_id, by_manager, internal, kind, text, client_id, created_at)
+SELECT id, %(author)s, %(by_manager)s, %(internal)s, %(kind)s, %(text)s, %(client_id)s, %(now)s
 FROM open_request
 ON CONFLICT (service_request_id, author_id, client_id) WHERE client_id IS NOT NULL
 DO NOTHING
@@ -325,6 +325,8 @@ def _message_store_in_one_statement(message: Message) -> list | None:
                 "closed": ServiceRequest.Status.CLOSED,
                 "author": message.author_id,
                 "by_manager": message.by_manager,
+                # The column has no database default (a Django default only): name it.
+                "internal": message.internal,
                 "kind": message.kind,
                 "text": message.text,
                 "client_id": message.client_id,

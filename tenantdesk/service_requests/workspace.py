@@ -35,8 +35,9 @@ def due_times_for(*, priority: str, start: datetime) -> tuple[datetime, datetime
 
 def _locked_open(service_request: ServiceRequest) -> ServiceRequest:
     # Lock the row: two managers pressing "Take" at once must not both pass the check.
+    # of=("self",): the assignee is joined in (nullable, an outer join) but not locked.
     current = (
-        ServiceRequest.objects.select_for_update()
+        ServiceRequest.objects.select_for_update(of=("self",))
         .select_related("assignee")
         .get(pk=service_request.pk)
     )
