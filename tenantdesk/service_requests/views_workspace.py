@@ -42,7 +42,7 @@ def _tab_labels() -> dict[str, str]:
         queues.TAB_UNASSIGNED: pgettext("queue tab", "Unassigned"),
         queues.TAB_ACTIVE: _("All active"),
         queues.TAB_OVERDUE: _("Overdue"),
-        queues.TAB_CLOSED: _("Closed"),
+        queues.TAB_CLOSED: pgettext("queue tab", "Closed"),
     }
 
 
