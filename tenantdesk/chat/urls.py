@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenantdesk.chat import views
+from tenantdesk.chat import saved_replies, views
 
 app_name = "chat"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("<int:pk>/messages", views.messages, name="messages"),
     path("<int:pk>/delivered", views.delivered, name="delivered"),
     path("attachments/<int:attachment_id>", views.attachment, name="attachment"),
+    # The managers' saved replies for the composer (issue 12).
+    path("saved-replies", saved_replies.saved_replies, name="saved_replies"),
     path(
         "attachments/<int:attachment_id>/thumbnail",
         views.attachment,

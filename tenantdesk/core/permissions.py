@@ -110,3 +110,8 @@ def can_set_priority(user: User, service_request: ServiceRequest) -> bool:
 def can_use_workspace(user) -> bool:
     """The managers' queues (tabs, sorting, due times for every organisation)."""
     return is_manager(user)
+
+
+def can_use_saved_replies(user) -> bool:
+    """Saved replies are the managers' prepared texts; customers never receive the list."""
+    return is_manager(user)

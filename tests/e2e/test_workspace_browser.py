@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tenantdesk.chat.models import SavedReply
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.accessibility import assert_accessible
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
@@ -143,3 +144,50 @@ def test_screenshots_of_the_queues(asgi_server, new_context, screenshot, busy_qu
     assert page.locator("#request-list-rows [data-request-id]").count() == 3
     screenshot(page, f"workspace-mine-{lang}-{size}")
     assert page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_saved_replies_by_slash_and_by_the_picker(
+    asgi_server, new_context, screenshot, people, lang
+):
+    customer, manager, service_request = people
+    SavedReply.objects.create(
+        title="Need a photo", text_en="Please send a photo.", text_ru="Пришлите фото.", position=1
+    )
+    SavedReply.objects.create(
+        title="Plumber today",
+        text_en="A plumber will come today.",
+        text_ru="Сантехник придёт сегодня.",
+        position=2,
+    )
+    base = asgi_server.url
+    cust = open_as(new_context, base, customer, lang=lang)
+    cust.goto(f"{base}/request/{service_request.pk}")
+    cust.wait_for_selector("[data-chat-connection][data-state=online]")
+    assert cust.locator("[data-saved-replies-toggle]").count() == 0
+
+    mgr = open_as(new_context, base, manager, lang=lang, size="phone")
+    mgr.goto(f"{base}/request/{service_request.pk}")
+    mgr.wait_for_selector("[data-chat-connection][data-state=online]")
+    # "/" and a few letters: the list narrows as you type; Enter takes the highlighted one.
+    mgr.locator("[data-chat-text]").press_sequentially("/plumb")
+    mgr.wait_for_function("() => document.querySelectorAll('[data-saved-reply]').length === 1")
+    assert_accessible(mgr)
+    screenshot(mgr, f"workspace-saved-replies-{lang}-phone")
+    mgr.keyboard.press("Enter")
+    plumber = "Сантехник придёт сегодня." if lang == "ru" else "A plumber will come today."
+    assert mgr.locator("[data-chat-text]").input_value() == plumber
+    assert mgr.locator("[data-saved-replies-panel]").is_hidden()
+    assert not mgr.locator("[data-chat-send]").is_disabled()  # the composer saw the text
+    # Nothing was sent by choosing; Enter now sends it.
+    mgr.keyboard.press("Enter")
+    cust.locator(".chat-text", has_text=plumber).wait_for()
+
+    # The button: a filter box, arrow keys, Enter.
+    mgr.click("[data-saved-replies-toggle]")
+    mgr.locator("#saved-replies-filter").fill("photo")
+    mgr.wait_for_function("() => document.querySelectorAll('[data-saved-reply]').length === 1")
+    mgr.keyboard.press("Enter")
+    photo = "Пришлите фото." if lang == "ru" else "Please send a photo."
+    assert mgr.locator("[data-chat-text]").input_value() == photo
+    assert cust.errors == [] and mgr.errors == []
