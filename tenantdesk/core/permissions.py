@@ -115,3 +115,8 @@ def can_use_workspace(user) -> bool:
 def can_use_saved_replies(user) -> bool:
     """Saved replies are the managers' prepared texts; customers never receive the list."""
     return is_manager(user)
+
+
+def can_create_for_organisation(user) -> bool:
+    """A manager opens a request for an organisation that called (taken by phone)."""
+    return is_manager(user)

@@ -1,13 +1,19 @@
 """Forms of the manager's workspace (issue 12): the queue's tabs and sorting, assignment,
-priority."""
+priority, a request taken by phone."""
+
+import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tenantdesk.accounts.models import Organisation
+from tenantdesk.core.images import process_image
 from tenantdesk.service_requests import queues
-from tenantdesk.service_requests.forms import RequestListFilterForm
+from tenantdesk.service_requests.forms import RequestListFilterForm, ServiceRequestForm
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import STATUS_ALL
+
+_ORGANISATION_ID = re.compile(r"\(#(\d{1,18})\)\s*$")
 
 SORT_CHOICES = [
     (queues.SORT_ACTIVITY, _("Last activity")),
@@ -103,3 +109,57 @@ class PriorityForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["priority"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class PhoneRequestForm(ServiceRequestForm):
+    """A request a manager takes by phone: the organisation (a search box over a datalist of
+    every organisation, "Name (#id)"), any priority, the photo optional."""
+
+    organisation = forms.CharField(
+        label=_("Organisation"),
+        max_length=250,
+        help_text=_("Start typing the name and choose from the list."),
+        error_messages={"required": _("Choose the organisation.")},
+        widget=forms.TextInput(attrs={"list": "organisation-options", "autocomplete": "off"}),
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=ServiceRequest.Priority.choices,
+        initial=ServiceRequest.Priority.NORMAL,
+    )
+
+    field_order = ["organisation", "type", "title", "description", "office", "priority", "photo"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["urgent"]
+        self.fields["photo"].required = False
+        self.fields["photo"].label = _("Photo (optional)")
+
+    @staticmethod
+    def organisation_label(organisation) -> str:
+        return f"{organisation.name} (#{organisation.pk})"
+
+    def organisation_options(self):
+        return [
+            self.organisation_label(organisation)
+            for organisation in Organisation.objects.only("id", "name").order_by("name", "id")
+        ]
+
+    def clean_organisation(self):
+        text = self.cleaned_data["organisation"].strip()
+        match = _ORGANISATION_ID.search(text)
+        found = Organisation.objects.filter(pk=int(match.group(1))) if match else None
+        if found is None:
+            # Typed by hand without choosing: a name that names exactly one organisation.
+            found = Organisation.objects.filter(name__iexact=text)
+        organisations = list(found[:2])
+        if len(organisations) != 1:
+            raise forms.ValidationError(
+                _("Choose the organisation from the list."), code="unknown_organisation"
+            )
+        return organisations[0]
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        return process_image(photo) if photo else None

@@ -54,6 +54,8 @@ def _photo_upload_bytes() -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request):
+    if is_manager(request.user):  # a request taken by phone, for an organisation
+        return views_workspace.create_by_phone(request)
     if not can_create_service_request(request.user):
         return _cannot_create(request)
     form = ServiceRequestForm(request.POST or None, request.FILES or None)

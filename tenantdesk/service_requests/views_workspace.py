@@ -20,13 +20,15 @@ from tenantdesk.core.errors import Closed, describe, json_error_for, wants_json
 from tenantdesk.core.permissions import (
     access_service_request,
     can_assign,
+    can_create_for_organisation,
     can_set_priority,
     can_use_workspace,
 )
-from tenantdesk.service_requests import queues, workspace
+from tenantdesk.service_requests import phone, queues, workspace
 from tenantdesk.service_requests.forms_workspace import (
     SORT_CHOICES,
     AssignForm,
+    PhoneRequestForm,
     PriorityForm,
     QueueFilterForm,
 )
@@ -92,6 +94,7 @@ def manager_list(request, *, page_size: int = PAGE_SIZE):
             "is_filtered": filters != RequestListFilters(),
             "query_string": page_query.urlencode(),
             "tab_query": f"tab={tab}" if tab in queues.TABS else "",
+            "can_create_by_phone": can_create_for_organisation(request.user),
         },
     )
 
@@ -219,3 +222,44 @@ def set_priority(request, pk: int):
         _("Priority changed: %(priority)s.") % {"priority": service_request.get_priority_display()},
     )
     return redirect(service_request)
+
+
+# --- requests taken by phone ----------------------------------------------------------------
+
+
+def create_by_phone(request):
+    """/request/new for a manager: a request for an organisation that called. The route
+    (and its upload allowance, core.body_limit) is the customers' create page's."""
+    if not can_create_for_organisation(request.user):
+        raise PermissionDenied
+    form = PhoneRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            service_request = phone.service_request_create_by_phone(
+                actor=request.user,
+                organisation=data["organisation"],
+                type=data["type"],
+                title=data["title"],
+                description=data["description"],
+                office=data["office"],
+                priority=data["priority"],
+                photo=data["photo"],
+                submission_key=data["submission_key"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if service_request.was_created:
+                messages.success(
+                    request,
+                    _("Request #%(number)s has been created for %(organisation)s.")
+                    % {"number": service_request.pk, "organisation": data["organisation"].name},
+                )
+            return redirect(service_request)
+    return render(
+        request,
+        "service_requests/create_by_phone.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )

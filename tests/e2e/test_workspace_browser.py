@@ -191,3 +191,39 @@ def test_saved_replies_by_slash_and_by_the_picker(
     photo = "Пришлите фото." if lang == "ru" else "Please send a photo."
     assert mgr.locator("[data-chat-text]").input_value() == photo
     assert cust.errors == [] and mgr.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_request_taken_by_phone(asgi_server, new_context, screenshot, people, lang):
+    customer, manager, _service_request = people
+    organisation = customer.organisation
+    base = asgi_server.url
+    mgr = open_as(new_context, base, manager, lang=lang, size="phone")
+    mgr.goto(f"{base}/request/list")
+    mgr.click("[data-testid=new-by-phone]")
+    mgr.wait_for_selector("[data-testid=phone-request-form]")
+    # The search box offers every organisation (a datalist); choosing fills "Name (#id)".
+    options = mgr.locator("#organisation-options option")
+    assert f"{organisation.name} (#{organisation.pk})" in [
+        options.nth(i).get_attribute("value") for i in range(options.count())
+    ]
+    mgr.fill("#id_organisation", f"{organisation.name} (#{organisation.pk})")
+    mgr.click("label[data-type=electrical]")
+    mgr.fill("#id_title", "No light in the corridor")
+    mgr.fill("#id_description", "Called at 9:10: the corridor on floor 2 is dark.")
+    mgr.fill("#id_office", "210")
+    mgr.select_option("#id_priority", "high")
+    assert mgr.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(mgr)
+    screenshot(mgr, f"workspace-phone-request-{lang}-phone")
+    mgr.click("[data-testid=phone-request-form] button[type=submit]")
+    mgr.wait_for_selector("[data-chat-connection][data-state=online]")
+    created = ServiceRequest.objects.get(title="No light in the corridor")
+    assert created.author == manager and created.priority == "high" and not created.photo
+
+    # The organisation's member sees it in their list and opens its chat.
+    cust = open_as(new_context, base, customer, lang=lang)
+    cust.goto(f"{base}/request/list")
+    cust.click(f"[data-request-id='{created.pk}'] a")
+    cust.wait_for_selector("[data-chat-connection][data-state=online]")
+    assert cust.errors == [] and mgr.errors == []
