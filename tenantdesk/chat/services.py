@@ -266,8 +266,9 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
     # PostgreSQL it also locks the row, so a message cannot slip in while it is being
     # closed, and messages of one request get their ids in the order they commit.
     bump = {"last_activity_at": message.created_at}
-    if message.by_manager:
-        # The first manager message meets the first-response target; later ones keep it.
+    if message.by_manager and not message.internal:
+        # The first manager message meets the first-response target (an internal note,
+        # which the customer never sees, does not); later ones keep it.
         bump["first_response_at"] = Coalesce("first_response_at", Value(message.created_at))
     bumped = (
         ServiceRequest.objects.filter(pk=message.service_request_id)
@@ -296,7 +297,7 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 _INSERT_IF_OPEN = """
 WITH open_request AS (
     UPDATE {requests} SET last_activity_at = %(now)s,
-        first_response_at = CASE WHEN %(by_manager)s
+        first_response_at = CASE WHEN %(by_manager)s AND NOT %(internal)s
             THEN COALESCE(first_response_at, %(now)s) ELSE first_response_at END
     WHERE id = %(request)s AND status <> %(closed)s
     RETURNING id

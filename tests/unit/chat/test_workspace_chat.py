@@ -6,6 +6,8 @@ it), and system messages never do."""
 import uuid
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from tenantdesk.chat import services
 from tenantdesk.service_requests.models import ServiceRequest
@@ -40,3 +42,23 @@ def test_the_first_manager_message_stamps_the_first_response_once(
     assert first_response_at(service_request) == first.created_at
     send(manager, service_request, "Done", **extra)
     assert first_response_at(service_request) == first.created_at
+
+
+def test_an_internal_note_does_not_meet_the_first_response(manager, service_request):
+    # Internal notes are written by issue 11's services; the store path already skips them.
+    note = services.Message(
+        service_request=service_request,
+        author=manager,
+        by_manager=True,
+        internal=True,
+        kind="user",
+        text="Check the riser first",
+        client_id=uuid.uuid4(),
+        created_at=timezone.now(),
+    )
+    if connection.vendor == "postgresql":
+        services._message_store_in_one_statement(note)
+    else:
+        services._message_store_with_orm(note, [])
+    assert note.pk is not None
+    assert first_response_at(service_request) is None
