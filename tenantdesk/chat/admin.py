@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.models import Attachment, Message, SavedReply
 from tenantdesk.core.admin import ReadOnlyTabularInline
 
 
@@ -43,3 +43,22 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Prepared texts for the managers' composer, each in English and Russian."""
+
+    list_display = ("title", "short_text_en", "short_text_ru", "is_active", "position")
+    list_editable = ("is_active", "position")
+    list_filter = ("is_active",)
+    search_fields = ("title", "text_en", "text_ru")
+    fields = ("title", "text_en", "text_ru", "is_active", "position")
+
+    @admin.display(description=SavedReply._meta.get_field("text_en").verbose_name)
+    def short_text_en(self, obj):
+        return obj.text_en[:60]
+
+    @admin.display(description=SavedReply._meta.get_field("text_ru").verbose_name)
+    def short_text_ru(self, obj):
+        return obj.text_ru[:60]

@@ -84,6 +84,8 @@ def message_data(message: Message, *, attachments=None) -> dict:
 
 def system_text(event: dict | None, fallback: str) -> str:
     """A system message in the active language, built from its event data."""
+    if event and event.get("type") in _CHANGE_TEXTS:
+        return _CHANGE_TEXTS[event["type"]](event)
     if not event or event.get("type") != "status":
         return fallback
     if event.get("from") == ServiceRequest.Status.CLOSED:
@@ -95,6 +97,33 @@ def system_text(event: dict | None, fallback: str) -> str:
         "to": labels.get(event.get("to"), event.get("to")),
         "actor": event.get("actor") or _("a manager"),
     }
+
+
+# --- the manager's workspace (issue 12): RequestChange events ------------------------------
+
+
+def _assigned_text(event: dict) -> str:
+    return _("Assigned to %(name)s") % {"name": event.get("assignee") or _("a manager")}
+
+
+def _unassigned_text(event: dict) -> str:
+    return _("Unassigned")
+
+
+def _priority_text(event: dict) -> str:
+    labels = dict(ServiceRequest.Priority.choices)
+    return _("Priority changed from “%(from)s” to “%(to)s”") % {
+        "from": labels.get(event.get("from"), event.get("from")),
+        "to": labels.get(event.get("to"), event.get("to")),
+    }
+
+
+# The event "type" of a RequestChange's system message is the change's kind.
+_CHANGE_TEXTS = {
+    "assigned": _assigned_text,
+    "unassigned": _unassigned_text,
+    "priority": _priority_text,
+}
 
 
 def _when(iso: str) -> dict:

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -263,10 +265,15 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
     # One statement both refuses a request closed meanwhile and bumps its activity; on
     # PostgreSQL it also locks the row, so a message cannot slip in while it is being
     # closed, and messages of one request get their ids in the order they commit.
+    bump = {"last_activity_at": message.created_at}
+    if message.by_manager and not message.internal:
+        # The first manager message meets the first-response target (an internal note,
+        # which the customer never sees, does not); later ones keep it.
+        bump["first_response_at"] = Coalesce("first_response_at", Value(message.created_at))
     bumped = (
         ServiceRequest.objects.filter(pk=message.service_request_id)
         .exclude(status=ServiceRequest.Status.CLOSED)
-        .update(last_activity_at=message.created_at)
+        .update(**bump)
     )
     if not bumped:
         return None
@@ -285,10 +292,13 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 # (BEGIN, UPDATE, SAVEPOINT, INSERT, RELEASE, COMMIT), atomic by itself: bump the request
 # unless it is closed (locking its row, so one request's messages get their ids in commit
 # order), and insert the message unless its client_id is already stored (the partial
-# unique constraint decides, as in the ORM path). No row back: closed, or a retry.
+# unique constraint decides, as in the ORM path). No row back: closed, or a retry. A
+# manager's first message also stamps first_response_at (kept once set), as in the ORM path.
 _INSERT_IF_OPEN = """
 WITH open_request AS (
-    UPDATE {requests} SET last_activity_at = %(now)s
+    UPDATE {requests} SET last_activity_at = %(now)s,
+        first_response_at = CASE WHEN %(by_manager)s AND NOT %(internal)s
+            THEN COALESCE(first_response_at, %(now)s) ELSE first_response_at END
     WHERE id = %(request)s AND status <> %(closed)s
     RETURNING id
 )
@@ -316,6 +326,7 @@ def _message_store_in_one_statement(message: Message) -> list | None:
                 "closed": ServiceRequest.Status.CLOSED,
                 "author": message.author_id,
                 "by_manager": message.by_manager,
+                # The column has no database default (a Django default only): name it.
                 "internal": message.internal,
                 "kind": message.kind,
                 "text": message.text,
@@ -428,6 +439,47 @@ def request_status_message_post(*, service_request, status_change) -> Message:
             "data": message.data,
         },
     )
+    return message
+
+
+# Changes (service_requests.models.RequestChange kinds) that the chat reports; the others
+# (a rating, a request taken by phone) have pages of their own.
+CHAT_REPORTED_CHANGES = ("assigned", "unassigned", "priority")
+
+
+@transaction.atomic
+def request_change_message_post(*, change) -> Message | None:
+    """Record a request's change (assignment, priority) as a system message everyone in
+    the chat sees, customers included, and broadcast it after commit.
+
+    Called (through service_requests.signals.request_changed) inside the change's
+    transaction. The event is the change's data with its kind as "type", so each reader
+    gets the text in their own language (serializers.system_text). Kinds the chat does not
+    report return None.
+    """
+    if change.kind not in CHAT_REPORTED_CHANGES:
+        return None
+    actor = change.actor
+    event = {
+        **change.data,
+        "type": change.kind,
+        "actor": actor.display_name if actor else None,
+        "actor_id": actor.pk if actor else None,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        text = system_text(event, "")
+    message = Message.objects.create(
+        service_request_id=change.service_request_id,
+        kind=Message.Kind.SYSTEM,
+        text=text,
+        event=event,
+        created_at=change.created_at,
+    )
+    # A system message has no author or attachments: its data needs no reading back.
+    message.author = None
+    message.data = message_data(message, attachments=[])
+    _announce_on_commit(message)
+    _broadcast_on_commit(change.service_request_id, {"type": "chat.message", "data": message.data})
     return message
 
 

@@ -8,11 +8,16 @@ from tenantdesk.accounts.revocation import user_access_changed
 from tenantdesk.chat import inbox
 from tenantdesk.chat.announcements import message_posted, messages_read
 from tenantdesk.chat.services import (
+    request_change_message_post,
     request_status_message_post,
     user_sockets_disconnect,
     user_sockets_recheck,
 )
-from tenantdesk.service_requests.signals import service_request_created, status_changed
+from tenantdesk.service_requests.signals import (
+    request_changed,
+    service_request_created,
+    status_changed,
+)
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -68,3 +73,9 @@ def _inbox_status(sender, status_change, **kwargs):
     inbox.status_announce(
         service_request=status_change.service_request, status=status_change.to_status
     )
+
+
+@receiver(request_changed, dispatch_uid="chat_request_change_as_system_message")
+def _post_request_change(sender, change, **kwargs):
+    # Assignment and priority (issue 12): like a status change, inside its transaction.
+    request_change_message_post(change=change)

@@ -107,3 +107,36 @@ def can_reopen(user: User, service_request: ServiceRequest) -> bool:
 def can_rate(user: User, service_request: ServiceRequest) -> bool:
     """A customer of the request's organisation rates how it was handled; never a manager."""
     return _member_of_its_organisation(user, service_request)
+
+
+# --- the manager's workspace (issue 12) ---------------------------------------------------
+
+
+def can_assign(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers take, assign and unassign requests (the caller has checked visibility)."""
+    return is_manager(user)
+
+
+def can_be_assignee(user) -> bool:
+    """A request is owned by a manager, never by a customer (nor a deactivated account)."""
+    return is_manager(user)
+
+
+def can_set_priority(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers change a request's priority after it was opened."""
+    return is_manager(user)
+
+
+def can_use_workspace(user) -> bool:
+    """The managers' queues (tabs, sorting, due times for every organisation)."""
+    return is_manager(user)
+
+
+def can_use_saved_replies(user) -> bool:
+    """Saved replies are the managers' prepared texts; customers never receive the list."""
+    return is_manager(user)
+
+
+def can_create_for_organisation(user) -> bool:
+    """A manager opens a request for an organisation that called (taken by phone)."""
+    return is_manager(user)

@@ -67,6 +67,16 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         widget=MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
     )
 
+    # The customer's only say in the priority (issue 12); managers set any on the request.
+    urgent = forms.BooleanField(
+        label=_("Urgent request"),
+        required=False,
+        help_text=_(
+            "Only for emergencies: a leak, no power, a door that will not lock. "
+            "Urgent requests are answered first, day and night."
+        ),
+    )
+
     # One key per shown form, so that submitting it twice makes one request.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
@@ -77,6 +87,10 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         self.fields["photo"].help_text = f"{photos} {image_limits_text()}"
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
+
+    def priority(self) -> str:
+        urgent = self.cleaned_data.get("urgent")
+        return ServiceRequest.Priority.URGENT if urgent else ServiceRequest.Priority.NORMAL
 
     def clean_photo(self):
         # A list of cleaned photos, each checked like the single one always was.

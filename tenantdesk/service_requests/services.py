@@ -14,6 +14,7 @@ from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_change_status, can_create_service_request
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
 from tenantdesk.service_requests.signals import service_request_created, status_changed
+from tenantdesk.service_requests.workspace import CUSTOMER_PRIORITIES, due_times_for
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,15 @@ def _delete_quietly(fieldfile) -> None:
 
 
 def service_request_create(
-    *, author, type: str, title: str, description: str, office: str, photo, submission_key=None
+    *,
+    author,
+    type: str,
+    title: str,
+    description: str,
+    office: str,
+    photo,
+    submission_key=None,
+    priority: str = ServiceRequest.Priority.NORMAL,
 ) -> ServiceRequest:
     """Open a request for the author's organisation with a checked, cleaned photo.
 
@@ -52,9 +61,10 @@ def service_request_create(
 
     The photo (an upload, or the ProcessedImage a form already made from it) is decoded
     and re-encoded by core.images.process_image (metadata stripped, orientation applied, a
-    thumbnail made). Raises PermissionDenied for a manager or a user without an
-    organisation, and ValidationError (keyed by field) for bad input; in either case
-    nothing is stored: no row and no file.
+    thumbnail made). `priority` is normal or urgent (the customer's checkbox); the due
+    times follow from it and the creation time (workspace.due_times_for). Raises
+    PermissionDenied for a manager or a user without an organisation, and ValidationError
+    (keyed by field) for bad input; in either case nothing is stored: no row and no file.
 
     All writes happen in one transaction (_service_request_store is @transaction.atomic).
     This function stands deliberately outside it: storage is not transactional, so when
@@ -67,7 +77,10 @@ def service_request_create(
     existing = _submitted_before(author, submission_key)
     if existing is not None:
         return existing
+    if priority not in CUSTOMER_PRIORITIES:  # a customer may ask for urgent, no more
+        raise ValidationError({"priority": _("Choose normal or urgent.")}, code="invalid")
     now = timezone.now()
+    first_due, resolution_due = due_times_for(priority=priority, start=now)
     service_request = ServiceRequest(
         organisation_id=author.organisation_id,
         author=author,
@@ -78,6 +91,9 @@ def service_request_create(
         status=Status.PENDING,
         last_activity_at=now,
         submission_key=submission_key,
+        priority=priority,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
     )
     # The same rules as the form, so a caller that skipped the form cannot store junk.
     service_request.full_clean(exclude=["photo", "photo_thumbnail", "organisation", "author"])

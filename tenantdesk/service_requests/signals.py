@@ -12,3 +12,7 @@ status_changed = Signal()
 
 # After a new request is committed: service_request=<ServiceRequest>.
 service_request_created = Signal()
+
+# Sent inside the change's transaction with change=<RequestChange> (assignment, priority …),
+# like status_changed: the chat posts it as a system message committed together with it.
+request_changed = Signal()

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,9 +19,14 @@ from tenantdesk.core.permissions import (
     is_manager,
 )
 from tenantdesk.core.private_files import serve_private_file
-from tenantdesk.service_requests import photos, selectors, services, views_closure
+from tenantdesk.service_requests import (
+    photos,
+    selectors,
+    services,
+    views_closure,
+    views_workspace,
+)
 from tenantdesk.service_requests.forms import (
-    RequestListFilterForm,
     ServiceRequestForm,
     StatusChangeForm,
 )
@@ -57,6 +61,8 @@ def _photo_upload_bytes() -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request):
+    if is_manager(request.user):  # a request taken by phone, for an organisation
+        return views_workspace.create_by_phone(request)
     if not can_create_service_request(request.user):
         return _cannot_create(request)
     follow_up = views_closure.follow_up_source(request)  # ?follow_up=<id>: 404 if not theirs
@@ -77,6 +83,7 @@ def create(request):
                 photos=data["photo"],
                 submission_key=data["submission_key"],
                 follow_up_of_id=follow_up.pk if follow_up else None,
+                priority=form.priority(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -98,28 +105,11 @@ def create(request):
 
 @login_required
 def active_list(request):
-    manager = is_manager(request.user)
-    if not manager:
-        # Active / Closed tabs (issue 12), paged like the managers' list.
-        return views_closure.customer_list(request, page_size=PAGE_SIZE)
-    # Customers get no filters: their list is short and always their active requests.
-    filter_form = RequestListFilterForm(request.GET) if manager else None
-    filters = filter_form.filters() if filter_form is not None else None
-    queryset = selectors.service_request_list(user=request.user, filters=filters)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "service_requests/list.html",
-        {
-            "page_obj": page,
-            "service_requests": page.object_list,
-            "filter_form": filter_form,
-            "is_filtered": bool(filters and filters != selectors.RequestListFilters()),
-            "query_string": query.urlencode(),
-        },
-    )
+    # Managers get the queues (tabs, sorting, due times); customers their organisation's
+    # requests in Active and Closed tabs (issue 12).
+    if is_manager(request.user):
+        return views_workspace.manager_list(request, page_size=PAGE_SIZE)
+    return views_closure.customer_list(request, page_size=PAGE_SIZE)
 
 
 def _status_actions(service_request: ServiceRequest) -> list[dict]:
@@ -136,7 +126,9 @@ def _status_actions(service_request: ServiceRequest) -> list[dict]:
 @login_required
 def detail(request, pk: int):
     service_request = access_service_request(
-        request.user, pk, queryset=ServiceRequest.objects.select_related("organisation", "author")
+        request.user,
+        pk,
+        queryset=ServiceRequest.objects.select_related("organisation", "author", "assignee"),
     )
     may_change_status = can_change_status(request.user, service_request)
     return render(
@@ -148,6 +140,7 @@ def detail(request, pk: int):
             "status_actions": _status_actions(service_request) if may_change_status else [],
             "status_history": selectors.service_request_history(service_request=service_request),
             **views_closure.closure_context(request, service_request),
+            **views_workspace.detail_context(request.user, service_request),
         },
     )
 

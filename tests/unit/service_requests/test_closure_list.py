@@ -90,7 +90,7 @@ def test_managers_keep_their_own_list(client, manager, customer, organisation):
     client.force_login(manager)
     response = client.get(URL, {"tab": "closed"})
     assert "tab_counts" not in response.context
-    assert "service_requests/list.html" in [t.name for t in response.templates]
+    assert "service_requests/list_manager.html" in [t.name for t in response.templates]
 
 
 def test_signed_out_visitor_is_sent_to_sign_in(client):

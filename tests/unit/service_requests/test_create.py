@@ -273,11 +273,15 @@ def test_phone_photo_is_stored_rotated_and_without_metadata(client, customer):
         assert len(thumb.getexif()) == 0
 
 
-def test_manager_is_told_why_they_cannot_create(client, manager):
+def test_a_manager_gets_the_phone_request_form_instead(client, manager):
+    # Issue 12: a manager opens requests for organisations that call (tests in
+    # test_workspace_phone.py); the customer's form without an organisation stores nothing.
     client.force_login(manager)
-    for response in (client.get(URL), client.post(URL, form_data())):
-        assert response.status_code == 403
-        assert "Managers answer requests; they do not open them." in response.content.decode()
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert 'data-testid="phone-request-form"' in response.content.decode()
+    response = client.post(URL, form_data())
+    assert response.status_code == 400
     assert not ServiceRequest.objects.exists()
     assert media_files() == []
 
