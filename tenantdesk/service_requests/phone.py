@@ -17,18 +17,11 @@ from django.utils.translation import gettext as _
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_create_for_organisation
 from tenantdesk.service_requests.models import RequestChange, ServiceRequest
+from tenantdesk.service_requests.services import file_delete_quietly
 from tenantdesk.service_requests.signals import service_request_created
 from tenantdesk.service_requests.workspace import due_times_for
 
 logger = logging.getLogger(__name__)
-
-
-def _delete_quietly(fieldfile) -> None:
-    try:
-        if fieldfile and fieldfile.name:
-            fieldfile.storage.delete(fieldfile.name)
-    except Exception:  # a failed clean-up must not hide the original error
-        logger.exception("could not delete %s after a failed phone request", fieldfile.name)
 
 
 def _submitted_before(author, submission_key) -> ServiceRequest | None:
@@ -93,8 +86,8 @@ def service_request_create_by_phone(
     try:
         _store(service_request=service_request, processed=processed, actor=actor)
     except BaseException as error:
-        _delete_quietly(service_request.photo)
-        _delete_quietly(service_request.photo_thumbnail)
+        file_delete_quietly(service_request.photo)
+        file_delete_quietly(service_request.photo_thumbnail)
         existing = _submitted_before(actor, submission_key)
         if isinstance(error, IntegrityError) and existing is not None:
             return existing

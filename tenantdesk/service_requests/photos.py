@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import service_requests_visible_to
 from tenantdesk.service_requests.models import RequestPhoto, ServiceRequest
-from tenantdesk.service_requests.services import service_request_create
+from tenantdesk.service_requests.services import file_delete_quietly, service_request_create
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +73,6 @@ def _follow_up_target(author, follow_up_of_id) -> ServiceRequest | None:
     return target
 
 
-def _delete_quietly(fieldfile) -> None:
-    try:
-        if fieldfile and fieldfile.name:
-            fieldfile.storage.delete(fieldfile.name)
-    except Exception:  # a failed clean-up must not hide the original error
-        logger.exception("could not delete %s after a failed request creation", fieldfile.name)
-
-
 def service_request_create_with_photos(
     *, author, photos: Sequence = (), follow_up_of_id: int | None = None, **fields
 ) -> ServiceRequest:
@@ -116,11 +108,11 @@ def service_request_create_with_photos(
                 service_request.follow_up_of = follow_up
     except BaseException:
         if created is not None:
-            _delete_quietly(created.photo)
-            _delete_quietly(created.photo_thumbnail)
+            file_delete_quietly(created.photo)
+            file_delete_quietly(created.photo_thumbnail)
         for extra in written:
-            _delete_quietly(extra.photo)
-            _delete_quietly(extra.photo_thumbnail)
+            file_delete_quietly(extra.photo)
+            file_delete_quietly(extra.photo_thumbnail)
         raise
     return service_request
 

@@ -34,7 +34,8 @@ def allowed_transitions(service_request: ServiceRequest) -> tuple[str, ...]:
     return ALLOWED_TRANSITIONS.get(service_request.status, ())
 
 
-def _delete_quietly(fieldfile) -> None:
+def file_delete_quietly(fieldfile) -> None:
+    """Remove a stored file after a failed write; a failure here is logged, never raised."""
     try:
         if fieldfile and fieldfile.name:
             fieldfile.storage.delete(fieldfile.name)
@@ -110,8 +111,8 @@ def service_request_create(
     try:
         _service_request_store(service_request=service_request, processed=processed)
     except BaseException as error:
-        _delete_quietly(service_request.photo)
-        _delete_quietly(service_request.photo_thumbnail)
+        file_delete_quietly(service_request.photo)
+        file_delete_quietly(service_request.photo_thumbnail)
         existing = _submitted_before(author, submission_key)
         if isinstance(error, IntegrityError) and existing is not None:
             return existing  # the same form, submitted twice at once: the first one won

@@ -98,7 +98,7 @@ def _refused(request, service_request, error, *, title: str):
     status, _code, detail = describe(error)
     return render(
         request,
-        "service_requests/closure_refused.html",
+        "service_requests/action_refused.html",
         {"service_request": service_request, "detail": detail, "title": title},
         status=status,
     )

@@ -116,7 +116,7 @@ def test_bad_assignments_get_a_clear_page(client, manager, service_request, data
     client.force_login(manager)
     response = client.post(assign_url(service_request), data)
     assert response.status_code == status
-    assert 'data-testid="workspace-error"' in response.content.decode()
+    assert 'data-testid="action-error"' in response.content.decode()
     assert text in response.content.decode()
     assert unchanged(service_request)
 
