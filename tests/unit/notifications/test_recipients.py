@@ -41,9 +41,7 @@ def _told(service_request, preference=STATUS_CHANGES):
     return list(manager_recipients(service_request, preference=preference))
 
 
-def test_without_an_assignee_every_manager_with_an_address_is_told(
-    service_request, team, customer
-):
+def test_without_an_assignee_every_manager_with_an_address_is_told(service_request, team, customer):
     ManagerFactory(email="")  # no address
     ManagerFactory(is_active=False)
     assert _told(service_request) == [team["manager"], team["anna"], team["boris"]]
@@ -74,9 +72,7 @@ def test_an_assignee_who_turned_the_kind_off_hands_it_back_to_the_others(service
     assert _told(service_request, MISSED_MESSAGES) == [team["anna"]]
 
 
-def test_an_assignee_without_an_address_or_out_of_the_group_is_not_the_one(
-    service_request, team
-):
+def test_an_assignee_without_an_address_or_out_of_the_group_is_not_the_one(service_request, team):
     _assign(service_request, team["anna"])
     team["anna"].groups.remove(Group.objects.get(name=MANAGER_GROUP))
     assert _told(service_request) == [team["manager"], team["boris"]]
