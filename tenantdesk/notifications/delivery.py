@@ -41,6 +41,8 @@ RETRY_BASE_SECONDS = 60
 SMTP_TIMEOUT_SECONDS = 30
 
 Status = EmailDelivery.Status
+# Kinds only a manager may get (someone taken out of the group meanwhile gets nothing).
+MANAGERS_ONLY = (EmailDelivery.Kind.NEW_REQUEST, EmailDelivery.Kind.REOPENED)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def _still_wanted(delivery: EmailDelivery) -> bool:
         return False
     if not service_requests_visible_to(user).filter(pk=delivery.service_request_id).exists():
         return False
-    if delivery.kind == EmailDelivery.Kind.NEW_REQUEST and not is_manager(user):
+    if delivery.kind in MANAGERS_ONLY and not is_manager(user):
         return False
     return wants(user=user, kind=PREFERENCE_OF_KIND[delivery.kind])
 

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -37,7 +38,12 @@ PREFERENCE_OF_KIND = {
     EmailDelivery.Kind.DIGEST: MISSED_MESSAGES,
     EmailDelivery.Kind.CLOSED: STATUS_CHANGES,
     EmailDelivery.Kind.NEW_REQUEST: NEW_REQUESTS,
+    EmailDelivery.Kind.REOPENED: STATUS_CHANGES,
 }
+
+# The reopening's reason in the subject is cut to this many characters (the e-mail has
+# all of it).
+SUBJECT_REASON_CHARS = 100
 
 
 def absolute(path: str) -> str:
@@ -260,6 +266,35 @@ def _new_request(delivery: EmailDelivery) -> BuiltEmail:
     return BuiltEmail(message=message)
 
 
+def _reopened(delivery: EmailDelivery) -> BuiltEmail:
+    service_request = delivery.service_request
+    # The key names the reopening (reopened:<person>:<request>:<status change>): a request
+    # reopened twice gets two e-mails, each with its own reason.
+    change_id = int(delivery.key.rsplit(":", 1)[1])
+    change = (
+        StatusChange.objects.filter(pk=change_id, service_request=service_request)
+        .select_related("changed_by__organisation")
+        .get()
+    )
+    reason = " ".join(change.reason.split())
+    subject = _("Request #%(number)d was reopened: %(reason)s") % {
+        "number": service_request.pk,
+        "reason": Truncator(reason).chars(SUBJECT_REASON_CHARS),
+    }
+    message = _compose(
+        delivery=delivery,
+        template="reopened",
+        subject=subject,
+        context={
+            "change": change,
+            "reopened_by": change.changed_by,
+            "assigned_to_you": service_request.assignee_id == delivery.user_id,
+        },
+        unsubscribe_kind=STATUS_CHANGES,
+    )
+    return BuiltEmail(message=message)
+
+
 def build_email(delivery: EmailDelivery, *, side: str) -> BuiltEmail | None:
     """The e-mail for a claimed delivery, in the recipient's language; None when there is
     nothing to say any more (a digest whose messages have been read)."""
@@ -268,4 +303,6 @@ def build_email(delivery: EmailDelivery, *, side: str) -> BuiltEmail | None:
             return _digest(delivery, side)
         if delivery.kind == EmailDelivery.Kind.CLOSED:
             return _closed(delivery)
+        if delivery.kind == EmailDelivery.Kind.REOPENED:
+            return _reopened(delivery)
         return _new_request(delivery)

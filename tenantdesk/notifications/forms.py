@@ -28,9 +28,16 @@ class EmailPreferencesForm(forms.Form):
 
     def __init__(self, *args, manager: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        # Closing e-mails go to the customer side only (managers close requests), and
-        # new requests to the manager side only: each person sees the kinds they can get.
-        del self.fields[STATUS_CHANGES if manager else NEW_REQUESTS]
+        # Each person sees the kinds they can get: new requests go to the manager side
+        # only; status changes to both, but different ones (a closing to the customer
+        # side, a customer's reopening to the manager side), so the help says which.
+        if manager:
+            self.fields[STATUS_CHANGES].help_text = _(
+                "An e-mail when a customer reopens a closed request, with their reason "
+                "(to the request's assignee, or to every manager when it has none)."
+            )
+        else:
+            del self.fields[NEW_REQUESTS]
 
     def choices(self) -> dict[str, bool]:
         return {

@@ -97,14 +97,15 @@ class EmailDelivery(models.Model):
     `key` is unique: whoever inserts it first owns the e-mail, so two workers (or a job
     run twice) can never send the same one twice. The key of a digest names the person,
     the request and its window, the stretch of the chat after what the previous digest
-    covered (`digest:<user>:<request>:<up_to of the previous one>`); a closing names the
-    status change, a new request the request.
+    covered (`digest:<user>:<request>:<up_to of the previous one>`); a closing and a reopening
+    name the status change, a new request the request.
     """
 
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Messages missed")
         CLOSED = "closed", _("Request closed")
         NEW_REQUEST = "new_request", _("New request")
+        REOPENED = "reopened", _("Request reopened")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -5,8 +5,10 @@ A stored message is announced after commit (chat.announcements.message_posted); 
 receiver here only enqueues `push_message` (django-tasks, run by `manage.py db_worker`),
 so no push service is ever called inside a web request or a socket handler. The task
 decides at run time who gets it: the people of the other side who may see the request
-(core.permissions), not its author, and not those who have read it meanwhile. A push
-service that answers 404 or 410 has forgotten the subscription: it is deleted.
+(core.permissions), on the manager side only its assignee, else every manager (the
+e-mails' rule, notifications.recipients); not its author, and not those who have read it
+meanwhile. A push service that answers 404 or 410 has forgotten the subscription: it is
+deleted.
 
 Off until VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set.
 """
@@ -29,8 +31,9 @@ from pywebpush import WebPushException, webpush
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.inbox import preview
 from tenantdesk.chat.models import Message, ReadCursor
-from tenantdesk.core.permissions import MANAGER_GROUP, is_customer, is_manager
+from tenantdesk.core.permissions import is_customer, is_manager
 from tenantdesk.notifications.models import PushSubscription
+from tenantdesk.notifications.recipients import manager_push_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +82,8 @@ def _subscriptions_for(message: Message) -> list[PushSubscription]:
     candidates = (
         PushSubscription.objects.filter(
             Q(user__organisation_id=organisation_id)
-            | Q(user__is_superuser=True)
-            | Q(user__groups__name=MANAGER_GROUP),
+            # The manager side as for e-mails: the assignee, else every manager.
+            | Q(user__in=manager_push_recipients(message.service_request)),
             user__is_active=True,
         )
         .select_related("user")

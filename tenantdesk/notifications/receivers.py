@@ -13,6 +13,7 @@ from tenantdesk.notifications.tasks import (
     digest_schedule,
     notify_new_request,
     notify_request_closed,
+    notify_request_reopened,
 )
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.signals import service_request_created, status_changed
@@ -37,6 +38,17 @@ def _email_closing(sender, status_change, **kwargs):
     # Sent inside the change's transaction: the job's row commits (or rolls back) with it.
     if status_change.to_status == ServiceRequest.Status.CLOSED:
         notify_request_closed.enqueue(status_change.pk)
+
+
+@receiver(status_changed, dispatch_uid="notifications_email_on_reopening")
+def _email_reopening(sender, status_change, **kwargs):
+    # A customer reopened a closed request (service_requests.closure): tell the manager
+    # side at once. In the change's transaction, like the closing's job.
+    if (
+        status_change.from_status == ServiceRequest.Status.CLOSED
+        and status_change.to_status == ServiceRequest.Status.PENDING
+    ):
+        notify_request_reopened.enqueue(status_change.pk)
 
 
 @receiver(service_request_created, dispatch_uid="notifications_email_on_new_request")

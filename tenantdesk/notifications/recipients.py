@@ -1,15 +1,19 @@
 """Who gets which e-mail (selectors).
 
 Customer side: every active member of the request's organisation (managers excepted).
-Manager side: every active manager, narrowed to NOTIFY_MANAGER_EMAILS when it is set.
+Manager side: the request's assignee when they can be told, else every active manager,
+narrowed to NOTIFY_MANAGER_EMAILS when it is set (the same rule for Web Push).
 People without an e-mail address, and people who turned that kind off on
-/accounts/notifications, are left out. Each function is one query.
+/accounts/notifications, are left out. Each function is one query (the manager side
+asks one EXISTS first when the request has an assignee).
 
 Whether a person may see the request is decided by core.permissions, and asked again
 just before each e-mail is sent (delivery.py): this module only picks whom to tell.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -45,19 +49,44 @@ def customer_recipients(service_request: ServiceRequest, *, preference: str) -> 
     return _reachable(members, preference).order_by("pk")
 
 
-def manager_recipients(service_request: ServiceRequest, *, preference: str) -> QuerySet[User]:
-    """The managers to tell about this request.
+def _managers() -> QuerySet[User]:
+    return User.objects.filter(pk__in=User.objects.filter(_MANAGERS).values("pk"))
 
-    Issue 12 brings the request's assignee: when there is one, this is the place to return
-    just them (filter `pk=service_request.assignee_id`) instead of every manager.
-    """
-    managers = User.objects.filter(pk__in=User.objects.filter(_MANAGERS).values("pk"))
+
+def _manager_side(
+    service_request: ServiceRequest, can_be_told: Callable[[QuerySet[User]], QuerySet[User]]
+) -> QuerySet[User]:
+    # The assignee alone when they can be told (active, still a manager, and whatever the
+    # channel needs); otherwise the team, so that nothing about the request is lost
+    # because its assignee left, was taken out of the group or turned the kind off.
+    # NOTIFY_MANAGER_EMAILS narrows the team only: an assignee hears about their own
+    # requests whatever the list says. Two queries at most (an EXISTS, then the caller's).
+    if service_request.assignee_id:
+        assignee = can_be_told(_managers().filter(pk=service_request.assignee_id))
+        if assignee.exists():
+            return assignee
+    team = _managers()
     if settings.NOTIFY_MANAGER_EMAILS:
         wanted = Q()
         for address in settings.NOTIFY_MANAGER_EMAILS:
             wanted |= Q(email__iexact=address.strip())
-        managers = managers.filter(wanted)
-    return _reachable(managers, preference).order_by("pk")
+        team = team.filter(wanted)
+    return can_be_told(team).order_by("pk")
+
+
+def manager_recipients(service_request: ServiceRequest, *, preference: str) -> QuerySet[User]:
+    """The managers to e-mail about this request: its assignee when there is one who is
+    active, a manager, has an address and wants this kind; else every manager (those
+    of NOTIFY_MANAGER_EMAILS when it is set) who can be e-mailed this kind. A request
+    without an assignee (a new one) goes to the whole team."""
+    return _manager_side(service_request, lambda people: _reachable(people, preference))
+
+
+def manager_push_recipients(service_request: ServiceRequest) -> QuerySet[User]:
+    """The managers a Web Push about this request may go to: the same rule as the
+    e-mails, where being active is all a person needs (a push needs no address; the
+    browser's subscription is the opt-in)."""
+    return _manager_side(service_request, lambda people: people.filter(is_active=True))
 
 
 def side_recipients(

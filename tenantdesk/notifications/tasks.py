@@ -176,3 +176,35 @@ def notify_new_request(service_request_id: int) -> dict:
             )
         )
     return {"emails": claimed}
+
+
+@task()
+def notify_request_reopened(status_change_id: int) -> dict:
+    """A customer reopened a closed request: e-mail the manager side (its assignee, else
+    every manager; those who want status changes)."""
+    change = (
+        StatusChange.objects.select_related("service_request")
+        .filter(
+            pk=status_change_id,
+            from_status=ServiceRequest.Status.CLOSED,
+            to_status=ServiceRequest.Status.PENDING,
+        )
+        .first()
+    )
+    if change is None:
+        return {"emails": 0}
+    service_request = change.service_request
+    recipients = side_recipients(service_request, side=Side.MANAGER, preference=STATUS_CHANGES)
+    claimed = 0
+    for user_id in recipients.values_list("pk", flat=True):
+        claimed += bool(
+            delivery_enqueue(
+                key=f"reopened:{user_id}:{service_request.pk}:{change.pk}",
+                kind=EmailDelivery.Kind.REOPENED,
+                user_id=user_id,
+                service_request_id=service_request.pk,
+                # Which reopening the e-mail tells about (a request can be reopened twice).
+                up_to_message_id=change.pk,
+            )
+        )
+    return {"emails": claimed}

@@ -19,6 +19,7 @@ from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.services import message_send
 from tenantdesk.notifications.models import EmailPreferences
 from tenantdesk.notifications.tokens import unsubscribe_token
+from tenantdesk.service_requests.closure import service_request_reopen
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services import service_request_change_status
 from tests.e2e.accessibility import assert_accessible
@@ -179,3 +180,87 @@ def test_the_preferences_page_and_the_unsubscribe_link(asgi_server, new_context,
 
 def missed_label(language: str) -> str:
     return "Messages I missed" if language == "en" else "Пропущенные сообщения"
+
+
+# --- issue 12: the reopen e-mail and the way to the preferences page ---------------------
+
+REOPEN_REASONS = {
+    "en": "The light still flickers after the repair.\nIt started again this morning.",
+    "ru": "Свет всё ещё мигает после ремонта.\nСегодня утром началось снова.",
+}
+
+
+def _reopening(language):
+    """A request closed by its assignee and reopened by its customer with a reason: the
+    reopen e-mail for the assignee, who uses `language`."""
+    texts = TEXTS[language]
+    organisation = OrganisationFactory(name=texts["organisation"])
+    first, last = texts["customer"]
+    customer = CustomerFactory(
+        organisation=organisation, first_name=first, last_name=last, language=language
+    )
+    manager = ManagerFactory(first_name="Anna", last_name="Ivanova", language=language)
+    service_request = make_service_request(
+        customer, title=texts["title"], office="214", type=ServiceRequest.Type.ELECTRICAL
+    )
+    ServiceRequest.objects.filter(pk=service_request.pk).update(assignee=manager)
+    service_request.refresh_from_db()
+    service_request_change_status(
+        actor=manager, service_request=service_request, status=ServiceRequest.Status.CLOSED
+    )
+    run_worker()
+    mail.outbox.clear()
+    service_request.refresh_from_db()
+    service_request_reopen(
+        actor=customer, service_request=service_request, reason=REOPEN_REASONS[language]
+    )
+    run_worker()
+    (reopened,) = mail.outbox
+    assert reopened.to == [manager.email]
+    mail.outbox.clear()
+    return reopened, service_request
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_reopen_email_as_a_mail_client_shows_it(new_context, screenshot, language):
+    message, service_request = _in_a_thread(_reopening, language)
+    page = new_context(viewport={"width": 760, "height": 900}).new_page()
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.set_content(message.alternatives[0][0], wait_until="load")
+    assert requested == [], f"the reopen e-mail loaded {requested}"
+    assert page.locator("html").get_attribute("lang") == language
+    button = page.get_by_role("link", name="Open the chat" if language == "en" else "Открыть чат")
+    assert button.get_attribute("href") == f"http://testserver/request/{service_request.pk}"
+    settings_link = page.get_by_role(
+        "link",
+        name="Choose which e-mails you get"
+        if language == "en"
+        else "Выбрать, какие письма получать",
+    )
+    assert settings_link.get_attribute("href") == "http://testserver/accounts/notifications"
+    body = page.inner_text("body")
+    for line in REOPEN_REASONS[language].split("\n"):
+        assert line in body
+    assert TEXTS[language]["title"] in body
+    assert_accessible(page)
+    screenshot(page, f"email-reopened-{language}")
+
+
+@pytest.mark.parametrize("language,locale", [("en", "en-GB"), ("ru", "ru-RU")])
+def test_the_navigation_leads_to_the_email_settings(
+    asgi_server, new_context, screenshot, language, locale
+):
+    manager = ManagerFactory(first_name="Anna", last_name="Ivanova")
+    page = new_context(locale=locale).new_page()
+    sign_in(page, asgi_server.url, manager.username, PASSWORD)
+    page.get_by_role(
+        "link", name="E-mail settings" if language == "en" else "Настройки писем"
+    ).click()
+    page.wait_for_url(f"{asgi_server.url}/accounts/notifications")
+    # A manager chooses status changes too now: a customer's reopening.
+    status = page.get_by_label("Status changes" if language == "en" else "Изменения статуса")
+    assert status.is_checked()
+    assert page.get_by_test_id("nav-email-settings").get_attribute("aria-current") == "page"
+    assert_accessible(page)
+    screenshot(page, f"email-preferences-manager-{language}")

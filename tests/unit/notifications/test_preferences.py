@@ -52,10 +52,12 @@ def test_a_customer_chooses_missed_messages_and_status_changes(client, customer)
     }
 
 
-def test_a_manager_chooses_missed_messages_and_new_requests(client, manager):
+def test_a_manager_chooses_missed_messages_new_requests_and_status_changes(client, manager):
+    # Status changes: a customer's reopening (issue 12).
     client.force_login(manager)
     body = client.get(URL).content.decode()
-    assert 'name="new_requests"' in body and 'name="status_changes"' not in body
+    assert 'name="new_requests"' in body and 'name="status_changes"' in body
+    assert "reopens a closed request" in body
     client.post(URL, {"missed_messages": "on"})
     assert _prefs(manager)["new_requests"] is False
     assert _prefs(manager)["missed_messages"] is True
