@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from tenantdesk.core.permissions import can_rate, can_reopen
 from tenantdesk.service_requests.models import Rating, RequestChange, ServiceRequest, StatusChange
 from tenantdesk.service_requests.signals import status_changed
+from tenantdesk.service_requests.workspace import due_times_for
 
 Status = ServiceRequest.Status
 
@@ -121,8 +122,16 @@ def service_request_reopen(*, actor, service_request: ServiceRequest, reason: st
             % {"days": settings.REOPEN_DAYS},
             code="reopen_window_over",
         )
+    # "Still broken": the resolution target starts again from the reopening, or the
+    # request would be overdue the moment it came back (the first response, if given,
+    # stays met).
+    _first, resolution_due_at = due_times_for(priority=current.priority, start=now)
     ServiceRequest.objects.filter(pk=current.pk).update(
-        status=Status.PENDING, closed_at=None, last_activity_at=now, updated_at=now
+        status=Status.PENDING,
+        closed_at=None,
+        resolution_due_at=resolution_due_at,
+        last_activity_at=now,
+        updated_at=now,
     )
     change = StatusChange.objects.create(
         service_request=current,
@@ -135,6 +144,7 @@ def service_request_reopen(*, actor, service_request: ServiceRequest, reason: st
     for instance in (current, service_request):
         instance.status = Status.PENDING
         instance.closed_at = None
+        instance.resolution_due_at = resolution_due_at
         instance.last_activity_at = now
         instance.updated_at = now
     status_changed.send(sender=ServiceRequest, status_change=change)

@@ -62,6 +62,21 @@ def test_a_colleague_reopens_with_a_reason(closed, organisation):
     assert message.text == "Anna Ivanova reopened the request: Still broken"
 
 
+def test_the_resolution_target_starts_again_from_the_reopening(closed, customer, settings):
+    settings.REQUEST_TARGETS = {**settings.REQUEST_TARGETS, "normal": ("4h", "2h")}
+    # Closed long after its resolution was due: without a new target it would come back
+    # overdue at once.
+    ServiceRequest.objects.filter(pk=closed.pk).update(
+        resolution_due_at=timezone.now() - timedelta(days=1)
+    )
+    before = timezone.now()
+    service_request_reopen(actor=customer, service_request=closed, reason="Still broken")
+    stored = ServiceRequest.objects.get(pk=closed.pk)
+    assert before + timedelta(hours=2) <= stored.resolution_due_at
+    assert stored.resolution_due_at <= timezone.now() + timedelta(hours=2)
+    assert closed.resolution_due_at == stored.resolution_due_at
+
+
 def test_the_reopen_message_is_written_in_each_readers_language(closed, customer):
     service_request_reopen(actor=customer, service_request=closed, reason="Still broken")
     message = Message.objects.filter(service_request=closed).latest("id")
