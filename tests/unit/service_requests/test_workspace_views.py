@@ -69,7 +69,9 @@ def test_a_customer_of_the_organisation_gets_403(client, customer, service_reque
 def test_a_customer_is_not_offered_the_controls(client, customer, service_request):
     client.force_login(customer)
     html = client.get(service_request.get_absolute_url()).content.decode()
-    assert 'data-testid="workspace-panel"' in html  # the assignee and priority are shown
+    # The assignee and the priority are shown with the details, not in the managers' panel.
+    assert 'data-testid="workspace-panel"' not in html
+    assert 'data-testid="request-assignee"' in html and 'data-testid="request-priority"' in html
     for control in ('data-testid="take"', 'data-testid="assign-form"', "priority-form"):
         assert control not in html
 
