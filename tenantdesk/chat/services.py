@@ -15,23 +15,33 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.announcements import message_posted, messages_read
 from tenantdesk.chat.broadcast import after_commit, send_now
-from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.groups import (
+    service_request_group,
+    service_request_managers_group,
+    user_group,
+)
 from tenantdesk.chat.ids import is_message_id, parse_message_ids
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import process_image
-from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
+from tenantdesk.core.permissions import (
+    access_service_request,
+    can_post_message,
+    can_write_internal_note,
+    is_manager,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 
 logger = logging.getLogger(__name__)
@@ -195,6 +205,7 @@ def message_send(
     client_id=None,
     attachments: Sequence = (),
     access_checked: bool = False,
+    internal: bool = False,
 ) -> Message:
     """Store a person's message in a request's chat and broadcast it after commit.
 
@@ -209,10 +220,15 @@ def message_send(
 
     Attachments are checked and decoded before the transaction opens: decoding a large
     photo takes seconds, and on SQLite an open write transaction blocks every other writer.
+
+    `internal=True` stores a manager's internal note (docs/internal-notes.md): only
+    managers receive it, and it does not move the request up the lists. Anyone else
+    asking for one gets PermissionDenied, before anything is stored.
     """
     if not access_checked:
         # Http404 for a request the author may not see (the same answer as "missing").
         service_request = access_service_request(author, service_request.pk)
+    internal = _clean_internal(internal, author, service_request)
     client_id = _clean_client_id(client_id)
     text = _clean_text(text)
     if service_request.is_closed or not can_post_message(author, service_request):
@@ -226,10 +242,22 @@ def message_send(
         text=text,
         client_id=client_id,
         prepared=prepared,
+        internal=internal,
     )
 
 
-def _message_store(*, author, service_request, text, client_id, prepared) -> Message:
+def _clean_internal(internal, author, service_request) -> bool:
+    """Whether this send is an internal note; PermissionDenied for a non-manager asking."""
+    if internal is not True and internal is not False:
+        raise ValidationError(_("“internal” must be true or false."), code="invalid")
+    if internal and not can_write_internal_note(author, service_request):
+        raise PermissionDenied(_("Only managers can write internal notes."))
+    return internal
+
+
+def _message_store(
+    *, author, service_request, text, client_id, prepared, internal=False
+) -> Message:
     """Write the message if the request is open; a retry returns the stored one."""
     now = timezone.now()
     message = Message(
@@ -240,6 +268,7 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
         text=text,
         client_id=client_id,
         created_at=now,
+        internal=internal,
     )
     if prepared or connection.vendor != "postgresql":
         stored = _message_store_with_orm(message, prepared)
@@ -251,7 +280,12 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
     # Built from what was just written, not read back: the author (and their organisation)
     # are the caller's objects, the attachments those created with it.
     message.data = message_data(message, attachments=stored)
-    _broadcast_on_commit(service_request.pk, {"type": "chat.message", "data": message.data})
+    # An internal note goes to the managers' group of the request only: customers' sockets
+    # are never in it, so no consumer has to filter it out (docs/internal-notes.md).
+    group = (service_request_managers_group if internal else service_request_group)(
+        service_request.pk
+    )
+    after_commit(group, {"type": "chat.message", "data": message.data})
     _announce_on_commit(message)
     return message
 
@@ -263,10 +297,13 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
     # One statement both refuses a request closed meanwhile and bumps its activity; on
     # PostgreSQL it also locks the row, so a message cannot slip in while it is being
     # closed, and messages of one request get their ids in the order they commit.
+    # An internal note keeps the activity time (customers' lists must not move for it),
+    # but the same statement still refuses a closed request and takes the row lock.
+    activity = F("last_activity_at") if message.internal else message.created_at
     bumped = (
         ServiceRequest.objects.filter(pk=message.service_request_id)
         .exclude(status=ServiceRequest.Status.CLOSED)
-        .update(last_activity_at=message.created_at)
+        .update(last_activity_at=activity)
     )
     if not bumped:
         return None
@@ -288,7 +325,8 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 # unique constraint decides, as in the ORM path). No row back: closed, or a retry.
 _INSERT_IF_OPEN = """
 WITH open_request AS (
-    UPDATE {requests} SET last_activity_at = %(now)s
+    UPDATE {requests}
+    SET last_activity_at = CASE WHEN %(internal)s THEN last_activity_at ELSE %(now)s END
     WHERE id = %(request)s AND status <> %(closed)s
     RETURNING id
 )
@@ -373,6 +411,7 @@ def messages_mark_delivered(
 _MARK_DELIVERED = """
 UPDATE {messages} SET delivered_at = %s
 WHERE service_request_id = %s AND kind = %s AND by_manager = %s AND delivered_at IS NULL
+AND NOT internal
 AND id IN ({ids})
 RETURNING id, delivered_at
 """
@@ -501,6 +540,7 @@ def messages_mark_read(
 _MARK_READ = """
 UPDATE {messages} SET read_at = %s, delivered_at = COALESCE(delivered_at, %s)
 WHERE service_request_id = %s AND kind = %s AND by_manager = %s AND read_at IS NULL
+AND NOT internal
 AND id <= %s
 RETURNING id, read_at
 """

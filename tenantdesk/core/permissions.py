@@ -107,3 +107,19 @@ def can_reopen(user: User, service_request: ServiceRequest) -> bool:
 def can_rate(user: User, service_request: ServiceRequest) -> bool:
     """A customer of the request's organisation rates how it was handled; never a manager."""
     return _member_of_its_organisation(user, service_request)
+
+
+# --- Internal notes (issue 12): managers' notes in a request's chat ------------------------
+# A note is written and read by managers only: customers never receive one on any path
+# (docs/internal-notes.md). Reading and writing are one rule today, kept as two names so
+# every caller says which it asks.
+
+
+def can_write_internal_note(user: User, service_request: ServiceRequest | None = None) -> bool:
+    """Only managers write internal notes (the caller has checked visibility)."""
+    return is_manager(user)
+
+
+def can_read_internal_notes(user) -> bool:
+    """Only managers ever receive internal notes, on any path."""
+    return is_manager(user)
