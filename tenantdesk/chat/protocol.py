@@ -3,7 +3,7 @@
 Protocol (JSON objects with a `type`):
   client → server: message.send {client_id, text, internal?} (internal: true makes a
                    manager's internal note, sent to managers only; anyone else gets an
-                   error frame with code permission_denied, nothing stored);
+                   error frame with code "forbidden", nothing stored);
                    message.delivered {ids};
                    message.read {up_to_id} (the newest message of the other side that has
                    been on screen in a visible, focused tab; the read position never goes
