@@ -158,9 +158,7 @@ def test_a_note_does_not_move_the_request_up_the_lists(customer, manager, servic
 
 
 def test_a_note_in_a_closed_request_is_refused_like_a_message(manager, service_request):
-    ServiceRequest.objects.filter(pk=service_request.pk).update(
-        status=ServiceRequest.Status.CLOSED
-    )
+    ServiceRequest.objects.filter(pk=service_request.pk).update(status=ServiceRequest.Status.CLOSED)
     service_request.refresh_from_db()
     with pytest.raises(PermissionDenied):
         note(manager, service_request)
