@@ -172,3 +172,14 @@ def test_a_notes_attachment_is_a_404_for_customers(customer, manager, service_re
         url = reverse(name, args=[attachment.pk])
         assert client_for(customer).get(url).status_code == 404
         assert client_for(manager).get(url).status_code == 200
+
+
+def test_the_admin_sites_message_list_shows_notes_marked(admin_client, manager, service_request):
+    hidden = note(manager, service_request)
+    services.message_send(author=manager, service_request=service_request, text="Reply")
+    listing = admin_client.get(reverse("admin:chat_message_changelist"))
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "column-internal" in html and "the landlord pays" in html
+    only_notes = admin_client.get(reverse("admin:chat_message_changelist") + "?internal__exact=1")
+    assert list(only_notes.context["cl"].result_list) == [hidden]
