@@ -115,7 +115,8 @@ export class ChatStore {
   // manager's internal note (docs/internal-notes.md).
   queue(text, clientId, internal = false) {
     const changes = emptyChanges();
-    const entry = { client_id: clientId, text, internal };
+    const entry = { client_id: clientId, text };
+    if (internal) entry.internal = true; // a reply's entry keeps its shape
     this.outbox.set(clientId, entry);
     changes.queued = entry;
     return changes;
