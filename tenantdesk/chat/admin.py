@@ -13,8 +13,17 @@ class AttachmentInline(ReadOnlyTabularInline):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "service_request", "kind", "author", "short_text", "created_at")
-    list_filter = ("kind", "by_manager", "created_at")
+    # Internal notes (managers only) are shown here, marked, for the staff who run the site.
+    list_display = (
+        "id",
+        "service_request",
+        "kind",
+        "internal",
+        "author",
+        "short_text",
+        "created_at",
+    )
+    list_filter = ("kind", "by_manager", "internal", "created_at")
     search_fields = ("text", "author__username", "service_request__title")
     list_select_related = ("service_request", "author")
     date_hierarchy = "created_at"
@@ -24,6 +33,7 @@ class MessageAdmin(admin.ModelAdmin):
         "kind",
         "author",
         "by_manager",
+        "internal",
         "text",
         "event",
         "client_id",

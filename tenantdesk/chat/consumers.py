@@ -20,7 +20,11 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.chat import protocol, selectors, services
 from tenantdesk.chat.broadcast import in_turn, layer_outage, write_and_broadcast
-from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.groups import (
+    service_request_group,
+    service_request_managers_group,
+    user_group,
+)
 from tenantdesk.chat.layer import ClosesWhenTheLayerFails
 from tenantdesk.chat.ratelimit import SlidingWindow, check_send_rate
 from tenantdesk.chat.serializers import message_data, message_for_reader, status_frame
@@ -57,6 +61,9 @@ class RequestChatConsumer(
             service_request_group(self.service_request.pk),
             user_group(self.user.pk),
         ]
+        if self.reads_internal_notes:
+            # Internal notes are broadcast to this group alone (docs/internal-notes.md).
+            self.groups_joined.append(service_request_managers_group(self.service_request.pk))
         await asyncio.gather(
             *(
                 self.channel_layer.group_add(group, self.channel_name)
@@ -94,12 +101,13 @@ class RequestChatConsumer(
 
     async def on_message_send(self, frame: dict) -> None:
         client_id, text = protocol.send_fields(frame)
+        internal = protocol.send_internal(frame)
         async with in_turn(self.service_request.pk):  # no message overtakes the one before
-            stored = await write_and_broadcast(self._send_message, client_id, text)
+            stored = await write_and_broadcast(self._send_message, client_id, text, internal)
         if stored is not None:  # a retry: nothing is broadcast again, so answer directly
             await self._send({"type": "message", "message": self._for_reader(stored)})
 
-    def _send_message(self, client_id: str, text: str) -> dict | None:
+    def _send_message(self, client_id: str, text: str, internal: bool = False) -> dict | None:
         check_send_rate(self.user.pk)
         message = services.message_send(
             author=self.user,
@@ -107,6 +115,7 @@ class RequestChatConsumer(
             text=text,
             client_id=client_id,
             access_checked=True,
+            internal=internal,
         )
         return None if message.was_created else message_data(message)
 
@@ -135,6 +144,7 @@ class RequestChatConsumer(
             service_request=self.service_request,
             after_id=after_id,
             receipts_for=receipts_for,
+            include_internal=self.reads_internal_notes,
         )
         page["messages"] = [self._for_reader(data) for data in page["messages"]]
         await self._send({"type": "sync", "after_id": after_id, **page})
@@ -143,6 +153,10 @@ class RequestChatConsumer(
 
     async def chat_message(self, event):
         if await self.still_allowed():
+            if event["data"].get("internal") and not self.reads_internal_notes:
+                # Notes reach only the managers' group; a socket whose person stopped
+                # being a manager since it joined drops them too.
+                return
             await self._send({"type": "message", "message": self._for_reader(event["data"])})
 
     async def chat_receipt(self, event):

@@ -28,3 +28,9 @@ def inbox_person_group(user_id: int) -> str:
     # One person's inbox sockets (their reads in another tab). Not user_group: the chat
     # sockets there have no handler for inbox events.
     return f"inbox.person.{int(user_id)}"
+
+
+def service_request_managers_group(service_request_id: int) -> str:
+    # The managers' chat sockets of one request: internal notes go here only, so a
+    # customer's socket is never sent one (docs/internal-notes.md).
+    return f"request.{int(service_request_id)}.managers"

@@ -79,7 +79,13 @@ def preview(text: str) -> str:
 
 def message_announce(*, message: Message) -> None:
     """A message was stored: its request moves up in the lists; a person's message counts
-    as unread for the other side (the socket works out which side its reader is on)."""
+    as unread for the other side (the socket works out which side its reader is on).
+
+    An internal note is announced to nobody: it must not reach a customer's list or
+    notification, it is never unread for a manager, and it does not move the request
+    up the lists (docs/internal-notes.md)."""
+    if message.internal:
+        return
     service_request = message.service_request  # the sender's object: no query on a send
     data = getattr(message, "data", None) or {}
     _to_request_audience(

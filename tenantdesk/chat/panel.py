@@ -14,7 +14,11 @@ from tenantdesk.chat.read_marker import read_marker_token
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
-from tenantdesk.core.permissions import can_post_message
+from tenantdesk.core.permissions import (
+    can_post_message,
+    can_read_internal_notes,
+    can_write_internal_note,
+)
 
 
 def page_json(request, page) -> dict:
@@ -29,7 +33,10 @@ def page_json(request, page) -> dict:
 
 def panel_context(request, service_request) -> dict:
     """What chat/panel.html needs to show one request's conversation to this reader."""
-    page = selectors.messages_before(service_request=service_request)
+    page = selectors.messages_before(
+        service_request=service_request,
+        include_internal=can_read_internal_notes(request.user),
+    )
     closed = not can_post_message(request.user, service_request)
     initial = page_json(request, page)
     read_up_to = selectors.read_position(user=request.user, service_request=service_request)
@@ -51,6 +58,8 @@ def panel_context(request, service_request) -> dict:
         "videoMaxBytes": settings.VIDEO_MAX_BYTES,
         "imageMaxBytes": settings.IMAGE_MAX_BYTES,
         "initial": initial,
+        # Managers get the composer's "Internal note" switch (docs/internal-notes.md).
+        "canWriteNote": can_write_internal_note(request.user, service_request),
         "strings": {
             "sent": _("Sent"),
             "delivered": _("Delivered"),
@@ -76,12 +85,15 @@ def panel_context(request, service_request) -> dict:
             "photo": _("Photo"),
             "you": _("You"),
             "tooLong": _("The message is too long."),
+            "internalNote": _("Internal note"),
+            "notePlaceholder": _("Write an internal note (managers only)…"),
         },
     }
     return {
         "chat_config": config,
         "chat_read_marker_url": _read_marker_url(request, service_request, initial, read_up_to),
         "chat_closed": closed,
+        "chat_can_write_note": config["canWriteNote"],
         "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,
         "chat_max_attachments": settings.CHAT_MAX_ATTACHMENTS,
         "chat_accept": f"{IMAGE_ACCEPT},{VIDEO_ACCEPT}",

@@ -1,7 +1,10 @@
 """The chat socket's wire format: reading a client's frame and the close codes.
 
 Protocol (JSON objects with a `type`):
-  client → server: message.send {client_id, text}; message.delivered {ids};
+  client → server: message.send {client_id, text, internal?} (internal: true makes a
+                   manager's internal note, sent to managers only; anyone else gets an
+                   error frame with code "forbidden", nothing stored);
+                   message.delivered {ids};
                    message.read {up_to_id} (the newest message of the other side that has
                    been on screen in a visible, focused tab; the read position never goes
                    back, so a stale or repeated frame changes nothing);
@@ -73,6 +76,14 @@ def send_fields(frame: dict) -> tuple[str, str]:
     if not isinstance(client_id, str) or not isinstance(text, str):
         raise ValidationError(_("message.send needs a client_id and a text string."))
     return client_id, text
+
+
+def send_internal(frame: dict) -> bool:
+    """message.send's internal flag (absent: false); who may set it is the service's check."""
+    internal = frame.get("internal", False)
+    if not isinstance(internal, bool):
+        raise ValidationError(_("message.send's internal must be true or false."))
+    return internal
 
 
 def delivered_ids(frame: dict) -> list:

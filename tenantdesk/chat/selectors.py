@@ -1,4 +1,9 @@
-"""Reading a request's conversation. Callers have checked access already."""
+"""Reading a request's conversation. Callers have checked access already.
+
+Internal notes (docs/internal-notes.md) are left out unless the caller passes
+`include_internal=core.permissions.can_read_internal_notes(reader)`: a caller that forgets
+gets the customers' view, never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,12 @@ class MessagePage:
 _DEFERRED_USER_FIELDS = ("password", "email", "last_login", "date_joined", "is_superuser")
 
 
-def _base(service_request):
+def _base(service_request, include_internal: bool):
+    messages = Message.objects.filter(service_request=service_request)
+    if not include_internal:
+        messages = messages.filter(internal=False)
     return (
-        Message.objects.filter(service_request=service_request)
-        .select_related("author__organisation")
+        messages.select_related("author__organisation")
         .defer(*(f"author__{name}" for name in _DEFERRED_USER_FIELDS))
         .defer("author__organisation__phone", "author__organisation__address")
     )
@@ -55,35 +62,45 @@ def _limit(limit) -> int:
     return max(1, min(limit, MAX_PAGE_SIZE))
 
 
-def messages_after(*, service_request, after_id: int = 0, limit=PAGE_SIZE) -> MessagePage:
+def messages_after(
+    *, service_request, after_id: int = 0, limit=PAGE_SIZE, include_internal: bool = False
+) -> MessagePage:
     """Oldest first, the messages stored after `after_id` (what a reconnecting client missed)."""
     limit = _limit(limit)
-    rows = list(_base(service_request).filter(pk__gt=after_id).order_by("pk")[: limit + 1])
+    rows = list(
+        _base(service_request, include_internal).filter(pk__gt=after_id).order_by("pk")[: limit + 1]
+    )
     return MessagePage(_with_attachments(rows[:limit]), len(rows) > limit)
 
 
 def messages_before(
-    *, service_request, before_id: int | None = None, limit=PAGE_SIZE
+    *,
+    service_request,
+    before_id: int | None = None,
+    limit=PAGE_SIZE,
+    include_internal: bool = False,
 ) -> MessagePage:
     """The newest `limit` messages before `before_id` (or the latest), returned oldest first."""
     limit = _limit(limit)
-    qs = _base(service_request)
+    qs = _base(service_request, include_internal)
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
     rows = list(qs.order_by("-pk")[: limit + 1])
     return MessagePage(_with_attachments(list(reversed(rows[:limit]))), len(rows) > limit)
 
 
-def receipts(*, service_request, message_ids) -> list[dict]:
+def receipts(*, service_request, message_ids, include_internal: bool = False) -> list[dict]:
     """The receipts of those of these messages that have gone beyond "sent": each one's
     furthest status, "read" or "delivered" (ids capped at 500). What a page that was away
     asks for its own messages it still shows as sent or delivered."""
     ids = [i for i in message_ids if is_message_id(i)][:MAX_IDS]
     if not ids:
         return []
+    rows = Message.objects.filter(service_request=service_request, pk__in=ids)
+    if not include_internal:  # a note has no receipts; nor does a customer learn its id
+        rows = rows.filter(internal=False)
     rows = (
-        Message.objects.filter(service_request=service_request, pk__in=ids)
-        .filter(Q(delivered_at__isnull=False) | Q(read_at__isnull=False))
+        rows.filter(Q(delivered_at__isnull=False) | Q(read_at__isnull=False))
         .order_by("pk")
         .values_list("pk", "delivered_at", "read_at")
     )
@@ -98,14 +115,22 @@ def receipts(*, service_request, message_ids) -> list[dict]:
     ]
 
 
-def catch_up(*, service_request, after_id: int, receipts_for) -> dict:
+def catch_up(
+    *, service_request, after_id: int, receipts_for, include_internal: bool = False
+) -> dict:
     """What a reconnecting client missed: a page of messages after `after_id` (reader-neutral
     data) and the receipts of its own messages it still shows as sent or delivered."""
-    page = messages_after(service_request=service_request, after_id=after_id)
+    page = messages_after(
+        service_request=service_request, after_id=after_id, include_internal=include_internal
+    )
     return {
         "messages": [message_data(m) for m in page.messages],
         "has_more": page.has_more,
-        "receipts": receipts(service_request=service_request, message_ids=receipts_for),
+        "receipts": receipts(
+            service_request=service_request,
+            message_ids=receipts_for,
+            include_internal=include_internal,
+        ),
     }
 
 

@@ -71,6 +71,8 @@ def message_data(message: Message, *, attachments=None) -> dict:
         "status": message_status(message),
         "author_id": message.author_id,
         "by_manager": message.by_manager,
+        # A manager's internal note (issue 12): only managers are ever sent one.
+        "internal": message.internal,
         "organisation": (
             author.organisation.name if author is not None and author.organisation_id else None
         ),

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -26,14 +26,23 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.chat.announcements import message_posted, messages_read
 from tenantdesk.chat.broadcast import after_commit, send_now
-from tenantdesk.chat.groups import service_request_group, user_group
+from tenantdesk.chat.groups import (
+    service_request_group,
+    service_request_managers_group,
+    user_group,
+)
 from tenantdesk.chat.ids import is_message_id, parse_message_ids
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import message_data, system_text
 from tenantdesk.chat.video import sniff_uploaded_video
 from tenantdesk.core.errors import Closed
 from tenantdesk.core.images import process_image
-from tenantdesk.core.permissions import access_service_request, can_post_message, is_manager
+from tenantdesk.core.permissions import (
+    access_service_request,
+    can_post_message,
+    can_write_internal_note,
+    is_manager,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 
 logger = logging.getLogger(__name__)
@@ -197,6 +206,7 @@ def message_send(
     client_id=None,
     attachments: Sequence = (),
     access_checked: bool = False,
+    internal: bool = False,
 ) -> Message:
     """Store a person's message in a request's chat and broadcast it after commit.
 
@@ -211,10 +221,15 @@ def message_send(
 
     Attachments are checked and decoded before the transaction opens: decoding a large
     photo takes seconds, and on SQLite an open write transaction blocks every other writer.
+
+    `internal=True` stores a manager's internal note (docs/internal-notes.md): only
+    managers receive it, and it does not move the request up the lists. Anyone else
+    asking for one gets PermissionDenied, before anything is stored.
     """
     if not access_checked:
         # Http404 for a request the author may not see (the same answer as "missing").
         service_request = access_service_request(author, service_request.pk)
+    internal = _clean_internal(internal, author, service_request)
     client_id = _clean_client_id(client_id)
     text = _clean_text(text)
     if service_request.is_closed or not can_post_message(author, service_request):
@@ -228,10 +243,22 @@ def message_send(
         text=text,
         client_id=client_id,
         prepared=prepared,
+        internal=internal,
     )
 
 
-def _message_store(*, author, service_request, text, client_id, prepared) -> Message:
+def _clean_internal(internal, author, service_request) -> bool:
+    """Whether this send is an internal note; PermissionDenied for a non-manager asking."""
+    if internal is not True and internal is not False:
+        raise ValidationError(_("“internal” must be true or false."), code="invalid")
+    if internal and not can_write_internal_note(author, service_request):
+        raise PermissionDenied(_("Only managers can write internal notes."))
+    return internal
+
+
+def _message_store(
+    *, author, service_request, text, client_id, prepared, internal=False
+) -> Message:
     """Write the message if the request is open; a retry returns the stored one."""
     now = timezone.now()
     message = Message(
@@ -242,6 +269,7 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
         text=text,
         client_id=client_id,
         created_at=now,
+        internal=internal,
     )
     if prepared or connection.vendor != "postgresql":
         stored = _message_store_with_orm(message, prepared)
@@ -253,7 +281,12 @@ def _message_store(*, author, service_request, text, client_id, prepared) -> Mes
     # Built from what was just written, not read back: the author (and their organisation)
     # are the caller's objects, the attachments those created with it.
     message.data = message_data(message, attachments=stored)
-    _broadcast_on_commit(service_request.pk, {"type": "chat.message", "data": message.data})
+    # An internal note goes to the managers' group of the request only: customers' sockets
+    # are never in it, so no consumer has to filter it out (docs/internal-notes.md).
+    group = (service_request_managers_group if internal else service_request_group)(
+        service_request.pk
+    )
+    after_commit(group, {"type": "chat.message", "data": message.data})
     _announce_on_commit(message)
     return message
 
@@ -265,7 +298,10 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
     # One statement both refuses a request closed meanwhile and bumps its activity; on
     # PostgreSQL it also locks the row, so a message cannot slip in while it is being
     # closed, and messages of one request get their ids in the order they commit.
-    bump = {"last_activity_at": message.created_at}
+    # An internal note keeps the activity time (customers' lists must not move for it),
+    # but the same statement still refuses a closed request and takes the row lock.
+    activity = F("last_activity_at") if message.internal else message.created_at
+    bump = {"last_activity_at": activity}
     if message.by_manager and not message.internal:
         # The first manager message meets the first-response target (an internal note,
         # which the customer never sees, does not); later ones keep it.
@@ -296,7 +332,8 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 # manager's first message also stamps first_response_at (kept once set), as in the ORM path.
 _INSERT_IF_OPEN = """
 WITH open_request AS (
-    UPDATE {requests} SET last_activity_at = %(now)s,
+    UPDATE {requests}
+    SET last_activity_at = CASE WHEN %(internal)s THEN last_activity_at ELSE %(now)s END,
         first_response_at = CASE WHEN %(by_manager)s AND NOT %(internal)s
             THEN COALESCE(first_response_at, %(now)s) ELSE first_response_at END
     WHERE id = %(request)s AND status <> %(closed)s
@@ -384,6 +421,7 @@ def messages_mark_delivered(
 _MARK_DELIVERED = """
 UPDATE {messages} SET delivered_at = %s
 WHERE service_request_id = %s AND kind = %s AND by_manager = %s AND delivered_at IS NULL
+AND NOT internal
 AND id IN ({ids})
 RETURNING id, delivered_at
 """
@@ -553,6 +591,7 @@ def messages_mark_read(
 _MARK_READ = """
 UPDATE {messages} SET read_at = %s, delivered_at = COALESCE(delivered_at, %s)
 WHERE service_request_id = %s AND kind = %s AND by_manager = %s AND read_at IS NULL
+AND NOT internal
 AND id <= %s
 RETURNING id, read_at
 """

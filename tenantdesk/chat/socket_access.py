@@ -15,7 +15,7 @@ from django.http import Http404
 from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import protocol
 from tenantdesk.core.dbthread import in_database_thread
-from tenantdesk.core.permissions import access_service_request
+from tenantdesk.core.permissions import access_service_request, can_read_internal_notes
 
 ACCESS_RECHECK_SECONDS = 30
 
@@ -27,6 +27,8 @@ class RequestSocketAccess:
     session_key = None
     service_request_id = None
     checked_at = 0.0
+    # Whether the person may receive internal notes (a manager), kept as fresh as access.
+    reads_internal_notes = False
 
     async def open_access(self) -> int | None:
         """At the handshake: None when the socket may open, else the close code."""
@@ -60,5 +62,6 @@ class RequestSocketAccess:
         except Http404:
             return protocol.CLOSE_NOT_FOUND
         user.organisation  # noqa: B018  (loaded now: every message names it, without a query)
+        self.reads_internal_notes = can_read_internal_notes(user)
         self.user = user
         return None

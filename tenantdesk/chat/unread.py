@@ -20,8 +20,9 @@ from tenantdesk.service_requests.models import ServiceRequest
 
 
 def other_side_messages(user) -> Q:
-    """The messages that can be unread for this person (on Message)."""
-    return Q(kind=Message.Kind.USER, by_manager=not is_manager(user))
+    """The messages that can be unread for this person (on Message). An internal note is
+    never unread: customers never see one, and for managers it is their own side's."""
+    return Q(kind=Message.Kind.USER, by_manager=not is_manager(user), internal=False)
 
 
 def _unread_messages(user):

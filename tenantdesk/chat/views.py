@@ -25,6 +25,7 @@ from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.errors import json_endpoint
 from tenantdesk.core.permissions import (
     access_service_request,
+    can_read_internal_notes,
 )
 from tenantdesk.core.private_files import serve_private_file
 
@@ -50,13 +51,14 @@ def messages(request, pk: int):
     after = _optional_id(request, "after")
     before = _optional_id(request, "before")
     limit = request.GET.get("limit", selectors.PAGE_SIZE)
+    notes = can_read_internal_notes(request.user)
     if after is not None:
         page = selectors.messages_after(
-            service_request=service_request, after_id=after, limit=limit
+            service_request=service_request, after_id=after, limit=limit, include_internal=notes
         )
     else:
         page = selectors.messages_before(
-            service_request=service_request, before_id=before, limit=limit
+            service_request=service_request, before_id=before, limit=limit, include_internal=notes
         )
     return JsonResponse(page_json(request, page))
 
@@ -70,10 +72,22 @@ def _post_message(request, service_request):
         client_id=request.POST.get("client_id") or None,
         attachments=request.FILES.getlist("files"),
         access_checked=True,  # messages() has just asked core.permissions
+        internal=_internal_flag(request),
     )
     data = getattr(message, "data", None) or message_data(message)  # built when stored
     payload = message_for_reader(data, reader_id=request.user.pk)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
+
+
+def _internal_flag(request) -> bool:
+    """The form's `internal` (an internal note): absent, "" or "false" is no; the service
+    refuses a yes from anyone but a manager."""
+    value = request.POST.get("internal", "").strip().lower()
+    if value in ("", "0", "false", "off"):
+        return False
+    if value in ("1", "true", "on"):
+        return True
+    raise ValidationError(_("“internal” must be true or false."), code="invalid")
 
 
 def _json_body(request) -> dict | None:
@@ -156,6 +170,8 @@ def _visible_attachment(request, attachment_id: int) -> Attachment:
     attachment = get_object_or_404(Attachment.objects.select_related("message"), pk=attachment_id)
     # The request decides: an attachment of a request you cannot see does not exist for you.
     access_service_request(request.user, attachment.message.service_request_id)
+    if attachment.message.internal and not can_read_internal_notes(request.user):
+        raise Http404  # an internal note's file, like the note, does not exist for customers
     return attachment
 
 

@@ -140,3 +140,19 @@ def can_use_saved_replies(user) -> bool:
 def can_create_for_organisation(user) -> bool:
     """A manager opens a request for an organisation that called (taken by phone)."""
     return is_manager(user)
+
+
+# --- Internal notes (issue 12): managers' notes in a request's chat ------------------------
+# A note is written and read by managers only: customers never receive one on any path
+# (docs/internal-notes.md). Reading and writing are one rule today, kept as two names so
+# every caller says which it asks.
+
+
+def can_write_internal_note(user: User, service_request: ServiceRequest | None = None) -> bool:
+    """Only managers write internal notes (the caller has checked visibility)."""
+    return is_manager(user)
+
+
+def can_read_internal_notes(user) -> bool:
+    """Only managers ever receive internal notes, on any path."""
+    return is_manager(user)

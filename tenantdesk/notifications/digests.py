@@ -100,6 +100,7 @@ def plan_digests(*, service_request: ServiceRequest, side: str, now: datetime) -
             service_request=service_request,
             kind=Message.Kind.USER,
             by_manager=writers_are_managers(side),
+            internal=False,  # a manager's internal note never makes a digest due
             pk__gt=lowest,
         )
         .order_by("pk")

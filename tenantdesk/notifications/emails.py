@@ -95,8 +95,8 @@ def digest_messages(*, user: User, service_request: ServiceRequest, side: str) -
         or 0
     )
     others = Message.objects.filter(
-        kind=Message.Kind.USER, by_manager=writers_are_managers(side)
-    ) | Message.objects.filter(kind=Message.Kind.SYSTEM)
+        kind=Message.Kind.USER, by_manager=writers_are_managers(side), internal=False
+    ) | Message.objects.filter(kind=Message.Kind.SYSTEM)  # never an internal note
     newest = (
         others.filter(service_request=service_request, pk__gt=read_up_to)
         .select_related("author__organisation")

@@ -56,7 +56,8 @@ def http_session() -> requests.Session:
 
 @receiver(message_posted, dispatch_uid="notifications_push_on_message")
 def _push_on_message(sender, message, **kwargs):
-    if message.kind != Message.Kind.USER or not push_configured():
+    # An internal note is never pushed: customers never see one, managers wrote it.
+    if message.kind != Message.Kind.USER or message.internal or not push_configured():
         return
     if not PushSubscription.objects.exists():  # one cheap query saves a job per message
         return
@@ -155,7 +156,7 @@ def push_message(*, message_id: int) -> int:
         return 0
     message = (
         Message.objects.select_related("service_request", "author")
-        .filter(pk=message_id, kind=Message.Kind.USER)
+        .filter(pk=message_id, kind=Message.Kind.USER, internal=False)
         .first()
     )
     if message is None:

@@ -24,8 +24,8 @@ def _schedule_digest(sender, message, **kwargs):
     # Status changes (system messages) never make a digest due by themselves: they are
     # listed in the digest a person message brings. One query when a digest of this
     # request and side is already waiting early enough; else two inserts.
-    if message.kind != Message.Kind.USER:
-        return
+    if message.kind != Message.Kind.USER or message.internal:
+        return  # an internal note is never mailed to anyone (docs/internal-notes.md)
     side = recipient_side(message)
     when = due_at(message)
     if waiting_early_enough(service_request_id=message.service_request_id, side=side, when=when):

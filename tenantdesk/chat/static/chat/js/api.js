@@ -55,11 +55,12 @@ export function postRead(url, upToId) {
 }
 
 // Posts a message over HTTP. XMLHttpRequest rather than fetch: only it reports upload progress.
-export function postMessage(url, { text, clientId, files }, onProgress) {
+export function postMessage(url, { text, clientId, files, internal }, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     form.append("text", text);
     form.append("client_id", clientId);
+    if (internal) form.append("internal", "true");
     for (const file of files || []) form.append("files", file, file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);

@@ -31,11 +31,14 @@ export class Composer {
     this.sendButton = find("[data-chat-send]");
     this.counter = find("[data-chat-counter]");
     this.error = find("[data-chat-form-error]");
+    // Managers only (chat/panel.html): the "Internal note" switch.
+    this.noteToggle = find("[data-chat-note-toggle]");
     this.files = [];
     this.previewUrls = [];
     this.uploading = false;
     this.closed = false;
     this.uploadClientId = null;
+    this.defaultPlaceholder = this.textarea.placeholder;
     this.#bind();
     this.update();
   }
@@ -48,6 +51,7 @@ export class Composer {
         this.form.requestSubmit();
       }
     });
+    if (this.noteToggle) this.noteToggle.addEventListener("change", () => this.#showNoteMode());
     this.fileInput.addEventListener("change", () => {
       this.#addFiles([...this.fileInput.files]);
       this.fileInput.value = "";
@@ -57,14 +61,27 @@ export class Composer {
       if (!this.canSend()) return;
       this.showError("");
       const text = this.textarea.value.trim();
+      const internal = this.isNote();
       if (this.files.length) {
-        this.#upload(text);
+        this.#upload(text, internal);
       } else {
         this.textarea.value = "";
-        this.onText(text);
+        this.onText(text, internal);
       }
       this.update();
     });
+  }
+
+  isNote() {
+    return Boolean(this.noteToggle && this.noteToggle.checked);
+  }
+
+  // The composer looks different while it writes a note, so nobody sends one by mistake
+  // (or a reply as a note).
+  #showNoteMode() {
+    const note = this.isNote();
+    this.form.classList.toggle("is-note", note);
+    this.textarea.placeholder = note ? this.strings.notePlaceholder : this.defaultPlaceholder;
   }
 
   canSend() {
@@ -105,7 +122,7 @@ export class Composer {
     this.form.hidden = true;
   }
 
-  async #upload(text) {
+  async #upload(text, internal) {
     // Clicking again after a lost answer retries the same message: the server keeps one.
     this.uploadClientId ||= newClientId();
     this.uploading = true;
@@ -115,7 +132,7 @@ export class Composer {
     try {
       const message = await postMessage(
         this.config.messagesUrl,
-        { text, clientId: this.uploadClientId, files: this.files },
+        { text, clientId: this.uploadClientId, files: this.files, internal },
         (fraction) => this.#setProgress(fraction),
       );
       // Keep whatever was typed while the upload ran.

@@ -77,15 +77,16 @@ export class Courier {
   flushOutbox() {
     for (const entry of this.store.pending()) {
       const frame = { type: "message.send", client_id: entry.client_id, text: entry.text };
+      if (entry.internal) frame.internal = true;
       if (!this.socket.send(frame)) this.#post(entry);
     }
   }
 
-  async #post({ client_id: clientId, text }) {
+  async #post({ client_id: clientId, text, internal }) {
     if (this.posting.has(clientId)) return;
     this.posting.add(clientId);
     try {
-      const message = await postMessage(this.messagesUrl, { text, clientId });
+      const message = await postMessage(this.messagesUrl, { text, clientId, internal });
       this.onFrame({ type: "message", message });
     } catch (error) {
       // A network failure keeps it queued; a refusal is the server's answer, as on the socket.

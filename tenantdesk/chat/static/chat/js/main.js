@@ -61,8 +61,8 @@ function startChat(root, config) {
     if (changes.queued || (changes.added.length && !older)) announceActivity(root);
   }
 
-  function sendText(text) {
-    react(store.queue(text, newClientId()), "queue");
+  function sendText(text, internal = false) {
+    react(store.queue(text, newClientId(), internal), "queue");
     courier.flushOutbox();
   }
 

@@ -65,6 +65,11 @@ function bubble(message, strings) {
   const item = el("li", `chat-message ${system ? "is-system" : message.mine ? "is-mine" : "is-theirs"}`);
   const box = el("div", "chat-bubble");
   const meta = el("div", "chat-meta");
+  if (message.internal) {
+    // A manager's internal note: only managers are ever sent one; the label says so.
+    item.classList.add("is-note");
+    meta.append(el("span", "chat-note-label", strings.internalNote));
+  }
   meta.append(el("span", "chat-author", message.mine ? strings.you : message.author_label));
   const time = el("time", "chat-time", message.time_label || "");
   if (message.created_at) time.dateTime = message.created_at;
@@ -76,7 +81,8 @@ function bubble(message, strings) {
     for (const attachment of message.attachments) list.append(attachmentElement(attachment, strings));
     box.append(list);
   }
-  if (message.mine && !system) box.append(el("div", "chat-status"));
+  // A note has no delivered/read: no customer ever receives it.
+  if (message.mine && !system && !message.internal) box.append(el("div", "chat-status"));
   item.append(box);
   return item;
 }
@@ -92,7 +98,10 @@ export function messageElement(message, strings) {
 
 // A message still in the outbox: no id and no time yet.
 export function pendingElement(entry, strings) {
-  const item = bubble({ mine: true, kind: "user", text: entry.text, attachments: [] }, strings);
+  const item = bubble(
+    { mine: true, kind: "user", text: entry.text, internal: entry.internal, attachments: [] },
+    strings,
+  );
   item.dataset.clientId = entry.client_id;
   setStatusMark(item, "sending", strings);
   return item;

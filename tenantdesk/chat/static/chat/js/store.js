@@ -111,10 +111,12 @@ export class ChatStore {
     return id;
   }
 
-  // A text typed in the composer, kept until the server has stored it.
-  queue(text, clientId) {
+  // A text typed in the composer, kept until the server has stored it. `internal`: a
+  // manager's internal note (docs/internal-notes.md).
+  queue(text, clientId, internal = false) {
     const changes = emptyChanges();
     const entry = { client_id: clientId, text };
+    if (internal) entry.internal = true; // a reply's entry keeps its shape
     this.outbox.set(clientId, entry);
     changes.queued = entry;
     return changes;
