@@ -17,20 +17,11 @@ from django.utils.translation import gettext as _
 from tenantdesk.core.images import ProcessedImage, process_image
 from tenantdesk.core.permissions import can_create_for_organisation
 from tenantdesk.service_requests.models import RequestChange, ServiceRequest
-from tenantdesk.service_requests.services import file_delete_quietly
+from tenantdesk.service_requests.services import file_delete_quietly, submitted_before
 from tenantdesk.service_requests.signals import service_request_created
 from tenantdesk.service_requests.workspace import due_times_for
 
 logger = logging.getLogger(__name__)
-
-
-def _submitted_before(author, submission_key) -> ServiceRequest | None:
-    if submission_key is None:
-        return None
-    existing = ServiceRequest.objects.filter(author=author, submission_key=submission_key).first()
-    if existing is not None:
-        existing.was_created = False
-    return existing
 
 
 def service_request_create_by_phone(
@@ -57,7 +48,7 @@ def service_request_create_by_phone(
         raise ValidationError({"organisation": _("Choose the organisation.")}, code="required")
     if priority not in ServiceRequest.Priority.values:
         raise ValidationError({"priority": _("Unknown priority.")}, code="unknown_priority")
-    existing = _submitted_before(actor, submission_key)
+    existing = submitted_before(actor, submission_key)
     if existing is not None:
         return existing
     now = timezone.now()
@@ -88,7 +79,7 @@ def service_request_create_by_phone(
     except BaseException as error:
         file_delete_quietly(service_request.photo)
         file_delete_quietly(service_request.photo_thumbnail)
-        existing = _submitted_before(actor, submission_key)
+        existing = submitted_before(actor, submission_key)
         if isinstance(error, IntegrityError) and existing is not None:
             return existing
         raise

@@ -75,7 +75,7 @@ def service_request_create(
     """
     if not can_create_service_request(author):
         raise PermissionDenied(_("Only members of an organisation can create requests."))
-    existing = _submitted_before(author, submission_key)
+    existing = submitted_before(author, submission_key)
     if existing is not None:
         return existing
     if priority not in CUSTOMER_PRIORITIES:  # a customer may ask for urgent, no more
@@ -113,7 +113,7 @@ def service_request_create(
     except BaseException as error:
         file_delete_quietly(service_request.photo)
         file_delete_quietly(service_request.photo_thumbnail)
-        existing = _submitted_before(author, submission_key)
+        existing = submitted_before(author, submission_key)
         if isinstance(error, IntegrityError) and existing is not None:
             return existing  # the same form, submitted twice at once: the first one won
         raise
@@ -121,7 +121,8 @@ def service_request_create(
     return service_request
 
 
-def _submitted_before(author, submission_key) -> ServiceRequest | None:
+def submitted_before(author, submission_key) -> ServiceRequest | None:
+    """The request a form with this submission key already made (was_created False)."""
     if submission_key is None:
         return None
     existing = ServiceRequest.objects.filter(author=author, submission_key=submission_key).first()

@@ -381,14 +381,14 @@ def test_two_submissions_racing_past_the_check_still_make_one_request(customer, 
 
     key = uuid.uuid4()
     first = create_request(customer, submission_key=key)
-    real_lookup = services._submitted_before
+    real_lookup = services.submitted_before
     calls = []
 
     def lookup_that_missed_it_at_first(author, submission_key):
         calls.append(submission_key)
         return None if len(calls) == 1 else real_lookup(author, submission_key)
 
-    monkeypatch.setattr(services, "_submitted_before", lookup_that_missed_it_at_first)
+    monkeypatch.setattr(services, "submitted_before", lookup_that_missed_it_at_first)
     second = create_request(customer, submission_key=key)
     assert second.pk == first.pk and second.was_created is False
     assert ServiceRequest.objects.count() == 1
