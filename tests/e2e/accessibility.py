@@ -14,7 +14,15 @@ FAILING_IMPACTS = ("serious", "critical")
 _axe = Axe()
 
 
+# CSS transitions still running (a button just clicked fading to its checked colour): axe
+# would measure the contrast of a colour half-way, which no one reads. Infinite animations
+# (a spinner) are not transitions and do not hold this up.
+_TRANSITIONS_DONE = """() => document.getAnimations().every(
+    (animation) => !(animation instanceof CSSTransition) || animation.playState !== "running")"""
+
+
 def violations(page, impacts=FAILING_IMPACTS) -> list[dict]:
+    page.wait_for_function(_TRANSITIONS_DONE, timeout=5_000)
     # preload off: axe would otherwise copy stylesheets into <style> elements of its own,
     # which the policy rightly refuses (style-src has no 'unsafe-inline').
     results = _axe.run(page, options={"resultTypes": ["violations"], "preload": False})
