@@ -78,6 +78,25 @@ def delivery_enqueue(
     return delivery
 
 
+def deliveries_enqueue(
+    recipients, *, kind: str, key, service_request_id: int, up_to_message_id: int = 0
+) -> int:
+    """One e-mail of this kind per recipient (a queryset of users), each claimed by its
+    idempotency key `key(user_id)`; returns how many were claimed now."""
+    return sum(
+        bool(
+            delivery_enqueue(
+                key=key(user_id),
+                kind=kind,
+                user_id=user_id,
+                service_request_id=service_request_id,
+                up_to_message_id=up_to_message_id,
+            )
+        )
+        for user_id in recipients.values_list("pk", flat=True)
+    )
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 
@@ -145,16 +164,12 @@ def notify_request_closed(status_change_id: int) -> dict:
         return {"emails": 0}
     service_request = change.service_request
     recipients = side_recipients(service_request, side=Side.CUSTOMER, preference=STATUS_CHANGES)
-    claimed = 0
-    for user_id in recipients.values_list("pk", flat=True):
-        claimed += bool(
-            delivery_enqueue(
-                key=f"closed:{user_id}:{service_request.pk}:{change.pk}",
-                kind=EmailDelivery.Kind.CLOSED,
-                user_id=user_id,
-                service_request_id=service_request.pk,
-            )
-        )
+    claimed = deliveries_enqueue(
+        recipients,
+        kind=EmailDelivery.Kind.CLOSED,
+        key=lambda user_id: f"closed:{user_id}:{service_request.pk}:{change.pk}",
+        service_request_id=service_request.pk,
+    )
     return {"emails": claimed}
 
 
@@ -165,16 +180,12 @@ def notify_new_request(service_request_id: int) -> dict:
     if service_request is None:
         return {"emails": 0}
     recipients = side_recipients(service_request, side=Side.MANAGER, preference=NEW_REQUESTS)
-    claimed = 0
-    for user_id in recipients.values_list("pk", flat=True):
-        claimed += bool(
-            delivery_enqueue(
-                key=f"new_request:{user_id}:{service_request.pk}",
-                kind=EmailDelivery.Kind.NEW_REQUEST,
-                user_id=user_id,
-                service_request_id=service_request.pk,
-            )
-        )
+    claimed = deliveries_enqueue(
+        recipients,
+        kind=EmailDelivery.Kind.NEW_REQUEST,
+        key=lambda user_id: f"new_request:{user_id}:{service_request.pk}",
+        service_request_id=service_request.pk,
+    )
     return {"emails": claimed}
 
 
@@ -195,16 +206,12 @@ def notify_request_reopened(status_change_id: int) -> dict:
         return {"emails": 0}
     service_request = change.service_request
     recipients = side_recipients(service_request, side=Side.MANAGER, preference=STATUS_CHANGES)
-    claimed = 0
-    for user_id in recipients.values_list("pk", flat=True):
-        claimed += bool(
-            delivery_enqueue(
-                key=f"reopened:{user_id}:{service_request.pk}:{change.pk}",
-                kind=EmailDelivery.Kind.REOPENED,
-                user_id=user_id,
-                service_request_id=service_request.pk,
-                # Which reopening the e-mail tells about (a request can be reopened twice).
-                up_to_message_id=change.pk,
-            )
-        )
+    claimed = deliveries_enqueue(
+        recipients,
+        kind=EmailDelivery.Kind.REOPENED,
+        key=lambda user_id: f"reopened:{user_id}:{service_request.pk}:{change.pk}",
+        service_request_id=service_request.pk,
+        # Which reopening the e-mail tells about (a request can be reopened twice).
+        up_to_message_id=change.pk,
+    )
     return {"emails": claimed}
