@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 
 import pytest
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.stack import (
@@ -83,6 +84,40 @@ def test_an_idle_socket_stays_open_and_then_receives(stack):
             assert frame["message"]["text"] == "after a quiet half minute"
         finally:
             await manager.close()
+            await customer.close()
+
+    try:
+        asyncio.run(scenario())
+    except BaseException as error:
+        raise AssertionError(f"{error!r}\n{stack.logs()}") from error
+    assert "Exception in ASGI application" not in stack.workers[0].log()
+
+
+def test_an_idle_inbox_socket_stays_open_and_then_hears_of_a_message(stack):
+    # The per-person socket of every list page (/ws/inbox/) rides the same layer: a minute
+    # of silence, then the customer's message reaches the manager's list.
+    data = stack.python(SEED_CHAT)
+    port = stack.workers[0].port
+
+    async def scenario():
+        inbox = await connect(
+            f"ws://127.0.0.1:{port}/ws/inbox/?lang=en",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={data['manager']}"},
+            open_timeout=10,
+            ping_interval=None,  # as idle as a list page nobody touches
+        )
+        customer = await ws_connect(port, data["request"], data["customer"])
+        try:
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(inbox.recv(), 2 * IDLE_SECONDS)
+            assert time.monotonic() - started >= 2 * IDLE_SECONDS
+            await ws_send_text(customer, "after a quiet minute")
+            frame = await ws_next(inbox, "request.message", timeout=5)
+            assert frame["service_request_id"] == data["request"]
+        finally:
+            await inbox.close()
             await customer.close()
 
     try:
