@@ -317,6 +317,13 @@ VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
 
+# --- Outbound requests (tenantdesk/core/outbound.py) ---------------------------------------
+# The server's own connections to addresses people give it (web push, webhooks) reach public
+# addresses only. These networks (addresses or CIDR, comma-separated) are allowed although
+# they are not public: for an intranet whose webhooks go to an internal system. Empty by
+# default; `check --deploy` warns while it is set (core.W001).
+OUTBOUND_ALLOW = env.list("OUTBOUND_ALLOW", default=[])
+
 # --- Due times of requests (service_requests/due_times.py) --------------------------------
 # Per priority: (first response, resolution). Units: m, h (calendar), wh (working hours),
 # wd (working days). Defaults for a business centre.
