@@ -35,7 +35,7 @@ class FakeDNS:
         self.answers = answers
         self.asked: list[str] = []
 
-    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
         self.asked.append(host)
         try:
             addresses = [str(ipaddress.ip_address(host))]

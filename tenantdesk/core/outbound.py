@@ -168,11 +168,14 @@ def check(url: str, *, hosts: Iterable[str] = (), lookup_host: bool = True) -> N
 
 
 def _bounded(timeout) -> tuple[float, float]:
+    """(connect, read): the caller's where shorter, else ours (None or anything else too)."""
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
-    return (
-        min(connect or CONNECT_TIMEOUT, CONNECT_TIMEOUT),
-        min(read or READ_TIMEOUT, READ_TIMEOUT),
-    )
+
+    def bound(value, limit: float) -> float:
+        number = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+        return min(value, limit) if number else limit
+
+    return bound(connect, CONNECT_TIMEOUT), bound(read, READ_TIMEOUT)
 
 
 def _read_capped(response: requests.Response) -> None:

@@ -293,6 +293,20 @@ def test_a_server_that_does_not_answer_is_given_up_on_after_the_read_timeout(
         assert len(server.seen) == 1
 
 
+@pytest.mark.parametrize(
+    ("asked", "used"),
+    [
+        (None, (5.0, 10.0)),
+        (60, (5.0, 10.0)),
+        (2, (2, 2)),
+        ((1, 30), (1, 10.0)),
+        ((0, -1), (5.0, 10.0)),
+    ],
+)
+def test_a_caller_may_shorten_the_timeouts_never_lengthen_them(asked, used):
+    assert outbound._bounded(asked) == used
+
+
 def test_a_connection_that_does_not_open_is_given_up_on_after_the_connect_timeout(
     monkeypatch, settings, certificates
 ):
