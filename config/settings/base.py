@@ -316,6 +316,25 @@ UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS = env.int("UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS", defau
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
+# The only hosts a browser's push endpoint may name (anything else is refused, 400): the
+# push services of Chrome and Android (FCM), Firefox (autopush), Safari and Edge.
+# "*.example.com" matches the names below example.com, not example.com itself.
+PUSH_SERVICE_HOSTS = env.list(
+    "PUSH_SERVICE_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.push.apple.com",
+        "*.notify.windows.com",
+    ],
+)
+
+# --- Outbound requests (tenantdesk/core/outbound.py) ---------------------------------------
+# The server's own connections to addresses people give it (web push, webhooks) reach public
+# addresses only. These networks (addresses or CIDR, comma-separated) are allowed although
+# they are not public: for an intranet whose webhooks go to an internal system. Empty by
+# default; `check --deploy` warns while it is set (core.W001).
+OUTBOUND_ALLOW = env.list("OUTBOUND_ALLOW", default=[])
 
 # --- Due times of requests (service_requests/due_times.py) --------------------------------
 # Per priority: (first response, resolution). Units: m, h (calendar), wh (working hours),

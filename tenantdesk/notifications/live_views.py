@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET
 
 from tenantdesk.chat.unread import unread_total
 from tenantdesk.core.errors import json_endpoint
+from tenantdesk.core.outbound import OutboundRefused
 from tenantdesk.notifications.models import PushSubscription
+from tenantdesk.notifications.push import push_endpoint_check
 
 SERVICE_WORKER = "js/service-worker.js"
 # A P-256 public key, uncompressed (0x04, x, y), and the 16-byte auth secret (RFC 8291).
@@ -58,6 +60,21 @@ def _endpoint(data) -> str:
     return endpoint
 
 
+def _push_service_endpoint(endpoint: str) -> str:
+    """Only a push service's endpoint at public addresses is stored: the task worker
+    connects to it later (push.py), and any other address would be reached from inside
+    our network (SPEC "Outbound requests")."""
+    try:
+        push_endpoint_check(endpoint=endpoint)
+    except OutboundRefused as refused:
+        if refused.kind == OutboundRefused.HOST:
+            message = _("This endpoint does not belong to a known push service.")
+        else:
+            message = refused.message
+        raise ValidationError(message, code="endpoint_refused") from refused
+    return endpoint
+
+
 def _json_body(request):
     try:
         return json.loads(request.body or b"null")
@@ -68,9 +85,11 @@ def _json_body(request):
 @json_endpoint(methods=["POST", "DELETE"])
 def push_subscription(request):
     """POST {endpoint, keys: {p256dh, auth}} (PushSubscription.toJSON()): this browser
-    gets pushes for the signed-in person; 201 new, 200 known. A browser belongs to whoever
-    signed in on it last, so a known endpoint moves to them. DELETE {endpoint}: no more
-    pushes to it (204, also when it was not theirs or not there)."""
+    gets pushes for the signed-in person; 201 new, 200 known. The endpoint must be a push
+    service's (PUSH_SERVICE_HOSTS) at public addresses, else 400 and nothing is stored. A
+    browser belongs to whoever signed in on it last, so a known endpoint moves to them.
+    DELETE {endpoint}: no more pushes to it (204, also when it was not theirs or not
+    there)."""
     data = _json_body(request)
     endpoint = _endpoint(data)
     if request.method == "DELETE":
@@ -79,6 +98,8 @@ def push_subscription(request):
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
     p256dh = _base64url(keys.get("p256dh"), length=P256_POINT_BYTES, field="p256dh")
     auth = _base64url(keys.get("auth"), length=AUTH_SECRET_BYTES, field="auth")
+    # Last, as it looks the host up: a malformed body costs no DNS query.
+    endpoint = _push_service_endpoint(endpoint)
     _subscription, created = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": request.user, "p256dh": p256dh, "auth": auth}
     )

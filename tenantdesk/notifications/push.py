@@ -10,6 +10,15 @@ e-mails' rule, notifications.recipients); not its author, and not those who have
 meanwhile. A push service that answers 404 or 410 has forgotten the subscription: it is
 deleted.
 
+Pushes go out through the outbound guard (core.outbound, SPEC "Outbound requests"), to the
+push services' hosts only (PUSH_SERVICE_HOSTS), at public addresses only. The endpoint was
+checked when the browser subscribed (live_views) and is checked again here, since a name
+may start resolving elsewhere. A refusal is logged and nothing is sent. An endpoint refused
+without a lookup (not https, not a push service's host, a literal non-public address) can
+never be sent to, so it is deleted; one whose name resolves to a non-public address (or
+whose push service redirects) is kept: that can be a passing DNS answer about a real push
+service, and deleting every subscription on it would silently end everybody's pushes.
+
 Off until VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set.
 """
 
@@ -31,6 +40,7 @@ from pywebpush import WebPushException, webpush
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.inbox import preview
 from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.core import outbound
 from tenantdesk.core.permissions import is_customer, is_manager
 from tenantdesk.notifications.models import PushSubscription
 from tenantdesk.notifications.recipients import manager_push_recipients
@@ -40,7 +50,7 @@ logger = logging.getLogger(__name__)
 # How long a push service keeps a message for a browser that is offline: an hour-old
 # "new message" is still worth showing; the e-mail digest covers longer absences.
 TTL_SECONDS = 3600
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10  # the guard's own limits (core.outbound) may be shorter
 GONE = (404, 410)
 
 
@@ -49,9 +59,19 @@ def push_configured() -> bool:
 
 
 def http_session() -> requests.Session:
-    """The HTTP client the pushes go out through (one per task run; tests replace its
-    transport, the boundary where a push would leave this machine)."""
-    return requests.Session()
+    """The HTTP client the pushes go out through (one per task run): the outbound guard,
+    for the push services' hosts only. Tests replace it (or its resolver), the boundary
+    where a push would leave this machine."""
+    return outbound.session(hosts=settings.PUSH_SERVICE_HOSTS)
+
+
+def push_endpoint_check(*, endpoint: str, lookup_host: bool = True) -> None:
+    """Raise outbound.OutboundRefused unless pushes may go to `endpoint`: https, a push
+    service's host, public addresses only (looked up now unless `lookup_host` is off)."""
+    if not settings.PUSH_SERVICE_HOSTS:
+        # To the guard no host list means any host; here it means no push service.
+        raise outbound.OutboundRefused(outbound.OutboundRefused.HOST, "no PUSH_SERVICE_HOSTS")
+    outbound.check(endpoint, hosts=settings.PUSH_SERVICE_HOSTS, lookup_host=lookup_host)
 
 
 @receiver(message_posted, dispatch_uid="notifications_push_on_message")
@@ -122,6 +142,14 @@ def payload_for(message: Message, user) -> dict:
 
 def _send(subscription: PushSubscription, payload: dict, session: requests.Session) -> bool:
     try:
+        push_endpoint_check(endpoint=subscription.endpoint, lookup_host=False)
+    except outbound.OutboundRefused as refused:
+        # Decided without DNS, so it stays refused: stored before the check existed, or
+        # PUSH_SERVICE_HOSTS has shrunk since.
+        logger.warning("push subscription %s refused (%s): deleted", subscription.pk, refused)
+        subscription.delete()
+        return False
+    try:
         webpush(
             subscription_info={
                 "endpoint": subscription.endpoint,
@@ -134,6 +162,12 @@ def _send(subscription: PushSubscription, payload: dict, session: requests.Sessi
             timeout=TIMEOUT_SECONDS,
             requests_session=session,
         )
+    except outbound.OutboundRefused as refused:
+        # Refused where the connection would open (no connection was made): the name now
+        # resolves to a non-public address, or the push service redirected. Kept (module
+        # docstring); the next message tries again.
+        logger.warning("push to subscription %s refused (%s)", subscription.pk, refused)
+        return False
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None
         if status in GONE:

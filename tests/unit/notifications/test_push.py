@@ -1,5 +1,7 @@
 """Web Push sending (notifications/push.py), with the push service replaced at the HTTP
-boundary: requests' transport adapter. Nothing leaves this machine; what a push service
+boundary: requests' transport adapter, or, for the outbound guard's part (SPEC "Outbound
+requests"), an HTTPS server on this machine that the guard reaches only where the test's
+DNS answer and OUTBOUND_ALLOW let it. Nothing leaves this machine; what a push service
 would receive is captured, decrypted with the browser's keys made here, and checked."""
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django_tasks import default_task_backend
 from py_vapid import Vapid02
 
@@ -27,6 +29,14 @@ from tenantdesk.notifications.management.commands.vapid_keys import vapid_key_pa
 from tenantdesk.notifications.models import PushSubscription
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, ManagerFactory
+from tests.outbound_helpers import (
+    Answer,
+    connections_before_mine,
+    fake_dns,
+    https_server,
+    listener,
+    make_certificates,
+)
 from tests.unit.chat.helpers import make_service_request, status_change
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +52,7 @@ class Browser:
     def __init__(self, name: str):
         self.key = ec.generate_private_key(ec.SECP256R1())
         self.auth = os.urandom(16)
-        self.endpoint = f"https://push.example.net/send/{name}"
+        self.endpoint = f"https://fcm.googleapis.com/fcm/send/{name}"
 
     def subscribe(self, user) -> PushSubscription:
         public = self.key.public_key().public_bytes(
@@ -233,6 +243,135 @@ def test_without_vapid_keys_nothing_is_sent(people, push_service, settings):
     message = post(people["manager"], people["request"])
     assert push.push_message.call(message_id=message.pk) == 0
     assert push_service.requests == []
+
+
+# --- the outbound guard at send time ------------------------------------------------------------
+
+
+def test_an_endpoint_refused_without_a_lookup_is_deleted_and_never_sent_to(
+    people, vapid, push_service, records
+):
+    # Stored before the guard existed (the audit's endpoint), or since PUSH_SERVICE_HOSTS
+    # shrank: no DNS answer can make it acceptable.
+    good = Browser("customer")
+    good.subscribe(people["customer"])
+    for endpoint in ["https://127.0.0.1:18443/x", "https://push.example.net/send/1"]:
+        PushSubscription.objects.create(
+            user=people["colleague"], endpoint=endpoint, p256dh="k", auth="a"
+        )
+    message = post(people["manager"], people["request"])
+
+    assert push.push_message.call(message_id=message.pk) == 1
+    assert push_service.endpoints() == [good.endpoint]
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [good.endpoint]
+    refusals = [r.getMessage() for r in records.records if "refused" in r.getMessage()]
+    assert len(refusals) == 2 and all("deleted" in line for line in refusals)
+
+
+@pytest.fixture
+def certificates(tmp_path):
+    return make_certificates(tmp_path, ["fcm.googleapis.com"])
+
+
+@pytest.fixture
+def trusting_test_ca(monkeypatch, certificates):
+    """The real guarded session of push.py, trusting the test's CA instead of the system's."""
+    real = push.http_session
+
+    def session():
+        http = real()
+        http.verify = str(certificates.ca_file)
+        return http
+
+    monkeypatch.setattr(push, "http_session", session)
+
+
+def test_a_push_goes_through_the_guard_to_the_push_service(
+    people, vapid, settings, monkeypatch, certificates, trusting_test_ca
+):
+    # 127.0.0.1 stands in for the push service's public address: allowed for this test only.
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    dns = fake_dns(monkeypatch, {"fcm.googleapis.com": ["127.0.0.1"]})
+    with https_server(certificates) as service:
+        browser = Browser("customer")
+        browser.endpoint = f"https://fcm.googleapis.com:{service.port}/fcm/send/customer"
+        browser.subscribe(people["customer"])
+        message = post(people["manager"], people["request"])
+
+        assert push.push_message.call(message_id=message.pk) == 1
+    (seen,) = service.seen
+    assert (seen.method, seen.path) == ("POST", "/fcm/send/customer")
+    assert seen.host == f"fcm.googleapis.com:{service.port}"
+    assert service.server_names == ["fcm.googleapis.com"]
+    assert browser.decrypt(seen.body)["message_id"] == message.pk
+    assert dns.asked == ["fcm.googleapis.com"]
+
+
+def test_a_push_services_name_that_resolves_to_loopback_is_refused_before_connecting(
+    people, vapid, monkeypatch, records, trusting_test_ca
+):
+    with listener() as inside:
+        port = inside.getsockname()[1]
+        fake_dns(monkeypatch, {"fcm.googleapis.com": ["127.0.0.1"]})
+        browser = Browser("customer")
+        browser.endpoint = f"https://fcm.googleapis.com:{port}/fcm/send/customer"
+        browser.subscribe(people["customer"])
+        message = post(people["manager"], people["request"])
+
+        assert push.push_message.call(message_id=message.pk) == 0
+        assert connections_before_mine(inside) == 0
+    # Logged, and kept: a name's answer can be passing (push.py's docstring).
+    assert PushSubscription.objects.count() == 1
+    assert any("refused (address" in r.getMessage() for r in records.records)
+
+
+def test_dns_rebinding_between_subscribing_and_sending_gets_nowhere(
+    people, vapid, monkeypatch, trusting_test_ca
+):
+    # Public when the browser subscribes (checked, stored), 127.0.0.1 when the push is sent.
+    with listener() as inside:
+        port = inside.getsockname()[1]
+        endpoint = f"https://fcm.googleapis.com:{port}/fcm/send/customer"
+        dns = fake_dns(monkeypatch, {"fcm.googleapis.com": [["142.250.74.10"], ["127.0.0.1"]]})
+        client = Client()
+        client.force_login(people["customer"])
+        browser = Browser("customer")
+        public = browser.key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        body = {
+            "endpoint": endpoint,
+            "keys": {"p256dh": b64url(public), "auth": b64url(browser.auth)},
+        }
+        response = client.post(
+            "/live/push-subscription", json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 201
+        message = post(people["manager"], people["request"])
+
+        assert push.push_message.call(message_id=message.pk) == 0
+        assert dns.asked == ["fcm.googleapis.com", "fcm.googleapis.com"]
+        assert connections_before_mine(inside) == 0
+
+
+def test_a_push_service_that_redirects_is_not_followed(
+    people, vapid, settings, monkeypatch, certificates, trusting_test_ca
+):
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    fake_dns(monkeypatch, {"fcm.googleapis.com": ["127.0.0.1"]})
+    with listener() as elsewhere:
+        target = f"https://fcm.googleapis.com:{elsewhere.getsockname()[1]}/steal"
+        answer = Answer(status=307, headers={"Location": target})
+        with https_server(certificates, answer=answer) as service:
+            browser = Browser("customer")
+            browser.endpoint = f"https://fcm.googleapis.com:{service.port}/fcm/send/customer"
+            browser.subscribe(people["customer"])
+            message = post(people["manager"], people["request"])
+
+            assert push.push_message.call(message_id=message.pk) == 0
+        assert [s.path for s in service.seen] == ["/fcm/send/customer"]
+        assert connections_before_mine(elsewhere) == 0
+    assert PushSubscription.objects.count() == 1
 
 
 # --- when the job is enqueued ----------------------------------------------------------------
