@@ -64,7 +64,16 @@ class Message(models.Model):
                 condition=models.Q(client_id__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["service_request", "id"], name="chat_msg_request_id")]
+        indexes = [
+            models.Index(fields=["service_request", "id"], name="chat_msg_request_id"),
+            # The messages nobody of the other side has read yet: what a read receipt
+            # updates (services._MARK_READ) without walking a long chat's read past.
+            models.Index(
+                fields=["service_request", "id"],
+                name="chat_msg_unread",
+                condition=models.Q(kind="user", internal=False, read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.text[:40]}"
