@@ -197,16 +197,20 @@ def _sorts():
     return queues.SORTS
 
 
-def audit(*, rounds: int = 5) -> list[PageResult]:
-    """Load every case as its person and measure it (run under Django, on seeded data)."""
+def audit(
+    *, rounds: int = 5, host: str = "testserver", actors: Actors | None = None
+) -> list[PageResult]:
+    """Load every case as its person and measure it (run under Django, on seeded data;
+    `host` one the settings allow; the people and requests pick_actors() finds, unless
+    given)."""
     from django.test import Client
 
     from tenantdesk.accounts.models import User
 
-    actors = pick_actors()
+    actors = actors or pick_actors()
     clients = {}
     for role, user_id in (("manager", actors.manager_id), ("customer", actors.customer_id)):
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_HOST=host)
         client.force_login(User.objects.get(pk=user_id))
         clients[role] = client
     return [
