@@ -33,7 +33,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import servers
+from bench import pages_audit, servers
 from bench.load import cpu_seconds, rss_kib
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,13 @@ class Bench:
     def start(self) -> None:
         (self.td.tmp_path).mkdir(parents=True, exist_ok=True)
         self.td.start(static=True)
+        # A year of a company's data (SPEC "Data volume") for the pages, then the rooms and
+        # sessions of the chat and idle scenarios beside it (bench/seed.py).
+        volume = self.td.python(
+            "from bench.seed import volume\nprint(json.dumps(volume()))", timeout=1800
+        )
         self.data = self.td.python("from bench.seed import seed\nprint(json.dumps(seed()))")
+        self.data.update(volume)
         self.raw.start()
         for worker in self.bare:
             worker.start()
@@ -185,29 +191,15 @@ class Bench:
             "bad": int(errors[1]) if errors else 0,
         }
 
-    def queries(self) -> dict:
-        """SQL statements per page, counted by Django in the stack's own settings."""
-        big = self.data["big_chat"]
-        script = f"""
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from tenantdesk.accounts.models import User
-counts = {{}}
-manager = User.objects.filter(username__startswith="bench-manager-").first()
-customer = User.objects.get(pk=__import__("tenantdesk.service_requests.models", fromlist=["x"]).ServiceRequest.objects.get(pk={big}).author_id)
-for name, user, path in (("manager list", manager, "/request/list"),
-                         ("customer list", customer, "/request/list"),
-                         ("request page", customer, "/request/{big}")):
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    client.get(path)
-    with CaptureQueriesContext(connection) as captured:
-        status = client.get(path).status_code
-    counts[name] = [len(captured), status]
-print(json.dumps(counts))
-"""
-        return self.td.python(script)
+    def audit(self) -> list[dict]:
+        """Every page of both roles on the volume data, in the stack's own settings
+        (bench/pages_audit.py): server time, SQL statements, messages read."""
+        script = (
+            "from dataclasses import asdict\n"
+            "from bench.pages_audit import audit\n"
+            "print(json.dumps([asdict(r) for r in audit(rounds=3, host='127.0.0.1')]))"
+        )
+        return self.td.python(script, timeout=1200)
 
     # --- HTTP send and the photo --------------------------------------------------------------
 
@@ -344,13 +336,13 @@ def collect(bench: Bench, runs: int, only: set[str]) -> dict:
                 results["idle"].setdefault(kind, []).append(bench.idle(kind))
         if "pages" in only:
             pages = [
-                ("manager list", "td", "/request/list", bench.data["manager_cookie"]),
-                ("customer list", "td", "/request/list", bench.data["customer_cookie"]),
+                ("manager list", "td", "/request/list", bench.data["volume_manager_cookie"]),
+                ("customer list", "td", "/request/list", bench.data["volume_customer_cookie"]),
                 (
                     "request page",
                     "td",
-                    f"/request/{bench.data['big_chat']}",
-                    bench.data["customer_cookie"],
+                    f"/request/{bench.data['volume_longest_chat']}",
+                    bench.data["volume_customer_cookie"],
                 ),
                 ("trivial view", "td", "/", None),  # the signed-out home page
                 ("trivial view", "raw", "/", None),
@@ -367,7 +359,7 @@ def collect(bench: Bench, runs: int, only: set[str]) -> dict:
         if "photo" in only:
             results["photo"].append(bench.photo(image))
     if "pages" in only:
-        results["queries"] = bench.queries()
+        results["audit"] = bench.audit()
     return results
 
 
@@ -540,8 +532,10 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
             for connections in (1, 8):
                 td = pages.get((name, "td", connections), [])
                 raw = pages.get(("trivial view", "raw", connections), [])
+                refused = sum(r["bad"] for r in td)
                 row(
-                    f"{name}: req/s at {connections} connection(s)",
+                    f"{name}: req/s at {connections} connection(s)"
+                    + (f" ({refused} answers not 2xx/3xx)" if refused else ""),
                     median_spread([r["rps"] for r in td]),
                     None,
                     median_spread([r["rps"] for r in raw]),
@@ -558,8 +552,10 @@ def table(bench: Bench, results: dict, runs: int, started: float) -> str:
                 " ms",
                 2,
             )
-        for name, (count, status) in results.get("queries", {}).items():
-            lines.append(f"| SQL statements, {name} (HTTP {status}) | {count} | | | |")
+    audit = results.get("audit")
+    if audit:
+        lines += ["", f"Every page on the volume data ({bench.data['volume_sizes']}):", ""]
+        lines.append(pages_audit.table([pages_audit.PageResult(**r) for r in audit]))
     send = results["send"]
     if send:
         row(

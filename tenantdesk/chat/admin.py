@@ -54,6 +54,11 @@ class MessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A conversation is a record, and the requests' unread counts (chat/unread.py)
+        # count what was sent: a message taken out by hand would leave them off.
+        return False
+
 
 @admin.register(SavedReply)
 class SavedReplyAdmin(admin.ModelAdmin):

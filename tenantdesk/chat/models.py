@@ -64,7 +64,16 @@ class Message(models.Model):
                 condition=models.Q(client_id__isnull=False),
             ),
         ]
-        indexes = [models.Index(fields=["service_request", "id"], name="chat_msg_request_id")]
+        indexes = [
+            models.Index(fields=["service_request", "id"], name="chat_msg_request_id"),
+            # The messages nobody of the other side has read yet: what a read receipt
+            # updates (services._MARK_READ) without walking a long chat's read past.
+            models.Index(
+                fields=["service_request", "id"],
+                name="chat_msg_unread",
+                condition=models.Q(kind="user", internal=False, read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.text[:40]}"
@@ -123,6 +132,15 @@ class ReadCursor(models.Model):
         on_delete=models.CASCADE,
     )
     last_read_id = models.PositiveBigIntegerField(_("last message read"), default=0)
+    # How many of the request's counted messages (ServiceRequest.messages_from_*) have an id
+    # up to last_read_id, per side: unread = the request's count - this, one row's read
+    # (chat/unread.py). Both sides are kept, so a person who changes role still counts right.
+    read_from_customers = models.PositiveIntegerField(
+        _("customer messages read"), default=0, editable=False
+    )
+    read_from_managers = models.PositiveIntegerField(
+        _("manager messages read"), default=0, editable=False
+    )
     updated_at = models.DateTimeField(_("read at"), auto_now=True)
 
     class Meta:

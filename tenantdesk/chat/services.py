@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -291,31 +291,46 @@ def _message_store(
     return message
 
 
+def _counted_for(message: Message) -> tuple[int, int]:
+    """What the message adds to its request's (from customers, from managers) counts: a
+    person's message the other side reads; an internal note counts for nobody."""
+    if message.kind != Message.Kind.USER or message.internal:
+        return 0, 0
+    return (0, 1) if message.by_manager else (1, 0)
+
+
 @transaction.atomic
 def _message_store_with_orm(message: Message, prepared) -> list | None:
     """The portable way: the attachments, or None when the request is closed or the
     client_id was stored before."""
-    # One statement both refuses a request closed meanwhile and bumps its activity; on
-    # PostgreSQL it also locks the row, so a message cannot slip in while it is being
-    # closed, and messages of one request get their ids in the order they commit.
+    from_customers, from_managers = _counted_for(message)
     # An internal note keeps the activity time (customers' lists must not move for it),
     # but the same statement still refuses a closed request and takes the row lock.
     activity = F("last_activity_at") if message.internal else message.created_at
-    bump = {"last_activity_at": activity}
+    bump = {
+        "last_activity_at": activity,
+        "messages_from_customers": F("messages_from_customers") + from_customers,
+        "messages_from_managers": F("messages_from_managers") + from_managers,
+    }
     if message.by_manager and not message.internal:
         # The first manager message meets the first-response target (an internal note,
         # which the customer never sees, does not); later ones keep it.
         bump["first_response_at"] = Coalesce("first_response_at", Value(message.created_at))
-    bumped = (
-        ServiceRequest.objects.filter(pk=message.service_request_id)
-        .exclude(status=ServiceRequest.Status.CLOSED)
-        .update(**bump)
-    )
-    if not bumped:
-        return None
     try:
-        # A savepoint: the unique constraint, not a lookup, decides whether this is a retry.
+        # A savepoint around both writes: a retry (the unique constraint, not a lookup,
+        # decides) leaves the request's activity and counts as they were.
         with transaction.atomic():
+            # One statement both refuses a request closed meanwhile and bumps its activity;
+            # on PostgreSQL it also locks the row, so a message cannot slip in while it is
+            # being closed, and messages of one request get their ids in the order they
+            # commit (which the read counts rely on: chat/unread.py).
+            bumped = (
+                ServiceRequest.objects.filter(pk=message.service_request_id)
+                .exclude(status=ServiceRequest.Status.CLOSED)
+                .update(**bump)
+            )
+            if not bumped:
+                return None
             message.save(force_insert=True)
     except IntegrityError:
         if message.client_id is None:
@@ -325,27 +340,36 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 
 
 # The socket's hot path on PostgreSQL, one statement and one round trip instead of six
-# (BEGIN, UPDATE, SAVEPOINT, INSERT, RELEASE, COMMIT), atomic by itself: bump the request
-# unless it is closed (locking its row, so one request's messages get their ids in commit
-# order), and insert the message unless its client_id is already stored (the partial
-# unique constraint decides, as in the ORM path). No row back: closed, or a retry. A
-# manager's first message also stamps first_response_at (kept once set), as in the ORM path.
+# (BEGIN, UPDATE, SAVEPOINT, INSERT, RELEASE, COMMIT), atomic by itself: lock the request
+# unless it is closed (so one request's messages get their ids in commit order), insert the
+# message unless its client_id is already stored (the partial unique constraint decides, as
+# in the ORM path), and only if it was inserted bump the request's activity and its message
+# counts (chat/unread.py). No row back: closed, or a retry. A manager's first message also
+# stamps first_response_at (kept once set), as in the ORM path.
 _INSERT_IF_OPEN = """
 WITH open_request AS (
+    SELECT id FROM {requests}
+    WHERE id = %(request)s AND status <> %(closed)s
+    FOR UPDATE
+), stored AS (
+    INSERT INTO {messages}
+        (service_request_id, author_id, by_manager, internal, kind, text, client_id, created_at)
+    SELECT id, %(author)s, %(by_manager)s, %(internal)s, %(kind)s, %(text)s, %(client_id)s,
+        %(now)s
+    FROM open_request
+    ON CONFLICT (service_request_id, author_id, client_id) WHERE client_id IS NOT NULL
+    DO NOTHING
+    RETURNING id, service_request_id
+), bumped AS (
     UPDATE {requests}
     SET last_activity_at = CASE WHEN %(internal)s THEN last_activity_at ELSE %(now)s END,
         first_response_at = CASE WHEN %(by_manager)s AND NOT %(internal)s
-            THEN COALESCE(first_response_at, %(now)s) ELSE first_response_at END
-    WHERE id = %(request)s AND status <> %(closed)s
-    RETURNING id
+            THEN COALESCE(first_response_at, %(now)s) ELSE first_response_at END,
+        messages_from_customers = messages_from_customers + %(from_customers)s,
+        messages_from_managers = messages_from_managers + %(from_managers)s
+    WHERE id IN (SELECT service_request_id FROM stored)
 )
-INSERT INTO {messages}
-    (service_request_id, author_id, by_manager, internal, kind, text, client_id, created_at)
-SELECT id, %(author)s, %(by_manager)s, %(internal)s, %(kind)s, %(text)s, %(client_id)s, %(now)s
-FROM open_request
-ON CONFLICT (service_request_id, author_id, client_id) WHERE client_id IS NOT NULL
-DO NOTHING
-RETURNING id
+SELECT id FROM stored
 """
 
 
@@ -354,6 +378,7 @@ def _message_store_in_one_statement(message: Message) -> list | None:
         requests=connection.ops.quote_name(ServiceRequest._meta.db_table),
         messages=connection.ops.quote_name(Message._meta.db_table),
     )
+    from_customers, from_managers = _counted_for(message)
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
@@ -368,6 +393,8 @@ def _message_store_in_one_statement(message: Message) -> list | None:
                 "kind": message.kind,
                 "text": message.text,
                 "client_id": message.client_id,
+                "from_customers": from_customers,
+                "from_managers": from_managers,
             },
         )
         row = cursor.fetchone()
@@ -562,16 +589,7 @@ def messages_mark_read(
     if last_id is None:
         return []
     with transaction.atomic():
-        cursor, created = ReadCursor.objects.get_or_create(
-            user=reader, service_request=service_request, defaults={"last_read_id": last_id}
-        )
-        # A conditional update: two tabs reporting at once cannot move it backwards.
-        moved = created or bool(
-            ReadCursor.objects.filter(pk=cursor.pk, last_read_id__lt=last_id).update(
-                last_read_id=last_id, updated_at=timezone.now()
-            )
-        )
-        if not moved:
+        if not _read_cursor_advance(reader, service_request, last_id):
             return []
         receipts = _mark_read_up_to(reader, service_request, last_id)
         if receipts:
@@ -585,6 +603,66 @@ def messages_mark_read(
             )
         )
     return receipts
+
+
+def _counted_between(service_request, after_id: int, up_to_id: int) -> dict[str, int]:
+    """The request's counted messages (ServiceRequest.messages_from_*) with an id in
+    (after_id, up_to_id], per side: what a read position gains by moving there. One
+    range of the request's index; ids up to a committed message are all committed, as
+    a request's messages get their ids under its row lock (the send statements)."""
+    return Message.objects.filter(
+        service_request=service_request,
+        kind=Message.Kind.USER,
+        internal=False,
+        pk__gt=after_id,
+        pk__lte=up_to_id,
+    ).aggregate(
+        read_from_customers=Count("pk", filter=Q(by_manager=False)),
+        read_from_managers=Count("pk", filter=Q(by_manager=True)),
+    )
+
+
+# Two tabs reporting at once: each move is conditional on the position it counted from,
+# so a loser counts again from the winner's position; more than a few rounds means
+# something else is wrong, and the read is simply not recorded (the next one will be).
+_CURSOR_ATTEMPTS = 5
+
+
+def _read_cursor_advance(reader, service_request, last_id: int) -> bool:
+    """Move the reader's position forward to last_id with its read counts (never back);
+    False when it was there already."""
+    now = timezone.now()
+    for _attempt in range(_CURSOR_ATTEMPTS):
+        current = (
+            ReadCursor.objects.filter(user=reader, service_request=service_request)
+            .values_list("pk", "last_read_id")
+            .first()
+        )
+        if current is None:
+            counts = _counted_between(service_request, 0, last_id)
+            try:
+                with transaction.atomic():  # a savepoint: another tab may create it first
+                    ReadCursor.objects.create(
+                        user=reader, service_request=service_request, last_read_id=last_id, **counts
+                    )
+                return True
+            except IntegrityError:
+                continue
+        pk, position = current
+        if position >= last_id:
+            return False
+        counts = _counted_between(service_request, position, last_id)
+        moved = ReadCursor.objects.filter(pk=pk, last_read_id=position).update(
+            last_read_id=last_id,
+            updated_at=now,
+            **{field: F(field) + added for field, added in counts.items()},
+        )
+        if moved:
+            return True
+    logger.warning(
+        "read position of user %s in request %s kept moving", reader.pk, service_request.pk
+    )
+    return False
 
 
 # Read implies delivered: a message read before its delivery receipt came gets both times.

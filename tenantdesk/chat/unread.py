@@ -1,38 +1,59 @@
 """Unread state: which messages of the other side a person has not read yet.
 
 A person's read position per request is a ReadCursor; a message is unread for them when it
-is a person's message (not a system one) of the other side (a manager's for a customer, a
-customer's for a manager) with an id above their cursor. Each function here is one query,
-whatever the number of requests, so lists and the navigation badge stay at a constant
-number of queries.
+is a person's message (not a system one, not an internal note) of the other side (a
+manager's for a customer, a customer's for a manager) with an id above their cursor.
+
+Nothing here counts messages. Each request keeps how many such messages each side wrote
+(ServiceRequest.messages_from_customers / _from_managers, bumped by the send statement),
+and each cursor how many of them it has passed (ReadCursor.read_from_*, moved by
+messages_mark_read): a person's unread count in a request is one subtraction over two rows.
+So the badge and the lists cost the same with 2,000 or 2,000,000 messages, one query each.
+
+The plan PostgreSQL 15 chose for a manager's badge on `seed_volume`'s default data (60,000
+requests of which 3,045 open, 2,000,000 messages; that manager has 1,589 read positions),
+9 ms on the 2-core machine; the messages table is not read:
+
+    Aggregate  (actual time=9.150..9.153 rows=1)
+      ->  Hash Left Join  (rows=3045)
+            Hash Cond: (service_requests_servicerequest.id = my_cursor.service_request_id)
+            ->  Bitmap Heap Scan on service_requests_servicerequest  (rows=3045)
+                  Recheck Cond: (status = ANY ('{pending,in_progress}'))
+                  ->  Bitmap Index Scan on sr_status_assignee
+            ->  Hash
+                  ->  Bitmap Heap Scan on chat_readcursor my_cursor  (rows=1589)
+                        Recheck Cond: (user_id = 1)
+                        ->  Bitmap Index Scan on chat_readcursor_user_id_ffbdb42d
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, FilteredRelation, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 
-from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.core.permissions import is_manager, service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 
 
-def other_side_messages(user) -> Q:
-    """The messages that can be unread for this person (on Message). An internal note is
-    never unread: customers never see one, and for managers it is their own side's."""
-    return Q(kind=Message.Kind.USER, by_manager=not is_manager(user), internal=False)
+def _counted_fields(user) -> tuple[str, str]:
+    """(the request's count, the cursor's count) of the messages that can be unread for
+    this person: the other side's."""
+    if is_manager(user):
+        return "messages_from_customers", "read_from_customers"
+    return "messages_from_managers", "read_from_managers"
 
 
-def _unread_messages(user):
-    cursor = ReadCursor.objects.filter(
-        user=user, service_request=OuterRef("service_request")
-    ).values("last_read_id")[:1]
-    return (
-        Message.objects.filter(other_side_messages(user))
-        .annotate(read_up_to=Coalesce(Subquery(cursor), Value(0)))
-        .filter(pk__gt=F("read_up_to"))
+def with_unread(queryset: QuerySet[ServiceRequest], *, user) -> QuerySet[ServiceRequest]:
+    """The requests, each annotated with `unread`: this person's unread messages in it."""
+    count_field, read_field = _counted_fields(user)
+    # A LEFT JOIN to this person's cursor only (at most one row per request).
+    return queryset.annotate(
+        my_cursor=FilteredRelation("read_cursors", condition=Q(read_cursors__user=user.pk))
+    ).annotate(
+        # Never below zero, whatever happened to a count (a message deleted by hand).
+        unread=Greatest(F(count_field) - Coalesce(F(f"my_cursor__{read_field}"), Value(0)), 0)
     )
 
 
@@ -40,14 +61,12 @@ def unread_counts(*, user, service_request_ids: Iterable[int]) -> dict[int, int]
     """{request id: unread messages} for these requests (absent: none unread). The caller
     has already limited the ids to requests the person may see."""
     ids = list(service_request_ids)
-    if not ids:
+    if not ids or not user.is_authenticated:
         return {}
     rows = (
-        _unread_messages(user)
-        .filter(service_request_id__in=ids)
-        .values("service_request_id")
-        .annotate(unread=Count("pk"))
-        .values_list("service_request_id", "unread")
+        with_unread(ServiceRequest.objects.filter(pk__in=ids), user=user)
+        .filter(unread__gt=0)
+        .values_list("pk", "unread")
     )
     return dict(rows)
 
@@ -57,4 +76,5 @@ def unread_total(*, user) -> int:
     if not user.is_authenticated:
         return 0
     visible = service_requests_visible_to(user).filter(status__in=ServiceRequest.ACTIVE_STATUSES)
-    return _unread_messages(user).filter(service_request__in=visible).count()
+    total = with_unread(visible.order_by(), user=user).aggregate(total=Sum("unread"))["total"]
+    return total or 0

@@ -89,6 +89,16 @@ class ServiceRequest(TimeStampedModel):
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The people's messages of its chat that the other side reads (internal notes aside),
+    # by the side that wrote them: a person's unread count is one of these minus what their
+    # read position has passed (chat.models.ReadCursor), so no list or badge ever counts
+    # messages. Kept by the chat's send service in the statement that stores the message.
+    messages_from_customers = models.PositiveIntegerField(
+        _("messages from the customer"), default=0, editable=False
+    )
+    messages_from_managers = models.PositiveIntegerField(
+        _("messages from managers"), default=0, editable=False
+    )
     # A new request opened about a closed one that can no longer be reopened.
     follow_up_of = models.ForeignKey(
         "self",

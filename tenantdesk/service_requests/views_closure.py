@@ -11,13 +11,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tenantdesk.core.errors import describe
+from tenantdesk.core.paging import CappedPaginator
 from tenantdesk.core.permissions import (
     access_service_request,
     can_rate,
@@ -38,9 +38,8 @@ def customer_list(request, *, page_size: int):
     tab = customer_selectors.customer_tab(request.GET.get("tab"))
     queryset = customer_selectors.customer_request_list(user=request.user, tab=tab)
     tab_counts = customer_selectors.customer_tab_counts(user=request.user)
-    paginator = Paginator(queryset, page_size)
     # The one query for both tabs' counts also counts this tab: the paginator need not.
-    paginator.count = tab_counts[tab]
+    paginator = CappedPaginator(queryset, page_size, known_count=tab_counts[tab])
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -9,7 +9,6 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from tenantdesk.core.errors import Closed, describe, json_error_for, wants_json
+from tenantdesk.core.paging import CappedPaginator
 from tenantdesk.core.permissions import (
     access_service_request,
     can_assign,
@@ -56,8 +56,10 @@ def manager_list(request, *, page_size: int = PAGE_SIZE):
     filters = form.filters()
     tab, sort = form.chosen_tab(), form.chosen_sort()
     queryset = queues.queue_list(user=request.user, tab=tab, sort=sort, filters=filters)
-    page = Paginator(queryset, page_size).get_page(request.GET.get("page"))
     counts = queues.queue_counts(user=request.user, filters=filters)
+    # The tabs' counts count this tab too (capped as the paginator would): not twice.
+    paginator = CappedPaginator(queryset, page_size, known_count=queues.tab_count(counts, tab))
+    page = paginator.get_page(request.GET.get("page"))
 
     # The filters without the tab and page: each tab's link keeps them.
     kept = request.GET.copy()

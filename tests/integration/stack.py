@@ -29,6 +29,10 @@ def redis_url() -> str:
     return _or_skip(shape.redis_url)
 
 
+def postgres_url() -> str:
+    return _or_skip(shape.postgres_url)
+
+
 def private_redis(directory) -> PrivateRedis:
     return _or_skip(lambda: PrivateRedis(directory))
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from tenantdesk.core import paging
 from tenantdesk.service_requests.models import ServiceRequest
 
 register = template.Library()
@@ -46,3 +47,11 @@ def type_label(request_type) -> str:
 @register.simple_tag
 def status_badge(status) -> str:
     return mark_safe(_badge(str(status), get_language()))  # noqa: S308 (our own template)
+
+
+@register.filter
+def list_count(count) -> str:
+    """A tab's count as shown: "10000+" once it passes core.paging's cap."""
+    if isinstance(count, int) and count > paging.LIST_COUNT_CAP:
+        return f"{paging.LIST_COUNT_CAP}+"
+    return str(count)

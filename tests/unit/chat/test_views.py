@@ -229,6 +229,12 @@ def test_admin_lists_and_shows_messages(admin_client, customer, service_request)
     detail = admin_client.get(f"/admin/chat/message/{message.pk}/change/")
     assert detail.status_code == 200
     assert admin_client.get("/admin/chat/message/add/").status_code == 403
+    # Not deletable either, one by one or in bulk: the unread counts count what was sent.
+    assert admin_client.get(f"/admin/chat/message/{message.pk}/delete/").status_code == 403
+    admin_client.post(
+        "/admin/chat/message/", {"action": "delete_selected", "_selected_action": [message.pk]}
+    )
+    assert Message.objects.filter(pk=message.pk).exists()
 
 
 def test_videos_are_served_in_byte_ranges(customer, service_request):

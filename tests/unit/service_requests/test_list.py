@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.chat.models import ReadCursor
+from tenantdesk.chat.services import message_send
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.views import PAGE_SIZE
 from tests.factories import CustomerFactory, OrganisationFactory
@@ -209,12 +210,7 @@ def test_query_count_is_the_same_for_1_and_50_rows(
         # Unread for the viewer: a message of the other side, and for every other row a
         # read position below it, so rows differ and a per-row query would show.
         writer = manager if role == "customer" else author
-        message = Message.objects.create(
-            service_request=service_request,
-            author=writer,
-            by_manager=writer == manager,
-            text="news",
-        )
+        message = message_send(author=writer, service_request=service_request, text="news")
         if service_request.pk % 2:
             ReadCursor.objects.create(
                 user=user, service_request=service_request, last_read_id=message.pk - 1

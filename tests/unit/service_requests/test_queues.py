@@ -13,7 +13,7 @@ from django.utils import timezone
 from tenantdesk.core.permissions import is_manager
 from tenantdesk.service_requests import queues
 from tenantdesk.service_requests.models import ServiceRequest
-from tests.factories import ManagerFactory
+from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.service_requests.helpers import bulk_requests
 
 pytestmark = pytest.mark.django_db
@@ -124,11 +124,43 @@ def test_the_counts_of_every_tab(client, manager, world):
     assert f'data-request-id="{world["mine"].pk}"' in html
 
 
-def test_the_counts_are_one_query(manager, world, django_assert_num_queries):
+def test_the_counts_are_two_queries_and_never_read_the_closed_history_whole(
+    manager, world, django_assert_num_queries
+):
+    """The open tabs from the open requests (one aggregate), the Closed tab counted up to
+    a cap (issue 18: a year of closed requests is not read on every list load)."""
     is_manager(manager)  # the role is looked up once per request, not per query
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2) as captured:
         counts = queues.queue_counts(user=manager)
     assert counts["overdue"] == 2
+    open_sql, closed_sql = (q["sql"] for q in captured.captured_queries)
+    assert "'closed'" not in open_sql and "LIMIT" in closed_sql
+
+
+def test_a_list_longer_than_the_cap_says_more_than_and_pages_the_first_rows_only(
+    client, manager, monkeypatch
+):
+    """Past core.paging's cap a list is counted no further: the Closed tab says "4+", the
+    list "More than 4 requests", and a page beyond the cap shows the last capped page."""
+    from tenantdesk.core import paging
+    from tenantdesk.service_requests import views
+
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 4)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    organisation = OrganisationFactory()
+    closed = bulk_requests(
+        organisation, CustomerFactory(organisation=organisation), 6, status="closed"
+    )
+    client.force_login(manager)
+    response = client.get(URL, {"tab": "closed"})
+    html = response.content.decode()
+    assert (
+        '<span class="badge rounded-pill text-bg-light" data-tab-count="closed">4+</span>' in html
+    )
+    assert "More than 4 requests" in html
+    newest_first = [r.pk for r in sorted(closed, key=lambda r: r.last_activity_at, reverse=True)]
+    assert row_ids(response) == newest_first[:2]
+    assert row_ids(client.get(URL, {"tab": "closed", "page": 3})) == newest_first[2:4]
 
 
 def test_mine_is_per_manager(client, world):

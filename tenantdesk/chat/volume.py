@@ -1,0 +1,621 @@
+"""A year of a mid-size management company's data, written straight into the database
+(`manage.py seed_volume`, SPEC "Data volume"): organisations and their people, managers,
+requests over a year with their status history, chats with read positions, receipts,
+attachments and ratings, every kept count (chat/unread.py) consistent with the messages.
+
+Fast because nothing goes through the services or the ORM's per-object saves: rows are
+made as tuples in batches of requests and written with COPY on PostgreSQL (executemany
+elsewhere), with ids chosen here. Repeatable: one random generator, seeded; only the times
+move with the day it runs. The people share one password hash (PBKDF2 is not what a data
+set is for).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import math
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+from PIL import Image
+
+from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.chat.models import Attachment, Message, ReadCursor
+from tenantdesk.chat.serializers import system_text
+from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.service_requests.models import Rating, ServiceRequest, StatusChange
+
+Status = ServiceRequest.Status
+Priority = ServiceRequest.Priority
+
+# Requests written per batch (with their messages, cursors …): bounds the memory.
+BATCH_REQUESTS = 2000
+# A request's first-response and resolution targets, roughly as the settings' defaults.
+TARGETS = {
+    Priority.URGENT: (timedelta(hours=1), timedelta(hours=4)),
+    Priority.HIGH: (timedelta(hours=2), timedelta(days=1)),
+    Priority.NORMAL: (timedelta(hours=4), timedelta(days=3)),
+    Priority.LOW: (timedelta(hours=8), timedelta(days=5)),
+}
+PRIORITIES = [Priority.NORMAL] * 14 + [Priority.LOW] * 2 + [Priority.HIGH] * 3 + [Priority.URGENT]
+FIRST_NAMES = ["Anna", "Ivan", "Olga", "Pavel", "Elena", "Sergei", "Maria", "Dmitri", "Irina"]
+LAST_NAMES = ["Ivanova", "Petrov", "Smirnova", "Kuznetsov", "Popova", "Volkov", "Sokolova"]
+COMPANY_WORDS = ["Northwind", "Baltic", "Polar", "Aurora", "Vector", "Granit", "Sever", "Orbita"]
+COMPANY_KINDS = ["Logistics", "Consulting", "Software", "Trade", "Design", "Legal", "Media"]
+TITLES = {
+    ServiceRequest.Type.ELECTRICAL: ["The ceiling light flickers", "No power at the desks"],
+    ServiceRequest.Type.PLUMBING: ["Leaking pipe under the sink", "The toilet does not flush"],
+    ServiceRequest.Type.VENTILATION: ["It is too hot in the office", "The air vent rattles"],
+    ServiceRequest.Type.COMMUNICATIONS: ["The camera at the door is off", "No network port"],
+    ServiceRequest.Type.CARPENTRY: ["The door does not close", "A broken shelf"],
+    ServiceRequest.Type.CLEANING: ["Please clean the carpet", "Bins were not emptied"],
+}
+CUSTOMER_LINES = [
+    "Hello, it started again this morning.",
+    "Добрый день! Когда придёт мастер?",
+    "Thank you, it works now.",
+    "Можно перенести на завтра после обеда?",
+    "Here is a photo of the problem.",
+    "Мы будем в офисе до 18:00.",
+]
+MANAGER_LINES = [
+    "Good morning. An engineer will come at 15:00.",
+    "Здравствуйте! Мастер будет сегодня с 14 до 16.",
+    "The part is ordered; it arrives on Thursday.",
+    "Проверьте, пожалуйста, всё ли теперь в порядке.",
+    "We have closed the water for an hour.",
+]
+NOTE_LINES = ["Call the contractor first.", "Тот же офис, что и в прошлом месяце."]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    organisations: int = 300
+    people: int = 2000
+    managers: int = 40
+    requests: int = 60_000
+    messages: int = 2_000_000
+    # The longest chat, in one active request (the request page's worst case).
+    longest_chat: int = 5000
+    days: int = 365
+    # About this share of the requests is still open (the newest, mostly).
+    active_share: float = 0.05
+
+
+@dataclass
+class Summary:
+    password: str
+    managers: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
+    longest_chat_request: int | None = None
+    longest_chat_customer: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# --- writing rows ---------------------------------------------------------------------------
+
+# Column types whose Python values the driver cannot take as they are (per vendor).
+_ADAPTED = {
+    "postgresql": {"JSONField"},
+    "other": {"JSONField", "DateTimeField", "UUIDField"},
+}
+
+
+def _write(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert rows (values in `columns` order, ids included) as fast as the database takes them."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in columns]
+    adapted = _ADAPTED.get(connection.vendor, _ADAPTED["other"])
+    adapters = [
+        (lambda v, f=f: f.get_db_prep_save(v, connection))
+        if f.get_internal_type() in adapted
+        else None
+        for f in fields
+    ]
+    if any(adapters):
+        rows = [
+            tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row, strict=True))
+            for row in rows
+        ]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            # The names are the models' own, quoted; the values go as parameters.
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+            cursor.executemany(sql, rows)
+
+
+def _next_id(model: type[models.Model]) -> int:
+    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+
+
+def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
+    """After writing ids by hand, the next id the database gives must follow them."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _sample_photo() -> tuple[str, str]:
+    """One real photo and thumbnail that every photo of the data set points at."""
+
+    def jpeg(size) -> ContentFile:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, (120, 140, 170)).save(buffer, format="JPEG", quality=80)
+        return ContentFile(buffer.getvalue())
+
+    return (
+        default_storage.save("volume/sample.jpg", jpeg((800, 600))),
+        default_storage.save("volume/sample_thumb.jpg", jpeg((320, 240))),
+    )
+
+
+# --- making the data ------------------------------------------------------------------------
+
+
+class VolumeSeeder:
+    """Builds the data set; `run()` writes it in one transaction and returns a Summary."""
+
+    def __init__(self, sizes: Sizes, *, seed: int, prefix: str, password: str):
+        self.sizes = sizes
+        self.rng = random.Random(seed)
+        self.prefix = prefix
+        self.summary = Summary(password=password)
+        self.password_hash = make_password(password)
+        self.now = timezone.now().replace(microsecond=0)
+        self.counts = dict.fromkeys(
+            ("organisations", "people", "requests", "messages", "read_positions", "attachments"), 0
+        )
+
+    # people ------------------------------------------------------------------------------
+
+    def _people(self) -> None:
+        rng, sizes = self.rng, self.sizes
+        start = self.now - timedelta(days=sizes.days + 30)
+        org_id = _next_id(Organisation)
+        organisations = []
+        for n in range(sizes.organisations):
+            name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {n + 1:03d} LLC"
+            phone = f"+7909{rng.randrange(10**7):07d}"
+            address = f"Business park {1 + n % 40}, office {100 + n}"
+            organisations.append((org_id + n, start, start, name, address, phone))
+        _write(
+            Organisation,
+            ("id", "created_at", "updated_at", "name", "address", "phone"),
+            organisations,
+        )
+        self.organisation_ids = [row[0] for row in organisations]
+        # A few big tenants and many small ones: weights fall with the rank.
+        self.organisation_weights = [1 / (rank + 1) ** 0.8 for rank in range(len(organisations))]
+        self.organisation_cumulative = list(itertools.accumulate(self.organisation_weights))
+
+        user_id = _next_id(User)
+        columns = (
+            "id",
+            "password",
+            "is_superuser",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "organisation_id",
+            "language",
+        )
+        rows, self.managers = [], []
+        for n in range(sizes.managers):
+            username = f"{self.prefix}-manager-{n + 1:02d}"
+            rows.append(self._person(user_id, username, None, staff=True))
+            self.managers.append(user_id)
+            self.summary.managers.append(username)
+            user_id += 1
+        members_left = max(sizes.people - sizes.managers, sizes.organisations)
+        self.members: dict[int, list[int]] = {}
+        extra = members_left - sizes.organisations
+        weights = self.organisation_weights
+        shares = [1 + int(extra * w / sum(weights)) for w in weights]
+        for i in range(members_left - sum(shares)):  # what rounding down left over
+            shares[i % len(shares)] += 1
+        for organisation_id, share in zip(self.organisation_ids, shares, strict=True):
+            for n in range(share):
+                username = f"{self.prefix}-{organisation_id}-{n + 1}"
+                rows.append(self._person(user_id, username, organisation_id, staff=False))
+                self.members.setdefault(organisation_id, []).append(user_id)
+                if len(self.summary.customers) < 3 and n == 0:
+                    self.summary.customers.append(username)
+                user_id += 1
+        _write(User, columns, rows)
+        group = Group.objects.get(name=MANAGER_GROUP)
+        group.user_set.add(*self.managers)
+        self.usernames = {row[0]: row[3] for row in rows}
+        self.names = {row[0]: f"{row[4]} {row[5]}" for row in rows}
+        self.counts["organisations"] = len(organisations)
+        self.counts["people"] = len(rows)
+
+    def _person(self, pk: int, username: str, organisation_id, *, staff: bool) -> tuple:
+        rng = self.rng
+        language = "ru" if rng.random() < 0.7 else "en"
+        return (
+            pk,
+            self.password_hash,
+            False,
+            username,
+            rng.choice(FIRST_NAMES),
+            rng.choice(LAST_NAMES),
+            f"{username}@example.com",
+            staff,
+            True,
+            self.now - timedelta(days=self.sizes.days + 30),
+            organisation_id,
+            language,
+        )
+
+    # requests ----------------------------------------------------------------------------
+
+    def _message_counts(self) -> tuple[list[int], int]:
+        """Messages per request: one longest chat, the rest spread unevenly (most chats
+        are short, a few long), summing to the asked total."""
+        sizes, rng = self.sizes, self.rng
+        n = sizes.requests
+        longest = min(sizes.longest_chat, sizes.messages) if n else 0
+        rest = sizes.messages - longest
+        # The last (newest) request holds the longest chat; the others share the rest.
+        weights = [rng.expovariate(1.0) ** 1.5 for _ in range(n - 1)]
+        total = sum(weights) or 1.0
+        counts = [int(rest * w / total) for w in weights]
+        for i in rng.sample(range(n - 1), k=min(n - 1, rest - sum(counts))) if n > 1 else ():
+            counts[i] += 1
+        return [*counts, longest], longest
+
+    def _requests(self) -> None:
+        sizes, rng, now = self.sizes, self.rng, self.now
+        photo, thumbnail = _sample_photo()
+        self.photo = (photo, thumbnail)
+        span = timedelta(days=sizes.days).total_seconds()
+        created = sorted(
+            now - timedelta(seconds=rng.uniform(600, span)) for _ in range(sizes.requests)
+        )
+        # Open with a chance falling with age, so that about active_share stay open.
+        tau = max(sizes.active_share * sizes.days, 0.5) * 86400
+        counts, longest = self._message_counts()
+        # The longest chat goes to the newest request, open and busy.
+        longest_index = len(created) - 1
+        ids = {
+            model: _next_id(model)
+            for model in (ServiceRequest, Message, ReadCursor, Attachment, StatusChange, Rating)
+        }
+        self.ids = ids
+        batch: list[tuple] = []
+        for index, created_at in enumerate(created):
+            age = (now - created_at).total_seconds()
+            is_longest = index == longest_index
+            is_open = rng.random() < math.exp(-age / tau) or is_longest
+            messages = longest if is_longest else counts[index]
+            batch.append((created_at, is_open, messages, is_longest))
+            if len(batch) == BATCH_REQUESTS:
+                self._write_batch(batch)
+                batch = []
+        self._write_batch(batch)
+        if sizes.requests:
+            self.summary.longest_chat_request = self.longest_request_id
+
+    def _write_batch(self, batch: list[tuple]) -> None:
+        tables: dict[type, list[tuple]] = {
+            ServiceRequest: [],
+            Message: [],
+            ReadCursor: [],
+            Attachment: [],
+            StatusChange: [],
+            Rating: [],
+        }
+        for created_at, is_open, messages, is_longest in batch:
+            self._one_request(tables, created_at, is_open, messages, is_longest)
+        for model, rows in tables.items():
+            _write(model, COLUMNS[model], rows)
+        self.counts["requests"] += len(tables[ServiceRequest])
+        self.counts["messages"] += len(tables[Message])
+        self.counts["read_positions"] += len(tables[ReadCursor])
+        self.counts["attachments"] += len(tables[Attachment])
+
+    def _one_request(
+        self, tables, created_at: datetime, is_open: bool, message_count: int, is_longest: bool
+    ):
+        rng, now = self.rng, self.now
+        pk = self._take(ServiceRequest)
+        organisation_id = rng.choices(
+            self.organisation_ids, cum_weights=self.organisation_cumulative
+        )[0]
+        members = self.members[organisation_id]
+        author = members[0] if rng.random() < 0.6 else rng.choice(members)
+        assignee = rng.choice(self.managers) if rng.random() < (0.75 if is_open else 0.95) else None
+        priority = rng.choice(PRIORITIES)
+        kind = rng.choice(list(TITLES))
+        ends_at = now if is_open else min(now, created_at + timedelta(days=rng.expovariate(0.5)))
+        status = Status.CLOSED
+        if is_open:
+            status = Status.IN_PROGRESS if assignee and rng.random() < 0.6 else Status.PENDING
+        # The chat: people's messages over the request's life, then its status steps.
+        times = sorted(
+            created_at + (ends_at - created_at) * rng.random()
+            for _ in range(max(message_count - (status != Status.PENDING), 0))
+        )
+        manager_side = [assignee] if assignee else self.managers
+        rows = []
+        for at in times:
+            by_manager = rng.random() < 0.45
+            internal = by_manager and rng.random() < 0.05
+            if by_manager:
+                who = rng.choice(manager_side) if rng.random() < 0.85 else rng.choice(self.managers)
+                text = rng.choice(NOTE_LINES if internal else MANAGER_LINES)
+            else:
+                who = author if rng.random() < 0.8 else rng.choice(members)
+                text = rng.choice(CUSTOMER_LINES)
+            rows.append([at, who, by_manager, internal, text])
+        changer = assignee or rng.choice(self.managers)
+        changed_at = None
+        if status != Status.PENDING:
+            changed_at = (
+                ends_at if status == Status.CLOSED else created_at + (now - created_at) / 10
+            )
+            if message_count:  # the step's system message is one of the request's messages
+                rows.append([changed_at, None, status])
+        rows.sort(key=lambda row: row[0])  # ids in time order, as the chat shows them
+        message_rows, counted = self._messages(tables, pk, rows, changer)
+        first_response = next(
+            (r[9] for r in message_rows if r[3] == "user" and r[5] and not r[6]), None
+        )
+        last_activity = max([created_at] + [r[9] for r in message_rows if not r[6]])
+        first_due, resolution_due = TARGETS[priority]
+        title = rng.choice(TITLES[kind])
+        tables[ServiceRequest].append(
+            (
+                pk,
+                created_at,
+                ends_at,
+                organisation_id,
+                author,
+                kind,
+                title,
+                f"{title}. Please have a look.",
+                f"{rng.randint(1, 12)}{rng.randint(1, 40):02d}",
+                status,
+                last_activity,
+                self.photo[0],
+                self.photo[1],
+                assignee,
+                priority,
+                created_at + first_due,
+                created_at + resolution_due,
+                first_response,
+                None if is_open else ends_at,
+                counted[False],
+                counted[True],
+            )
+        )
+        if changed_at is not None:
+            tables[StatusChange].append(
+                (self._take(StatusChange), pk, Status.PENDING, status, changer, changed_at, "")
+            )
+        self._cursors(tables, pk, message_rows, author, assignee, members, is_open)
+        if not is_open and assignee and rng.random() < 0.4:
+            score = rng.choices([5, 4, 3, 2, 1], [50, 25, 12, 8, 5])[0]
+            tables[Rating].append((self._take(Rating), pk, author, assignee, score, "", ends_at))
+        if is_longest:
+            self.longest_request_id = pk
+            self.summary.longest_chat_customer = self.usernames[author]
+
+    def _messages(self, tables, request_id: int, rows, changer) -> tuple[list, dict]:
+        """Message rows in time order; the counts per side (chat/unread.py)."""
+        rng = self.rng
+        out = []
+        counted = {False: 0, True: 0}
+        for row in rows:
+            pk = self._take(Message)
+            if row[1] is None:  # a status step: a system message, as the service writes it
+                at, _nobody, status = row
+                event = {
+                    "type": "status",
+                    "from": Status.PENDING,
+                    "to": status,
+                    "actor": self.names[changer],
+                    "actor_id": changer,
+                }
+                text = system_text(event, "")
+                out.append((pk, request_id, None, "system", text, False, False, event, None, at))
+                continue
+            at, who, by_manager, internal, text = row
+            out.append((pk, request_id, who, "user", text, by_manager, internal, None, None, at))
+            if not internal:
+                counted[by_manager] += 1
+            if rng.random() < 0.02:
+                tables[Attachment].append(
+                    (
+                        self._take(Attachment),
+                        pk,
+                        Attachment.Kind.PHOTO,
+                        self.photo[0],
+                        self.photo[1],
+                        "image/jpeg",
+                        "jpg",
+                        48_213,
+                        800,
+                        600,
+                        "photo.jpg",
+                        at,
+                    )
+                )
+        return out, counted
+
+    def _cursors(self, tables, request_id, messages, author, assignee, members, is_open):
+        """Read positions: the author and the assignee (all read once closed, part of the
+        chat while open), a glance by another manager now and then; receipts to match."""
+        rng = self.rng
+        readers: dict[int, int] = {}
+        people = [m for m in messages if m[3] == "user" and not m[6]]
+        if messages:
+            for reader, share in ((author, 0.5), (assignee, 0.3)):
+                if reader is None:
+                    continue
+                if not is_open or rng.random() < share:
+                    readers[reader] = messages[-1][0]
+                elif rng.random() < 0.8:
+                    readers[reader] = messages[int(rng.random() * len(messages))][0]
+            if rng.random() < 0.2:
+                readers.setdefault(rng.choice(self.managers), rng.choice(messages)[0])
+            if rng.random() < 0.1 and len(members) > 1:
+                readers.setdefault(rng.choice(members), rng.choice(messages)[0])
+        managers = set(self.managers)
+        # Read by the other side up to: a customer's message by any manager, and back.
+        read_up_to = {
+            True: max((p for r, p in readers.items() if r not in managers), default=0),
+            False: max((p for r, p in readers.items() if r in managers), default=0),
+        }
+        for reader, position in readers.items():
+            counts = {False: 0, True: 0}
+            for m in people:
+                if m[0] <= position:
+                    counts[m[5]] += 1
+            tables[ReadCursor].append(
+                (
+                    self._take(ReadCursor),
+                    reader,
+                    request_id,
+                    position,
+                    counts[False],
+                    counts[True],
+                    self.now,
+                )
+            )
+        delay = timedelta(seconds=3)
+        for m in messages:
+            pk, *_rest = m
+            delivered = read = None
+            if m[3] == "user" and not m[6]:
+                if pk <= read_up_to[m[5]]:
+                    delivered = read = m[9] + delay
+                elif not is_open or rng.random() < 0.7:
+                    delivered = m[9] + delay
+            tables[Message].append((*m, delivered, read))
+
+    def _take(self, model) -> int:
+        pk = self.ids[model]
+        self.ids[model] += 1
+        return pk
+
+    def run(self) -> Summary:
+        with transaction.atomic():
+            self._people()
+            self._requests()
+            _reset_sequences([Organisation, User, *COLUMNS])
+        _analyze([Organisation, User, *COLUMNS])
+        self.summary.counts = self.counts
+        return self.summary
+
+
+def _analyze(models_: Iterable[type[models.Model]]) -> None:
+    """Fresh planner statistics: with the ones of an empty table PostgreSQL plans the
+    first hour of queries for a handful of rows (autovacuum would catch up, later)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+COLUMNS = {
+    ServiceRequest: (
+        "id",
+        "created_at",
+        "updated_at",
+        "organisation",
+        "author",
+        "type",
+        "title",
+        "description",
+        "office",
+        "status",
+        "last_activity_at",
+        "photo",
+        "photo_thumbnail",
+        "assignee",
+        "priority",
+        "first_response_due_at",
+        "resolution_due_at",
+        "first_response_at",
+        "closed_at",
+        "messages_from_customers",
+        "messages_from_managers",
+    ),
+    Message: (
+        "id",
+        "service_request",
+        "author",
+        "kind",
+        "text",
+        "by_manager",
+        "internal",
+        "event",
+        "client_id",
+        "created_at",
+        "delivered_at",
+        "read_at",
+    ),
+    ReadCursor: (
+        "id",
+        "user",
+        "service_request",
+        "last_read_id",
+        "read_from_customers",
+        "read_from_managers",
+        "updated_at",
+    ),
+    Attachment: (
+        "id",
+        "message",
+        "kind",
+        "file",
+        "thumbnail",
+        "content_type",
+        "extension",
+        "size",
+        "width",
+        "height",
+        "original_name",
+        "created_at",
+    ),
+    StatusChange: (
+        "id",
+        "service_request",
+        "from_status",
+        "to_status",
+        "changed_by",
+        "changed_at",
+        "reason",
+    ),
+    Rating: ("id", "service_request", "author", "manager", "score", "comment", "created_at"),
+}
+
+
+def summary_json(summary: Summary) -> str:
+    return json.dumps(summary.__dict__, ensure_ascii=False)
