@@ -23,13 +23,15 @@ install: $(VENV)/.installed
 # db_worker, docs/email.md). Ctrl-C reaches both (one process group); whichever way the
 # server ends, the shell's EXIT trap stops the worker and waits for it, so none is left
 # behind. The worker does not reload on code changes: restart `make run` after editing
-# tenantdesk/notifications.
+# tenantdesk/notifications. Before it starts, the jobs its previous run left RUNNING (killed,
+# not stopped) are finished: sweep_stale_jobs with the worker's fixed id (docs/email.md).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
+	$(PY) manage.py sweep_stale_jobs --worker-id make-run-$(PORT)
 	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
-	$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	$(PY) manage.py db_worker --no-reload --interval 1 --worker-id make-run-$(PORT) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	echo "Task worker (e-mails) started, pid $$worker"; \

@@ -7,6 +7,10 @@ the shipped file that moves one of them fails here instead of silently serving a
 unrendered copy. Everything
 else (locations, headers, timeouts, body limits) is served exactly as shipped.
 
+Its error log is checked, not only counted: ERROR_KINDS below names the kinds of [error]
+line a scale test may cause on purpose, and ErrorLog holds the windows in which each is
+expected (tests/scale/README.md says why each is expected).
+
 The site file is an http-context include (Debian puts it in sites-enabled/); the wrapper
 written here plays Debian's /etc/nginx/nginx.conf, with every path under a temp prefix, so
 nginx runs as root with `-p` and `-c` beside the system's own service without touching it.
@@ -19,7 +23,8 @@ import shutil
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.stack import ROOT, Unavailable, free_port, wait_for_port
@@ -34,6 +39,135 @@ _PLAIN_LISTEN = re.compile(r"^([ \t]*)listen 80;[^\n]*$", re.M)
 _CERTIFICATE = re.compile(r"^([ \t]*)(ssl_certificate(?:_key)?) [^;\n]+;", re.M)
 _ALIAS = re.compile(r"^([ \t]*)alias /srv/tenantdesk/media/;", re.M)
 _STATIC_ALIAS = re.compile(r"^([ \t]*)alias /srv/tenantdesk/static/;", re.M)
+
+
+# --- The error log: every [error] line must be of a known, explained kind ------------------
+# Each kind is expected only inside a window a test opens around what causes it (a worker it
+# stops, a body it sends too large), and, when the line names an upstream, only for the
+# worker that test stopped. Anything else fails the run (tests/scale/conftest.py), so a new
+# kind of error is looked at instead of counted. Why each is expected: tests/scale/README.md.
+ERROR_KINDS: dict[str, re.Pattern] = {
+    # A new connection that round robin gives to a worker that is down: nginx logs the
+    # refusal and passes the connection to the next worker (proxy_next_upstream error, the
+    # default). max_fails=0 keeps the worker in the rotation, so this repeats for every new
+    # connection it is offered until it is back (deploy/nginx/tenantdesk.conf says why).
+    "upstream refused": re.compile(
+        r"connect\(\) failed \(111: Connection refused\) while connecting to upstream"
+    ),
+    # A worker killed (SIGKILL) under open WebSockets: the kernel resets its connections
+    # that had unread bytes, and nginx logs each reset of an upgraded connection it was
+    # proxying (then closes the client's side). A graceful stop (SIGTERM) closes them with
+    # 1012 instead and logs nothing.
+    "upgraded socket reset": re.compile(
+        r"recv\(\) failed \(104: Connection reset by peer\) while proxying upgraded connection"
+    ),
+    # A request body over client_max_body_size: answered 413 by nginx itself.
+    "body too large": re.compile(r"client intended to send too large body: \d+ bytes"),
+}
+# The kinds that name the worker they happened with (upstream: "http://127.0.0.1:PORT/…").
+UPSTREAM_KINDS = {"upstream refused", "upgraded socket reset"}
+# Levels that must be explained; [warn] lines are counted in the figures only.
+ERROR_LEVELS = ("emerg", "alert", "crit", "error")
+
+_LOG_LINE = re.compile(r"^\S+ \S+ \[(?P<level>\w+)\] ")
+_UPSTREAM = re.compile(r'upstream: "[a-z]+://127\.0\.0\.1:(?P<port>\d+)/')
+
+
+def error_kind(line: str) -> str | None:
+    """The known kind of an error-log line, or None."""
+    return next((name for name, pattern in ERROR_KINDS.items() if pattern.search(line)), None)
+
+
+@dataclass
+class ErrorWindow:
+    """Error-log bytes [start, end) in which these kinds are expected (end None: still open)."""
+
+    log: ErrorLog
+    kinds: frozenset[str]
+    upstream_port: int | None
+    start: int
+    end: int | None = None
+    seen: Counter = field(default_factory=Counter)
+
+    def close(self) -> None:
+        if self.end is None:
+            self.end = self.log.size()
+            for _offset, line in self.log.lines(self.start, self.end):
+                self.seen[error_kind(line) or "other"] += 1
+
+    def __enter__(self) -> ErrorWindow:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def explains(self, offset: int, line: str) -> bool:
+        if offset < self.start or (self.end is not None and offset >= self.end):
+            return False
+        kind = error_kind(line)
+        if kind not in self.kinds:
+            return False
+        if kind in UPSTREAM_KINDS:
+            named = _UPSTREAM.search(line)
+            return named is not None and int(named["port"]) == self.upstream_port
+        return True
+
+
+class ErrorLog:
+    """nginx's error log, read by byte offset (nginx only appends to it)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.windows: list[ErrorWindow] = []
+
+    def size(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def lines(self, start: int = 0, end: int | None = None) -> list[tuple[int, str]]:
+        """(byte offset, text) of each whole line from start to end."""
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as log:
+            log.seek(start)
+            data = log.read() if end is None else log.read(max(end - start, 0))
+        found, offset = [], start
+        for raw in data.splitlines(keepends=True):
+            if raw.endswith(b"\n"):  # a line nginx is still writing is read next time
+                found.append((offset, raw.decode(errors="replace").rstrip("\n")))
+            offset += len(raw)
+        return found
+
+    def expect(self, *kinds: str, upstream_port: int | None = None) -> ErrorWindow:
+        """Open a window from now in which these kinds are expected; close() (or `with`) ends
+        it. Kinds naming an upstream are expected for `upstream_port` only."""
+        unknown = set(kinds) - set(ERROR_KINDS)
+        if unknown:
+            raise ValueError(f"unknown error kinds: {sorted(unknown)}")
+        if UPSTREAM_KINDS & set(kinds) and upstream_port is None:
+            raise ValueError("these kinds name a worker: say which (upstream_port)")
+        window = ErrorWindow(self, frozenset(kinds), upstream_port, start=self.size())
+        self.windows.append(window)
+        return window
+
+    def unexplained(self, since: int = 0) -> list[str]:
+        """The lines at [error] level or worse from `since` on that no window explains."""
+        wrong = []
+        for offset, line in self.lines(since):
+            level = _LOG_LINE.match(line)
+            if level is not None and level["level"] not in ERROR_LEVELS:
+                continue
+            if not any(window.explains(offset, line) for window in self.windows):
+                wrong.append(line)
+        return wrong
+
+    def kinds(self) -> Counter:
+        """How many [error] (or worse) lines of each kind ("unknown": of none)."""
+        counted = Counter()
+        for _offset, line in self.lines():
+            level = _LOG_LINE.match(line)
+            if level is None or level["level"] in ERROR_LEVELS:
+                counted[error_kind(line) or "unknown"] += 1
+        return counted
 
 
 def binary() -> str:
@@ -184,6 +318,7 @@ class Nginx:
         site = render_site(workers=workers, media=media, static=static, ports=self.ports)
         self.conf = write_conf(prefix, site)
         self.process: subprocess.Popen | None = None
+        self.errors = ErrorLog(prefix / "error.log")
 
     @property
     def port(self) -> int:

@@ -357,6 +357,10 @@ REOPEN_DAYS = env.int("REOPEN_DAYS", default=14)
 
 # --- Background jobs (django-tasks with its database backend; `manage.py db_worker`) -------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job RUNNING this long, or an e-mail "sending" this long, belongs to a worker that died
+# (`manage.py sweep_stale_jobs`, docs/email.md). Far above the longest job: an e-mail's SMTP
+# conversation is bounded by 30 s per step.
+TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=600)
 
 # --- Security defaults (hardened further in production.py) ------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -1,14 +1,19 @@
 """E-mail in the admin site: what was decided, sent, skipped or failed, and people's choices."""
 
 from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences
+
+SHORT_ERROR_CHARS = 120
 
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    """Read-only: rows are written by the task worker. A row left in "sending" belongs to a
-    worker that died while sending it; it is never sent again (docs/email.md)."""
+    """Read-only: rows are written by the task worker. A row whose worker died while sending
+    it is never sent again: the stale-job sweep marks it failed, with the reason in "last
+    error" (docs/email.md)."""
 
     list_display = (
         "id",
@@ -19,6 +24,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "created_at",
         "sent_at",
+        "short_error",
     )
     list_filter = ("status", "kind", "created_at")
     search_fields = ("key", "user__username", "user__email")
@@ -34,9 +40,15 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "created_at",
+        "claimed_at",
         "sent_at",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        # Why it failed (or is being retried), at a glance in the list.
+        return Truncator(obj.last_error).chars(SHORT_ERROR_CHARS) if obj.last_error else ""
 
     def has_add_permission(self, request):
         return False

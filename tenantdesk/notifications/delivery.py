@@ -10,10 +10,12 @@ An EmailDelivery row moves pending → sending → sent (or skipped, or failed):
 - The mail server refuses or cannot be reached → back to pending with the error, and the
   caller (tasks.py) enqueues the next attempt after RETRY_BASE_SECONDS × 2^(attempt − 1);
   after MAX_ATTEMPTS it is failed.
-- The process dies after the server accepted the e-mail and before the row says sent:
-  the row stays "sending" and is never sent again. At most once, by choice: a lost
-  digest is followed by the next one (its messages are still unread), a duplicate
-  cannot be taken back. The admin lists such rows.
+- The process dies after the claim (maybe after the server accepted the e-mail, before
+  the row says sent): the row is left "sending" and is never sent again. At most once,
+  by choice: a lost digest is followed by the next one (its messages are still unread),
+  a duplicate cannot be taken back. The stale-job sweep (stale.py) marks such a row
+  failed, with the reason, where the admin site lists it; a job that died before its
+  claim is run again (nothing can have been sent).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def retry_delay(attempt: int) -> timedelta:
 def _claim(delivery_id: int) -> bool:
     return bool(
         EmailDelivery.objects.filter(pk=delivery_id, status=Status.PENDING).update(
-            status=Status.SENDING, attempts=F("attempts") + 1
+            status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
         )
     )
 

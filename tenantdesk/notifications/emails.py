@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from email.header import Header
 from email.utils import parseaddr
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from tenantdesk.accounts.models import User
 from tenantdesk.chat.models import Message
 from tenantdesk.chat.serializers import system_text
 from tenantdesk.core.languages import supported_language
+from tenantdesk.core.one_line import one_line
 from tenantdesk.notifications.digests import writers_are_managers
 from tenantdesk.notifications.models import EmailDelivery
 from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
@@ -129,6 +131,25 @@ def _digest_item(message: Message) -> DigestItem:
     )
 
 
+class _Email(EmailMultiAlternatives):
+    """An e-mail whose Subject header starts on the header's own line.
+
+    Django 5.2 encodes a subject (RFC 2047) without counting the "Subject: " in front of
+    it, and the compat32 generator then folds that before the first encoded word when it
+    does not fit after the name: `Subject:` followed by an empty line, which some spam
+    filters score and some clients show as an empty subject. Encoded with the name
+    counted, the first word fits and the folds come only between words."""
+
+    def message(self, **kwargs):
+        message = super().message(**kwargs)
+        # super() has refused a subject with a line break (BadHeaderError): one line here.
+        charset = "us-ascii" if self.subject.isascii() else "utf-8"
+        # replace_header keeps the header's place and stores the Header object as it is
+        # (Django's own __setitem__ would turn it back into a string and re-encode it).
+        message.replace_header("Subject", Header(self.subject, charset, header_name="Subject"))
+        return message
+
+
 @dataclass
 class BuiltEmail:
     message: EmailMultiAlternatives
@@ -170,9 +191,10 @@ def _compose(
     domain = _mail_domain()
     digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:16]
     thread = f"<tenantdesk.request.{service_request.pk}@{domain}>"
-    # A title is one line on the site; a header must be, whatever got stored.
-    subject = " ".join(f"[{settings.SITE_NAME}] {subject}".split())
-    message = EmailMultiAlternatives(
+    # A header is one line whatever got stored (a title saved before titles were made one
+    # line, a reason): the title's own rule, then runs of spaces made one.
+    subject = " ".join(one_line(f"[{settings.SITE_NAME}] {subject}").split())
+    message = _Email(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -136,6 +136,9 @@ class EmailDelivery(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # When a worker last took it (pending → sending): a row still "sending" long after this
+    # belongs to a worker that died (notifications/stale.py).
+    claimed_at = models.DateTimeField(_("taken for sending"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
@@ -146,6 +149,12 @@ class EmailDelivery(models.Model):
             # The latest digest of a person for a request: its window and the rate limit.
             models.Index(
                 fields=["user", "service_request", "kind", "-id"], name="notif_delivery_latest"
+            ),
+            # The stale-job sweep's look for rows left "sending" (a handful among many).
+            models.Index(
+                fields=["claimed_at"],
+                name="notif_delivery_sending",
+                condition=models.Q(status="sending"),
             ),
         ]
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from tenantdesk.accounts.admin import OrganisationAdmin
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.admin import ReadOnlyTabularInline
+from tenantdesk.core.one_line import OneLineCharField
 from tenantdesk.service_requests.admin_ratings import RatingInline
 from tenantdesk.service_requests.models import ServiceRequest, StatusChange
 
@@ -63,6 +64,13 @@ class ServiceRequestAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["service_requests/admin.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The title is one line here too (the model's clean_fields would make it so anyway;
+        # the form field makes the length limit count what will be stored).
+        if db_field.name == "title":
+            kwargs["form_class"] = OneLineCharField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         # A closed request is read-only everywhere, here too.

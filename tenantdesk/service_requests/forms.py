@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.forms import BootstrapFormMixin, QuickSelect
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text
+from tenantdesk.core.one_line import OneLineCharField
 from tenantdesk.service_requests.closure import COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, SCORES
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.photos import MAX_PHOTOS, photos_process
@@ -39,7 +40,8 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the type of work.")},
     )
-    title = forms.CharField(
+    # One line as typed: a pasted line break becomes a space (the phone form inherits it).
+    title = OneLineCharField(
         label=_("Title"),
         max_length=_model.get_field("title").max_length,
         help_text=_("A short description, e.g. “The light in the kitchen does not work”."),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.core.models import TimeStampedModel
+from tenantdesk.core.one_line import one_line
 
 
 def _photo_path(instance, filename: str) -> str:
@@ -133,6 +134,13 @@ class ServiceRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def clean_fields(self, exclude=None):
+        # A title is one line however it arrives: the services (which run full_clean) and
+        # the admin site's form come through here; before max_length counts it.
+        if "title" not in (exclude or ()):
+            self.title = one_line(self.title or "")
+        super().clean_fields(exclude=exclude)
 
     def get_absolute_url(self) -> str:
         return reverse("service_requests:detail", args=[self.pk])

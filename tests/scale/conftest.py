@@ -92,6 +92,38 @@ def _site_figures(figures: Figures, name: str, site) -> None:
     for level, count in data["nginx_error_lines_by_level"].items():
         if count:
             figures.add(name, f"  of which [{level}]", count)
+    for kind, count in sorted(site.nginx.errors.kinds().items()):
+        figures.add(name, f"  [error] {kind}", count)
+
+
+def _nginx_errors_explained(nginx, since: int = 0) -> None:
+    """Every [error] line of this nginx from `since` on is of a known kind, inside the
+    window a test opened for it, about the worker that test stopped (harness.nginx)."""
+    wrong = nginx.errors.unexplained(since)
+    assert not wrong, (
+        f"nginx logged {len(wrong)} [error] line(s) of an unknown kind or outside a fault "
+        "window (harness/nginx.py ERROR_KINDS, tests/scale/README.md):\n" + "\n".join(wrong[:20])
+    )
+
+
+# The fixtures that hold an nginx: a Site (.nginx) or an Nginx itself (test_01's).
+NGINX_FIXTURES = ("site", "fault_site", "proxied")
+
+
+@pytest.fixture(autouse=True)
+def nginx_errors_explained(request):
+    """After each test, the [error] lines its nginx logged meanwhile are all explained; a
+    new kind of error fails the test that caused it."""
+    servers = [
+        getattr(value, "nginx", value)
+        for value in (
+            request.getfixturevalue(name) for name in NGINX_FIXTURES if name in request.fixturenames
+        )
+    ]
+    since = [nginx.errors.size() for nginx in servers]
+    yield
+    for nginx, start in zip(servers, since, strict=True):
+        _nginx_errors_explained(nginx, start)
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +131,7 @@ def site(tmp_path_factory, figures):
     with running_site(tmp_path_factory.mktemp("site")) as started:
         yield started
         _site_figures(figures, "site (end)", started)
+        _nginx_errors_explained(started.nginx)  # the whole run, after the last test too
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +162,7 @@ def fault_site(tmp_path_factory, figures, private_redis, private_postgres):
     ) as started:
         yield started
         _site_figures(figures, "fault site (end)", started)
+        _nginx_errors_explained(started.nginx)
 
 
 def seed(site, count: int, tag: str) -> dict:

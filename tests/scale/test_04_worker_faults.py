@@ -8,6 +8,13 @@ Customers' sockets are on worker 1 and managers' on worker 2, and both sides kee
 - SIGTERM worker 2 (a restart): the managers' sockets are closed with 1012 (service
   restart); a message each sent just before the signal is not lost, and nothing is doubled.
 The killed worker is started again on its port, as systemd's Restart=always does.
+
+nginx's error log may say two things while a worker is down, and only then, and only about
+that worker (harness.nginx.ERROR_KINDS, checked after each test by tests/scale/conftest.py):
+"connect() failed (111: Connection refused)" for each reconnect round robin offers it first
+(nginx then passes it to the other worker), and, after a SIGKILL only, "recv() failed (104:
+Connection reset by peer) while proxying upgraded connection" for its sockets the kernel
+reset. Any other [error] line fails the run.
 """
 
 from __future__ import annotations
@@ -25,6 +32,11 @@ PAUSE = 0.1  # between two messages of the whole conversation (10 a second)
 # A dropped page waits this long before it reconnects (the other side goes on talking, so
 # there is something to miss).
 RETRY_AFTER = 1.0
+# What nginx's error log may say about the stopped worker while it is down.
+EXPECTED_ERRORS = {
+    signal.SIGKILL: ("upstream refused", "upgraded socket reset"),
+    signal.SIGTERM: ("upstream refused",),
+}
 
 
 async def talk(people: list[Person], until: asyncio.Event) -> None:
@@ -47,6 +59,8 @@ async def come_back(person: Person, since: list[float]) -> tuple[float, float]:
 def run_fault(site, data, *, victim, side: str, signum: int) -> dict:
     first, second = site.workers
     port = site.nginx.port
+    # From the signal until the worker is back on its port (closed below, however it ends).
+    fault_window = []
 
     async def scenario():
         customers = [Person(f"c{r['id']}", port, r["id"], r["customer"]) for r in data["rooms"]]
@@ -62,6 +76,9 @@ def run_fault(site, data, *, victim, side: str, signum: int) -> dict:
         # One message from each person about to drop, written just before the signal.
         in_flight = [await person.send("sent as the worker goes") for person in dropped]
         since = [time.monotonic()]
+        fault_window.append(
+            site.nginx.errors.expect(*EXPECTED_ERRORS[signum], upstream_port=victim.port)
+        )
         victim.signal(signum)
         survivors = managers if side == "customers" else customers
         for person in survivors:
@@ -77,10 +94,14 @@ def run_fault(site, data, *, victim, side: str, signum: int) -> dict:
     async def bounded():
         return await asyncio.wait_for(scenario(), 120)
 
-    customers, managers, dropped, returns, in_flight = asyncio.run(bounded())
-    victim.process.wait(timeout=30)
-    exited_in = time.monotonic()
-    victim.start()  # back on its port, as Restart=always does
+    try:
+        customers, managers, dropped, returns, in_flight = asyncio.run(bounded())
+        victim.process.wait(timeout=30)
+        exited_in = time.monotonic()
+        victim.start()  # back on its port, as Restart=always does
+    finally:
+        for window in fault_window:
+            window.close()
     database = stored(site, [room["id"] for room in data["rooms"]])
     return {
         "customers": customers,
@@ -90,6 +111,7 @@ def run_fault(site, data, *, victim, side: str, signum: int) -> dict:
         "in_flight": in_flight,
         "database": database,
         "restarted_at": exited_in,
+        "nginx_errors": fault_window[0].seen,
     }
 
 
@@ -134,6 +156,11 @@ def check_and_record(result: dict, figures, scenario: str, survivor) -> None:
     add(
         "reconnect through nginx s median / max",
         f"{statistics.median(backs):.3f} / {max(backs):.3f}",
+    )
+    seen = result["nginx_errors"]
+    add(
+        "nginx [error] lines while it was down",
+        ", ".join(f"{count} {kind}" for kind, count in sorted(seen.items())) or "none",
     )
 
 
