@@ -28,8 +28,17 @@ class CappedPaginator(Paginator):
     `known_count` is a count made already (e.g. with the tabs' counts, capped_count's
     answer), so the list is not counted twice."""
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None, known_count=None):
-        super().__init__(object_list, per_page)
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        orphans=0,
+        allow_empty_first_page=True,
+        *,
+        cap: int | None = None,
+        known_count=None,
+    ):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.cap = LIST_COUNT_CAP if cap is None else cap
         self._known_count = known_count
 

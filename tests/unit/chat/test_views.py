@@ -229,6 +229,15 @@ def test_admin_lists_and_shows_messages(admin_client, customer, service_request)
     detail = admin_client.get(f"/admin/chat/message/{message.pk}/change/")
     assert detail.status_code == 200
     assert admin_client.get("/admin/chat/message/add/").status_code == 403
+    # Searched by the request's number or the author's user name, each from an index.
+    for term, found in (
+        (f"#{service_request.pk}", [message.pk]),
+        (customer.username.upper(), [message.pk]),
+        (str(service_request.pk + 1), []),
+        ("admin can read", []),
+    ):
+        response = admin_client.get("/admin/chat/message/", {"q": term})
+        assert [m.pk for m in response.context["cl"].result_list] == found, term
     # Not deletable either, one by one or in bulk: the unread counts count what was sent.
     assert admin_client.get(f"/admin/chat/message/{message.pk}/delete/").status_code == 403
     admin_client.post(
@@ -356,3 +365,16 @@ def test_delivered_with_a_valid_json_body_is_not_called_invalid_json(customer, s
     assert nested.status_code == 400 and nested.json()["error"]["code"] == "malformed"
     fine = client.post(url, '{"ids": []}', content_type="application/json", **csrf(client))
     assert fine.status_code == 200 and fine.json() == {"receipts": []}
+
+
+def test_the_admins_message_list_counts_no_further_than_the_cap(
+    admin_client, customer, service_request, monkeypatch
+):
+    """A table that grows with use is counted up to core.paging's cap, and says so."""
+    from tenantdesk.core import paging
+
+    monkeypatch.setattr(paging, "LIST_COUNT_CAP", 2)
+    for n in range(3):
+        services.message_send(author=customer, service_request=service_request, text=f"m{n}")
+    html = admin_client.get("/admin/chat/message/").content.decode()
+    assert "more than 2 messages" in html
