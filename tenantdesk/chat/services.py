@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -25,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.announcements import message_posted, messages_read
-from tenantdesk.chat.broadcast import after_commit, send_now
+from tenantdesk.chat.broadcast import after_commit, send_collected, send_now
 from tenantdesk.chat.groups import (
     service_request_group,
     service_request_managers_group,
@@ -529,9 +530,14 @@ def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
     send_now(user_group(user_id), {"type": "session.ended", "session_key": session_key})
 
 
-def user_sockets_recheck(*, user_id: int) -> None:
-    """Make every chat socket of the user check its session and access again now."""
-    send_now(user_group(user_id), {"type": "access.changed"})
+def user_sockets_recheck(*, user_ids: Iterable[int]) -> None:
+    """Make every chat socket of these users check its session and access again now.
+
+    One trip to the event loop for them all: a bulk deactivation may name thousands, and
+    a trip per user (a fresh loop, so a fresh Redis connection) took about 3 ms each."""
+    outbox = [(user_group(user_id), {"type": "access.changed"}) for user_id in user_ids]
+    if outbox:
+        async_to_sync(send_collected)(outbox)
 
 
 # --- reading ------------------------------------------------------------------------------

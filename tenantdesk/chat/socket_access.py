@@ -27,6 +27,9 @@ class RequestSocketAccess:
     session_key = None
     service_request_id = None
     checked_at = 0.0
+    # Set once access was found gone: the socket is closing, and a frame that still
+    # reaches it (sent before the client saw the close) is not acted on.
+    access_lost = False
     # Whether the person may receive internal notes (a manager), kept as fresh as access.
     reads_internal_notes = False
 
@@ -40,6 +43,8 @@ class RequestSocketAccess:
     async def still_allowed(self, *, at_most_every: float | None = None) -> bool:
         """True while access holds; else closes the socket. Asks again only when the last
         answer is older than `at_most_every` (default ACCESS_RECHECK_SECONDS; 0: now)."""
+        if self.access_lost:
+            return False
         if at_most_every is None:
             at_most_every = ACCESS_RECHECK_SECONDS
         if time.monotonic() - self.checked_at < at_most_every:
@@ -47,6 +52,7 @@ class RequestSocketAccess:
         code = await in_database_thread(self._access_close_code)
         self.checked_at = time.monotonic()
         if code is not None:
+            self.access_lost = True
             await self.close(code=code)
         return code is None
 
