@@ -15,6 +15,7 @@ from django.http import Http404
 from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import protocol
 from tenantdesk.core.dbthread import in_database_thread
+from tenantdesk.core.outages import database_outage
 from tenantdesk.core.permissions import access_service_request, can_read_internal_notes
 
 ACCESS_RECHECK_SECONDS = 30
@@ -38,6 +39,7 @@ class RequestSocketAccess:
         self.session_key = protocol.session_key(self.scope)
         code = await in_database_thread(self._access_close_code)
         self.checked_at = time.monotonic()
+        database_outage.recovered()  # the session was read: the database answers
         return code
 
     async def still_allowed(self, *, at_most_every: float | None = None) -> bool:
