@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -26,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.announcements import message_posted, messages_read
-from tenantdesk.chat.broadcast import after_commit, send_collected, send_now
+from tenantdesk.chat.broadcast import after_commit, send_all_now, send_now
 from tenantdesk.chat.groups import (
     service_request_group,
     service_request_managers_group,
@@ -535,9 +534,7 @@ def user_sockets_recheck(*, user_ids: Iterable[int]) -> None:
 
     One trip to the event loop for them all: a bulk deactivation may name thousands, and
     a trip per user (a fresh loop, so a fresh Redis connection) took about 3 ms each."""
-    outbox = [(user_group(user_id), {"type": "access.changed"}) for user_id in user_ids]
-    if outbox:
-        async_to_sync(send_collected)(outbox)
+    send_all_now([(user_group(user_id), {"type": "access.changed"}) for user_id in user_ids])
 
 
 # --- reading ------------------------------------------------------------------------------
