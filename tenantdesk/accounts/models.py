@@ -1,8 +1,10 @@
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from tenantdesk.accounts.revocation import announced_update
 from tenantdesk.core.models import TimeStampedModel
 
 
@@ -22,6 +24,20 @@ class Organisation(TimeStampedModel):
         return self.name
 
 
+class UserQuerySet(models.QuerySet):
+    """Users, with update() as careful as save(): changing in bulk a field that decides
+    whether sign-ins hold (deactivation, a new password, role or organisation) announces
+    the users it matched, so their open sockets close (accounts/revocation.py). Django's
+    bulk_update() and admin actions go through update() too."""
+
+    def update(self, **kwargs):
+        return announced_update(self, kwargs, super().update)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user, …) over UserQuerySet."""
+
+
 class User(AbstractUser):
     """A person who signs in: a customer (has an organisation) or a manager (in the group)."""
 
@@ -36,6 +52,8 @@ class User(AbstractUser):
     # The interface language the person last used (a code from LANGUAGES), so that
     # e-mails reach them in it; empty until they have used the site.
     language = models.CharField(_("language"), max_length=10, blank=True)
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")

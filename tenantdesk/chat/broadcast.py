@@ -62,6 +62,14 @@ def send_now(group: str, event: dict) -> None:
             async_to_sync(layer.group_send)(group, event)
 
 
+def send_all_now(outbox: list) -> None:
+    """From synchronous code: send each (group, event) through the channel layer, in one
+    trip to the event loop (a trip per event costs a fresh loop and Redis connection)."""
+    if outbox and get_channel_layer() is not None:
+        with _reported(outbox[0][0] if len(outbox) == 1 else f"{len(outbox)} groups"):
+            async_to_sync(send_collected)(outbox)
+
+
 async def send_collected(outbox: list) -> None:
     """From the event loop: send what `collecting()` kept, in order."""
     layer = get_channel_layer()

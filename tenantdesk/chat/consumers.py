@@ -25,7 +25,7 @@ from tenantdesk.chat.groups import (
     service_request_managers_group,
     user_group,
 )
-from tenantdesk.chat.layer import ClosesWhenTheLayerFails
+from tenantdesk.chat.layer import ClosesWhenADependencyFails
 from tenantdesk.chat.ratelimit import SlidingWindow, check_send_rate
 from tenantdesk.chat.serializers import message_data, message_for_reader, status_frame
 from tenantdesk.chat.socket_access import RequestSocketAccess
@@ -41,7 +41,10 @@ FRAME_ERRORS = (ValidationError, PermissionDenied, RateLimited, DatabaseError)
 
 
 class RequestChatConsumer(
-    ClosesWhenTheLayerFails, DispatchesWithoutCleanup, RequestSocketAccess, AsyncWebsocketConsumer
+    ClosesWhenADependencyFails,
+    DispatchesWithoutCleanup,
+    RequestSocketAccess,
+    AsyncWebsocketConsumer,
 ):
     async def connect(self):
         self.groups_joined: list[str] = []
@@ -98,6 +101,7 @@ class RequestChatConsumer(
                     {"client_id": protocol.send_client_id(frame)} if protocol.is_send(frame) else {}
                 )
                 await self._send(error_frame(error, **extra))
+                await self.close_if_database_away(error)
 
     async def on_message_send(self, frame: dict) -> None:
         client_id, text = protocol.send_fields(frame)

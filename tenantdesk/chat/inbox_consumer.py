@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import inbox, protocol
 from tenantdesk.chat.groups import user_group
-from tenantdesk.chat.layer import ClosesWhenTheLayerFails, layer_outage
+from tenantdesk.chat.layer import ClosesWhenADependencyFails, layer_outage
 from tenantdesk.chat.ratelimit import SlidingWindow
 from tenantdesk.chat.socket_access import RequestSocketAccess
 from tenantdesk.core.dbthread import DispatchesWithoutCleanup
@@ -58,7 +58,7 @@ class InboxSocketAccess(RequestSocketAccess):
 
 
 class InboxConsumer(
-    ClosesWhenTheLayerFails, DispatchesWithoutCleanup, InboxSocketAccess, AsyncWebsocketConsumer
+    ClosesWhenADependencyFails, DispatchesWithoutCleanup, InboxSocketAccess, AsyncWebsocketConsumer
 ):
     async def connect(self):
         self.groups_joined: list[str] = []

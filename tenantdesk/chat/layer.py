@@ -1,9 +1,11 @@
-"""What a socket does when the channel layer (Redis) goes away under it, and the layer
-production uses: channels_redis' pub/sub layer, watched so that an outage is noticed.
+"""What a socket does when the channel layer (Redis) or the database (PostgreSQL) goes
+away under it, and the layer production uses: channels_redis' pub/sub layer, watched so
+that an outage is noticed.
 
-Without the layer a socket would miss messages silently, so it is closed with 1013 ("try
-again later") instead: the page reconnects with back-off and catches up with `sync` once
-Redis answers. Nothing stored is lost.
+Without the layer a socket would miss messages silently, and without the database it can
+neither open (its session is read there) nor store a frame, so it is closed with 1013
+("try again later") instead: the page reconnects with back-off and catches up with `sync`
+once the dependency answers. Nothing stored is lost.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from channels_redis.pubsub import (
 from channels_redis.utils import _wrap_close
 
 from tenantdesk.chat.protocol import CLOSE_TRY_AGAIN_LATER
-from tenantdesk.core.outages import REDIS_ERRORS, Outage
+from tenantdesk.core.outages import DATABASE_ERRORS, REDIS_ERRORS, Outage, database_outage
 
 logger = logging.getLogger(__name__)
 # The channel layer (Redis in production) as this process sees it.
@@ -29,24 +31,27 @@ layer_outage = Outage("the chat's channel layer", logger)
 LAYER_LOST = {"type": "layer.lost"}
 
 
-class ClosesWhenTheLayerFails:
-    """Mixin for a Channels consumer: a channel layer failure closes the socket with 1013,
-    whether it raises (joining groups, the queue layer's receive) or is only reported
-    (the pub/sub layer's `layer.lost` event)."""
+class ClosesWhenADependencyFails:
+    """Mixin for a Channels consumer: a channel layer or database failure closes the socket
+    with 1013, whether it raises (joining groups, reading the session at the handshake, a
+    recheck on an event, the queue layer's receive) or is only reported (the pub/sub
+    layer's `layer.lost` event, or a frame's database error, already answered with an
+    error frame: close_if_database_away)."""
 
     accepted = False
 
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
-        except REDIS_ERRORS as error:
-            layer_outage.failed(error)
+        except (*DATABASE_ERRORS, *REDIS_ERRORS) as error:
+            outage = database_outage if isinstance(error, DATABASE_ERRORS) else layer_outage
+            outage.failed(error)
             try:
                 if not self.accepted:  # else the client sees only a failed handshake
                     await send({"type": "websocket.accept"})
                 await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
             except Exception:  # the client is gone already; nothing is left to tell it
-                logger.debug("socket gone before its close after a channel layer error")
+                logger.debug("socket gone before its close after a dependency failed")
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
@@ -54,6 +59,15 @@ class ClosesWhenTheLayerFails:
 
     async def layer_lost(self, event):
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def close_if_database_away(self, error: BaseException) -> bool:
+        """After a frame failed and was answered: if the database is away, close with 1013
+        too, so the page backs off and reconnects instead of sending more into it."""
+        if not isinstance(error, DATABASE_ERRORS):
+            return False
+        database_outage.failed(error)
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+        return True
 
 
 class _WatchedShard(RedisSingleShardConnection):

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.announcements import message_posted, messages_read
-from tenantdesk.chat.broadcast import after_commit, send_now
+from tenantdesk.chat.broadcast import after_commit, send_all_now, send_now
 from tenantdesk.chat.groups import (
     service_request_group,
     service_request_managers_group,
@@ -556,9 +556,12 @@ def user_sockets_disconnect(*, user_id: int, session_key: str | None) -> None:
     send_now(user_group(user_id), {"type": "session.ended", "session_key": session_key})
 
 
-def user_sockets_recheck(*, user_id: int) -> None:
-    """Make every chat socket of the user check its session and access again now."""
-    send_now(user_group(user_id), {"type": "access.changed"})
+def user_sockets_recheck(*, user_ids: Iterable[int]) -> None:
+    """Make every chat socket of these users check its session and access again now.
+
+    One trip to the event loop for them all: a bulk deactivation may name thousands, and
+    a trip per user (a fresh loop, so a fresh Redis connection) took about 3 ms each."""
+    send_all_now([(user_group(user_id), {"type": "access.changed"}) for user_id in user_ids])
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -32,10 +32,10 @@ def _close_sockets_on_sign_out(sender, request, user, **kwargs):
 
 
 @receiver(user_access_changed, dispatch_uid="chat_recheck_sockets_on_access_change")
-def _recheck_sockets(sender, user_id, **kwargs):
-    # A password change, deactivation or a new role: every socket of the user checks its
-    # session and access again, on whichever worker it lives.
-    user_sockets_recheck(user_id=user_id)
+def _recheck_sockets(sender, user_ids, **kwargs):
+    # A password change, deactivation or a new role (of one user, or of many in bulk):
+    # every socket of theirs checks its session and access again, on whichever worker.
+    user_sockets_recheck(user_ids=user_ids)
 
 
 @receiver(status_changed, dispatch_uid="chat_status_change_as_system_message")

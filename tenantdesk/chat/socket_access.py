@@ -15,6 +15,7 @@ from django.http import Http404
 from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import protocol
 from tenantdesk.core.dbthread import in_database_thread
+from tenantdesk.core.outages import database_outage
 from tenantdesk.core.permissions import access_service_request, can_read_internal_notes
 
 ACCESS_RECHECK_SECONDS = 30
@@ -27,6 +28,9 @@ class RequestSocketAccess:
     session_key = None
     service_request_id = None
     checked_at = 0.0
+    # Set once access was found gone: the socket is closing, and a frame that still
+    # reaches it (sent before the client saw the close) is not acted on.
+    access_lost = False
     # Whether the person may receive internal notes (a manager), kept as fresh as access.
     reads_internal_notes = False
 
@@ -35,11 +39,14 @@ class RequestSocketAccess:
         self.session_key = protocol.session_key(self.scope)
         code = await in_database_thread(self._access_close_code)
         self.checked_at = time.monotonic()
+        database_outage.recovered()  # the session was read: the database answers
         return code
 
     async def still_allowed(self, *, at_most_every: float | None = None) -> bool:
         """True while access holds; else closes the socket. Asks again only when the last
         answer is older than `at_most_every` (default ACCESS_RECHECK_SECONDS; 0: now)."""
+        if self.access_lost:
+            return False
         if at_most_every is None:
             at_most_every = ACCESS_RECHECK_SECONDS
         if time.monotonic() - self.checked_at < at_most_every:
@@ -47,6 +54,7 @@ class RequestSocketAccess:
         code = await in_database_thread(self._access_close_code)
         self.checked_at = time.monotonic()
         if code is not None:
+            self.access_lost = True
             await self.close(code=code)
         return code is None
 

@@ -19,9 +19,11 @@ from django.core.exceptions import (
     SuspiciousOperation,
     ValidationError,
 )
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+
+from tenantdesk.core.outages import DATABASE_ERRORS, RETRY_AFTER_SECONDS, database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ def describe(error: BaseException) -> tuple[int, str, str]:
         return 400, "bad_request", _("The request could not be understood.")
     if isinstance(error, Http404):
         return 404, "not_found", _("Not found.")
-    if isinstance(error, (OperationalError, InterfaceError)):
+    if isinstance(error, DATABASE_ERRORS):
         # The database is down or restarting: nothing was stored; trying again is right.
         return 503, "unavailable", _("The service is briefly unavailable; try again shortly.")
     return 500, "server_error", _("Something went wrong on our side; try again later.")
@@ -64,7 +66,10 @@ def json_error(status: int, code: str, detail) -> JsonResponse:
 
 def json_error_for(error: BaseException) -> JsonResponse:
     status, code, detail = describe(error)
-    return json_error(status, code, detail)
+    response = json_error(status, code, detail)
+    if status == 503:  # the database is away: say when to try again, as the pages do
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def error_frame(error: BaseException, **extra) -> dict:
@@ -94,6 +99,9 @@ def json_endpoint(*, methods: Iterable[str]) -> Callable:
                     return json_error(401, "signed_out", _("Sign in again to continue."))
                 return view(request, *args, **kwargs)
             except (ValidationError, PermissionDenied, Http404, RateLimited) as error:
+                return json_error_for(error)
+            except DATABASE_ERRORS as error:
+                database_outage.failed(error)  # logged once per outage, not per request
                 return json_error_for(error)
             except DatabaseError as error:
                 logger.warning("database error in %s: %s", request.path, error)

@@ -39,7 +39,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from tenantdesk.core.outages import Outage
+from tenantdesk.core.outages import RETRY_AFTER_SECONDS, Outage
 
 logger = logging.getLogger(__name__)
 
@@ -180,4 +180,7 @@ async def readyz(request):
         "checks": parts,
         "failing": [name for name, part in parts.items() if not part["ok"]],
     }
-    return JsonResponse(body, status=200 if ready else 503)
+    response = JsonResponse(body, status=200 if ready else 503)
+    if not ready:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponseServerError
@@ -8,6 +9,7 @@ from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 
+from tenantdesk.core.database_outage import is_database_outage, outage_response
 from tenantdesk.core.errors import json_error, json_error_for, wants_json
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
+    error = sys.exc_info()[1]
+    if is_database_outage(error):  # raised in a middleware: 503, not 500 (database_outage.py)
+        return outage_response(request, error)
     if wants_json(request):
         return json_error_for(Exception())
     try:

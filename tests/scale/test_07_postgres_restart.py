@@ -1,9 +1,10 @@
 """PostgreSQL (a private cluster) is stopped under the site and started again, through nginx.
 
 While it is down a send is refused with an error the page understands (an `error` frame
-with code `unavailable` on the socket, HTTP 503 `unavailable` from the fallback) and
-nothing is stored; once it is back, the page's retry with the same client_id stores the
-message exactly once, and a second retry stores nothing more."""
+with code `unavailable` on the socket, which then closes with 1013 "try again later";
+HTTP 503 `unavailable` from the fallback) and nothing is stored; once it is back, the
+page's retry with the same client_id stores the message exactly once, and a second retry
+stores nothing more."""
 
 from __future__ import annotations
 
@@ -71,8 +72,10 @@ def test_a_postgres_restart_refuses_sends_and_a_retry_stores_one(
         again = await asyncio.to_thread(
             post_message, port, room["id"], room["manager"], "down too", by_http
         )
-        # The socket's outbox: the same client_id, twice.
-        await customer.send("while the database is down", by_socket)
+        # The refused send also closed the socket with 1013 (try again later): the page
+        # reconnects and sends its outbox again (the same client_id), then once more.
+        await asyncio.wait_for(customer.closed.wait(), 30)
+        await customer.reconnect(timeout=60)
         await wait_for(manager, by_socket, timeout=30)
         await customer.send("while the database is down", by_socket)
         await asyncio.sleep(1)
@@ -101,6 +104,7 @@ def test_a_postgres_restart_refuses_sends_and_a_retry_stores_one(
     )
 
     assert refusal["code"] == "unavailable", refusal
+    assert 1013 in customer.closes, customer.closes
     assert answer.status == 503 and answer.json()["error"]["code"] == "unavailable"
     assert retried.status == 201, retried.body[:300]
     assert again.status == 200  # already stored: the same message, not a second one

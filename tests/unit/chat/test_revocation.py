@@ -132,8 +132,8 @@ async def test_other_changes_leave_the_socket_alone(service_request, customer):
 def test_only_changes_that_matter_are_announced(customer, django_capture_on_commit_callbacks):
     heard = []
 
-    def listener(sender, user_id, **kwargs):
-        heard.append(user_id)
+    def listener(sender, user_ids, **kwargs):
+        heard.extend(user_ids)
 
     user_access_changed.connect(listener)
     try:

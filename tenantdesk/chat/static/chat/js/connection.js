@@ -6,6 +6,9 @@ import { catchUp } from "./catchup.js";
 import { ChatSocket } from "./socket.js";
 
 const POLL_MS = 5000;
+// While the socket was closed with 1013 (the server asked to wait), polling would meet the
+// same outage (503 + Retry-After): it asks only this often.
+const POLL_TRY_AGAIN_LATER_MS = 30000;
 const CATCH_UP_RETRY_MS = 3000; // a sync refused (e.g. too many frames) on an open socket
 const LABELS = { online: "online", connecting: "connecting", offline: "offline", stopped: "disconnected" };
 
@@ -22,6 +25,7 @@ export class Connection {
     this.reconnectButton = root.querySelector("[data-chat-reconnect]");
     this.pollTimer = null;
     this.polling = false;
+    this.polledAt = 0;
     this.socket = new ChatSocket(config.wsPath, {
       onOpen: () => this.#opened(),
       onFrame,
@@ -34,7 +38,7 @@ export class Connection {
     });
     this.reconnectButton.addEventListener("click", () => {
       this.socket.retryNow();
-      this.poll();
+      this.poll({ asked: true });
     });
   }
 
@@ -63,8 +67,11 @@ export class Connection {
     });
   }
 
-  async poll() {
+  async poll({ asked = false } = {}) {
     if (this.polling) return;
+    const waiting = this.socket.tryAgainLater && Date.now() - this.polledAt < POLL_TRY_AGAIN_LATER_MS;
+    if (waiting && !asked) return;
+    this.polledAt = Date.now();
     this.polling = true;
     const viaHttp = async (after) => ({
       type: "page",

@@ -3,12 +3,21 @@
 // Pauses between attempts grow (with jitter, so the clients of a restarted server spread
 // out), but while someone is looking at the page they stay short, and the page tries at
 // once when it gets focus, becomes visible again or the browser says it is online.
+// Closed with 1013 ("try again later": the database or Redis is away), it backs off for
+// real: longer pauses, up to half a minute, and no retry on focus, so that a server
+// coming back is not met by every open tab at once (chat/protocol.py's close codes).
 
 const CLOSE_SIGNED_OUT = 4401;
 const CLOSE_NOT_FOUND = 4404;
+const CLOSE_TRY_AGAIN_LATER = 1013;
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_VISIBLE_MS = 3000;
 const MAX_DELAY_HIDDEN_MS = 15000;
+const TRY_AGAIN_FIRST_DELAY_MS = 2000;
+const TRY_AGAIN_MAX_DELAY_MS = 30000;
+// A socket closed sooner than this after opening (the server accepts, then closes with
+// 1013 while the database is away) does not count as a success: the pauses keep growing.
+const STABLE_OPEN_MS = 10000;
 const ANSWER_TIMEOUT_MS = 10000;
 
 export class ChatSocket {
@@ -19,8 +28,12 @@ export class ChatSocket {
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
+    this.tryAgainLater = false; // the last close was 1013: the server asked to wait
+    this.openedAt = 0;
     this.waiters = new Set(); // requests waiting for their answer frame
-    const retry = () => this.retryNow();
+    const retry = () => {
+      if (!this.tryAgainLater) this.retryNow();
+    };
     window.addEventListener("online", retry);
     window.addEventListener("focus", retry);
     document.addEventListener("visibilitychange", () => {
@@ -40,7 +53,7 @@ export class ChatSocket {
     const ws = new WebSocket(`${scheme}://${window.location.host}${this.path}`);
     this.ws = ws;
     ws.addEventListener("open", () => {
-      this.attempt = 0;
+      this.openedAt = Date.now();
       this.handlers.onState("online");
       this.handlers.onOpen();
     });
@@ -65,6 +78,9 @@ export class ChatSocket {
       this.ws = null;
       for (const waiter of this.waiters) waiter.reject(new Error("the socket closed"));
       this.waiters.clear();
+      if (this.openedAt && Date.now() - this.openedAt >= STABLE_OPEN_MS) this.attempt = 0;
+      this.openedAt = 0;
+      this.tryAgainLater = event.code === CLOSE_TRY_AGAIN_LATER;
       // Only these two are final. Every other close reconnects, 1012 among them: a
       // worker restarting (deploy/README.md, upgrades) closes its sockets with it.
       if (event.code === CLOSE_SIGNED_OUT || event.code === CLOSE_NOT_FOUND) {
@@ -80,15 +96,17 @@ export class ChatSocket {
   scheduleReconnect() {
     if (this.stopped) return;
     const visible = document.visibilityState === "visible";
-    const cap = visible ? MAX_DELAY_VISIBLE_MS : MAX_DELAY_HIDDEN_MS;
-    const base = Math.min(cap, FIRST_DELAY_MS * 2 ** this.attempt);
+    const first = this.tryAgainLater ? TRY_AGAIN_FIRST_DELAY_MS : FIRST_DELAY_MS;
+    let cap = visible ? MAX_DELAY_VISIBLE_MS : MAX_DELAY_HIDDEN_MS;
+    if (this.tryAgainLater) cap = TRY_AGAIN_MAX_DELAY_MS;
+    const base = Math.min(cap, first * 2 ** this.attempt);
     const delay = base / 2 + Math.random() * (base / 2);
     this.attempt += 1;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  // Reconnect now instead of waiting out the pause.
+  // Reconnect now instead of waiting out the pause (the person asked: "Reconnect now").
   retryNow() {
     if (this.stopped || this.isOpen) return;
     if (this.ws && this.ws.readyState === WebSocket.CONNECTING) return;
