@@ -34,6 +34,10 @@ class PageResult:
     # the plans returned or filtered out), and the statements that scanned it whole.
     message_rows_read: int = 0
     message_seq_scans: list[str] = field(default_factory=list)
+    # PostgreSQL's own counters of the messages table over the measured loads, per load:
+    # rows read by sequential scans, and rows fetched through indexes.
+    pg_seq_rows: float = 0.0
+    pg_index_rows: float = 0.0
 
 
 def _plan_reads(plan: dict, table: str) -> tuple[int, int]:
@@ -71,6 +75,7 @@ def measure(client, url: str, *, rounds: int, role: str, name: str) -> PageResul
 
     client.get(url)
     times = []
+    counters_before = table_counters()
     for _ in range(rounds):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
@@ -84,6 +89,10 @@ def measure(client, url: str, *, rounds: int, role: str, name: str) -> PageResul
         ms=round(statistics.median(times), 1),
         queries=len(captured.captured_queries),
     )
+    counters_after = table_counters()
+    if counters_before and counters_after:
+        result.pg_seq_rows = round((counters_after[0] - counters_before[0]) / rounds, 1)
+        result.pg_index_rows = round((counters_after[1] - counters_before[1]) / rounds, 1)
     if connection.vendor == "postgresql":
         for sql, params in _selects(captured):
             rows, seq = explain_reads(sql, params)
@@ -91,6 +100,26 @@ def measure(client, url: str, *, rounds: int, role: str, name: str) -> PageResul
             if seq:
                 result.message_seq_scans.append(sql[:200])
     return result
+
+
+def table_counters(table: str = MESSAGES_TABLE) -> tuple[int, int] | None:
+    """(seq_tup_read, idx_tup_fetch) of the table from pg_stat_user_tables, with this
+    connection's own pending counts flushed first (PostgreSQL 15+; None elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or connection.pg_version < 150000:
+        return None
+    with connection.cursor() as cursor:
+        # The flag makes the backend flush its counts when this statement ends; the next
+        # statement (a transaction of its own) reads them.
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT seq_tup_read, COALESCE(idx_tup_fetch, 0) FROM pg_stat_user_tables "
+            "WHERE relname = %s",
+            [table],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _selects(captured) -> list[tuple[str, tuple]]:
@@ -221,13 +250,15 @@ def audit(
 
 def table(results: list[PageResult]) -> str:
     lines = [
-        "| role | page | status | server ms | SQL | message rows read | seq scans of messages |",
-        "|---|---|---|---|---|---|---|",
+        "| role | page | status | server ms | SQL | messages read (plans) | "
+        "seq scans of messages | pg_stat: seq / index rows of messages per load |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.role} | {r.name} | {r.status} | {r.ms} | {r.queries} | "
-            f"{r.message_rows_read} | {len(r.message_seq_scans)} |"
+            f"{r.message_rows_read} | {len(r.message_seq_scans)} | "
+            f"{r.pg_seq_rows:g} / {r.pg_index_rows:g} |"
         )
     return "\n".join(lines)
 
