@@ -43,7 +43,7 @@ from tenantdesk.core.permissions import (
     can_write_internal_note,
     is_manager,
 )
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -464,87 +464,68 @@ def _aware(value):
 # --- system messages ----------------------------------------------------------------------
 
 
-@transaction.atomic
-def request_status_message_post(*, service_request, status_change) -> Message:
-    """Record a status change as a system message and tell open chats about both.
+# The kinds of RequestEvent the chat reports, each as a system message everyone in the chat
+# sees, customers included; the others (the creation, a rating) have pages of their own.
+CHAT_REPORTED_EVENTS = (
+    RequestEvent.Kind.STATUS,
+    RequestEvent.Kind.ASSIGNED,
+    RequestEvent.Kind.UNASSIGNED,
+    RequestEvent.Kind.PRIORITY,
+)
 
-    Called (through service_requests.signals.status_changed) inside the status change's
-    transaction, so the message exists exactly when the change does.
-    """
-    actor = status_change.changed_by
-    event = {
-        "type": "status",
-        "from": status_change.from_status,
-        "to": status_change.to_status,
+
+def system_event_data(event: RequestEvent) -> dict:
+    """What a system message keeps of a request's event (Message.event): the payload's
+    data with its kind as "type" and who did it, so each reader gets the text in their own
+    language (serializers.system_text). A status step keeps from, to and a reason given."""
+    data = dict(event.data)
+    if event.kind == RequestEvent.Kind.STATUS:
+        data = {key: data[key] for key in ("from", "to", "reason") if data.get(key)}
+    actor = event.actor
+    return {
+        **data,
+        "type": event.kind,
         "actor": actor.display_name if actor else None,
         "actor_id": actor.pk if actor else None,
     }
-    if status_change.reason:
-        # A customer's reopening says why (issue 12); the chat shows it with the step.
-        event["reason"] = status_change.reason
+
+
+@transaction.atomic
+def request_event_message_post(*, event: RequestEvent) -> Message | None:
+    """Post a request's event as a system message and tell the open chats after commit (a
+    status step also as `request.status`, which moves the page's status and controls).
+
+    Called (through service_requests.signals.request_event) inside the event's
+    transaction, so the message exists exactly when the change does. Kinds the chat does
+    not report return None.
+    """
+    if event.kind not in CHAT_REPORTED_EVENTS:
+        return None
+    data = system_event_data(event)
     with translation.override(settings.LANGUAGE_CODE):
         # Kept for the admin site and exports; readers get the text in their own language.
-        text = system_text(event, "")
+        text = system_text(data, "")
     message = Message.objects.create(
-        service_request=service_request,
+        service_request_id=event.service_request_id,
         kind=Message.Kind.SYSTEM,
         text=text,
-        event=event,
-        created_at=status_change.changed_at,
-    )
-    message = _message_with_relations(message.pk)
-    message.data = message_data(message)
-    _announce_on_commit(message)
-    _broadcast_on_commit(
-        service_request.pk,
-        {
-            "type": "request.status",
-            "service_request_id": service_request.pk,
-            "status": status_change.to_status,
-            "data": message.data,
-        },
-    )
-    return message
-
-
-# Changes (service_requests.models.RequestChange kinds) that the chat reports; the others
-# (a rating, a request taken by phone) have pages of their own.
-CHAT_REPORTED_CHANGES = ("assigned", "unassigned", "priority")
-
-
-@transaction.atomic
-def request_change_message_post(*, change) -> Message | None:
-    """Record a request's change (assignment, priority) as a system message everyone in
-    the chat sees, customers included, and broadcast it after commit.
-
-    Called (through service_requests.signals.request_changed) inside the change's
-    transaction. The event is the change's data with its kind as "type", so each reader
-    gets the text in their own language (serializers.system_text). Kinds the chat does not
-    report return None.
-    """
-    if change.kind not in CHAT_REPORTED_CHANGES:
-        return None
-    actor = change.actor
-    event = {
-        **change.data,
-        "type": change.kind,
-        "actor": actor.display_name if actor else None,
-        "actor_id": actor.pk if actor else None,
-    }
-    with translation.override(settings.LANGUAGE_CODE):
-        text = system_text(event, "")
-    message = Message.objects.create(
-        service_request_id=change.service_request_id,
-        kind=Message.Kind.SYSTEM,
-        text=text,
-        event=event,
-        created_at=change.created_at,
+        event=data,
+        created_at=event.created_at,
     )
     # A system message has no author or attachments: its data needs no reading back.
     message.author = None
     message.data = message_data(message, attachments=[])
     _announce_on_commit(message)
-    _broadcast_on_commit(change.service_request_id, {"type": "chat.message", "data": message.data})
+    if event.kind == RequestEvent.Kind.STATUS:
+        frame = {
+            "type": "request.status",
+            "service_request_id": event.service_request_id,
+            "status": event.payload.to_status,
+            "data": message.data,
+        }
+    else:
+        frame = {"type": "chat.message", "data": message.data}
+    _broadcast_on_commit(event.service_request_id, frame)
     return message
 
 

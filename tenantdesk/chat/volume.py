@@ -34,7 +34,7 @@ from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import system_text
 from tenantdesk.core.permissions import MANAGER_GROUP
-from tenantdesk.service_requests.models import Rating, ServiceRequest, StatusChange
+from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
 
 Status = ServiceRequest.Status
 Priority = ServiceRequest.Priority
@@ -303,7 +303,7 @@ class VolumeSeeder:
         longest_index = len(created) - 1
         ids = {
             model: _next_id(model)
-            for model in (ServiceRequest, Message, ReadCursor, Attachment, StatusChange, Rating)
+            for model in (ServiceRequest, Message, ReadCursor, Attachment, RequestEvent, Rating)
         }
         self.ids = ids
         batch: list[tuple] = []
@@ -326,7 +326,7 @@ class VolumeSeeder:
             Message: [],
             ReadCursor: [],
             Attachment: [],
-            StatusChange: [],
+            RequestEvent: [],
             Rating: [],
         }
         for created_at, is_open, messages, is_longest in batch:
@@ -413,9 +413,15 @@ class VolumeSeeder:
                 counted[True],
             )
         )
+        # Its history (RequestEvent): opened by its author, then its one step, if any.
+        tables[RequestEvent].append(
+            (self._take(RequestEvent), pk, "created", author, created_at, {"channel": "form"})
+        )
         if changed_at is not None:
-            tables[StatusChange].append(
-                (self._take(StatusChange), pk, Status.PENDING, status, changer, changed_at, "")
+            action = "close" if status == Status.CLOSED else "start"
+            step = {"from": Status.PENDING, "to": status, "action": action, "reason": ""}
+            tables[RequestEvent].append(
+                (self._take(RequestEvent), pk, "status", changer, changed_at, step)
             )
         self._cursors(tables, pk, message_rows, author, assignee, members, is_open)
         if not is_open and assignee and rng.random() < 0.4:
@@ -604,15 +610,7 @@ COLUMNS = {
         "original_name",
         "created_at",
     ),
-    StatusChange: (
-        "id",
-        "service_request",
-        "from_status",
-        "to_status",
-        "changed_by",
-        "changed_at",
-        "reason",
-    ),
+    RequestEvent: ("id", "service_request", "kind", "actor", "created_at", "data"),
     Rating: ("id", "service_request", "author", "manager", "score", "comment", "created_at"),
 }
 

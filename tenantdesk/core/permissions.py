@@ -92,7 +92,7 @@ def can_post_message(user: User, service_request: ServiceRequest) -> bool:
 # --- The closure loop (issue 12): reopening and rating a closed request --------------------
 # Who may act is decided here; whether the request's state allows it now (closed, within
 # REOPEN_DAYS, not yet rated) is decided by the service under the row lock
-# (service_requests/closure.py), so a page and a race get the same answer.
+# (service_requests/services/closure.py), so a page and a race get the same answer.
 
 
 def _member_of_its_organisation(user: User, service_request: ServiceRequest) -> bool:

@@ -233,9 +233,7 @@ async def test_status_change_arrives_as_system_message_and_status_event(
 
         with transaction.atomic():
             change = status_change(service_request, manager, ServiceRequest.Status.CLOSED)
-            services.request_status_message_post(
-                service_request=service_request, status_change=change
-            )
+            services.request_event_message_post(event=change)
 
     await database_sync_to_async(close_request)()
     for communicator, word in ((cust, "Статус"), (mgr, "Status")):

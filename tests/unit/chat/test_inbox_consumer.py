@@ -19,7 +19,7 @@ from tenantdesk.chat.inbox import EVENT_TYPE
 from tenantdesk.chat.inbox_consumer import CLOSE_AUDIENCE_CHANGED
 from tenantdesk.core.permissions import MANAGER_GROUP
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.chat.helpers import session_cookie
 from tests.unit.chat.test_consumer import expect_close

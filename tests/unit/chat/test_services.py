@@ -230,9 +230,7 @@ def test_bad_ids_are_refused(customer, service_request):
 
 def test_status_message_is_stored_and_reads_in_each_language(manager, service_request):
     change = status_change(service_request, manager, ServiceRequest.Status.IN_PROGRESS)
-    message = services.request_status_message_post(
-        service_request=service_request, status_change=change
-    )
+    message = services.request_event_message_post(event=change)
     assert message.kind == Message.Kind.SYSTEM and message.author is None
     assert message.event["to"] == "in_progress"
     data = message_data(message)
@@ -315,7 +313,7 @@ def test_photos_are_decoded_before_the_transaction_opens(customer, service_reque
 
 
 def test_people_are_shown_by_one_display_name_everywhere(customer, manager, service_request):
-    from tenantdesk.service_requests.services import service_request_change_status
+    from tenantdesk.service_requests.services.status import service_request_change_status
 
     manager.first_name, manager.last_name = "Anna", "Ivanova"
     manager.save()

@@ -8,7 +8,7 @@ from tenantdesk.chat import services
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.chat.unread import unread_counts, unread_total
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.chat.helpers import make_service_request
 

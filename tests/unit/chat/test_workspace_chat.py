@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tenantdesk.chat import services
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.workspace import service_request_assign
+from tenantdesk.service_requests.services.workspace import service_request_assign
 from tests.unit.chat.helpers import photo_upload
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 
 from tenantdesk.chat.services import message_send
-from tenantdesk.service_requests.closure import service_request_reopen
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.unit.notifications.email_helpers import move_back, run_worker
 
 

@@ -423,9 +423,7 @@ def test_nothing_is_enqueued_without_keys_subscriptions_or_for_system_messages(
     Browser("customer").subscribe(people["customer"])
     with django_capture_on_commit_callbacks(execute=True):
         change = status_change(people["request"], people["manager"], ServiceRequest.Status.CLOSED)
-        services.request_status_message_post(
-            service_request=people["request"], status_change=change
-        )
+        services.request_event_message_post(event=change)
     settings.VAPID_PRIVATE_KEY = ""
     with django_capture_on_commit_callbacks(execute=True):
         post(people["manager"], make_service_request(people["customer"]))
