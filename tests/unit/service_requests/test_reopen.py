@@ -290,3 +290,16 @@ def test_a_follow_up_of_another_organisations_request_is_404(client, closed, oth
     )
     assert response.status_code == 404
     assert ServiceRequest.objects.count() == count
+
+
+def test_a_refused_reopening_answers_json_to_a_script_like_every_action(client, customer, manager):
+    """The closure loop's refusals had a page-only copy of the workspace's refusal helper;
+    with one helper (views.common.refused) a script asking for JSON gets JSON from all."""
+    open_request = create_request(customer)
+    client.force_login(manager)
+    response = client.post(
+        url(open_request), {"reopen-reason": "x"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "forbidden"
