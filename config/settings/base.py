@@ -93,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tenantdesk.core.context_processors.roles",
+                "tenantdesk.service_requests.context_processors.roles",
                 "tenantdesk.chat.context_processors.unread",
             ],
         },

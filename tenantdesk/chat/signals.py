@@ -7,11 +7,8 @@ from django.dispatch import receiver
 from tenantdesk.accounts.revocation import user_access_changed
 from tenantdesk.chat import inbox
 from tenantdesk.chat.announcements import message_posted, messages_read
-from tenantdesk.chat.services import (
-    request_event_message_post,
-    user_sockets_disconnect,
-    user_sockets_recheck,
-)
+from tenantdesk.chat.services.sockets import user_sockets_disconnect, user_sockets_recheck
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.service_requests.models import RequestEvent
 from tenantdesk.service_requests.signals import request_event
 

@@ -1,6 +1,6 @@
 """The transition table: every change of a request's status is one of these steps.
 
-    action   from                    to            who may (core.permissions)
+    action   from                    to            who may (service_requests.access)
     start    pending                 in progress   a manager          ("Take into work")
     close    pending, in progress    closed        a manager
     reopen   closed                  pending       a member of its organisation, with a
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenantdesk.core.permissions import can_change_status, can_reopen
+from tenantdesk.service_requests.access import can_change_status, can_reopen
 from tenantdesk.service_requests.models import ServiceRequest
 
 Status = ServiceRequest.Status

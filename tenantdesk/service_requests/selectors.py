@@ -73,7 +73,7 @@ def service_request_history(*, service_request: ServiceRequest) -> QuerySet[Requ
 
 def request_photos(service_request: ServiceRequest) -> list[int]:
     """The positions of the request's photos in order, as the page links them (1 is the
-    request's own photo; views.detail.photo_at serves each after core.permissions' check)."""
+    request's own photo; views.detail.photo_at serves each after service_requests.access' check)."""
     positions = [1] if service_request.photo else []
     positions += RequestPhoto.objects.filter(service_request=service_request).values_list(
         "position", flat=True

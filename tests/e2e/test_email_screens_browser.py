@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from tenantdesk.chat.models import Attachment
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications.models import EmailPreferences
 from tenantdesk.notifications.tokens import unsubscribe_token
 from tenantdesk.service_requests.models import ServiceRequest

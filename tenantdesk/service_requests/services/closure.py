@@ -1,6 +1,6 @@
 """The tenant's closure loop: reopening a closed request, and rating how it was handled.
 
-Who may act is core.permissions' (can_reopen, can_rate); whether the request allows it now
+Who may act is service_requests.access' (can_reopen, can_rate); whether the request allows it now
 is decided here, on the locked row, so two clicks or two people at once get one answer.
 A refusal changes nothing: no status, no history row, no chat message, no rating.
 """
@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenantdesk.core.permissions import can_rate, can_reopen
+from tenantdesk.service_requests.access import can_rate, can_reopen
 from tenantdesk.service_requests.events import event_record
 from tenantdesk.service_requests.lifecycle import Action
 from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
@@ -110,7 +110,7 @@ def service_request_reopen(*, actor, service_request: ServiceRequest, reason: st
         raise PermissionDenied(_("Only members of the organisation can reopen its requests."))
     text = _clean_reason(reason)
     # A manager's status change and a second reopen wait for this one.
-    current = request_locked(service_request)
+    current = request_locked(actor, service_request)
     now = timezone.now()
     if not current.is_closed:
         raise ValidationError(
@@ -182,7 +182,7 @@ def service_request_rate(
         raise PermissionDenied(_("Only members of the organisation can rate its requests."))
     value = _clean_score(score)
     text = _clean_comment(comment)
-    current = request_locked(service_request)
+    current = request_locked(actor, service_request)
     if not current.is_closed:
         raise ValidationError(_("Only a closed request can be rated."), code="not_closed")
     now = timezone.now()

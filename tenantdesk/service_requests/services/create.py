@@ -1,7 +1,7 @@
 """The one way a request is born: a member's form, a manager taking it by phone, the demo
 (and later the API and a QR code) all call `service_request_create`.
 
-Who creates decides the rules, from core.permissions:
+Who creates decides the rules, from service_requests.access:
 - a member of an organisation opens it for their organisation with 1 to MAX_PHOTOS photos,
   normal or urgent, optionally as the follow-up of a request they may see;
 - a manager opens it for the organisation that called (`organisation`), any priority, the
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.images import ProcessedImage, process_image
-from tenantdesk.core.permissions import (
+from tenantdesk.service_requests.access import (
     can_create_for_organisation,
     can_create_service_request,
     service_requests_visible_to,
@@ -97,7 +97,7 @@ def photos_process(photos: Sequence) -> list[ProcessedImage]:
 def _follow_up_target(author, follow_up_of_id) -> ServiceRequest | None:
     if follow_up_of_id is None:
         return None
-    # Only a request the author may see (core.permissions): an id from elsewhere is refused
+    # Only a request the author may see (service_requests.access): an id from elsewhere is refused
     # like a missing one.
     target = service_requests_visible_to(author).filter(pk=follow_up_of_id).first()
     if target is None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.errors import Closed
-from tenantdesk.core.permissions import can_change_status
+from tenantdesk.service_requests.access import access_service_request, can_change_status
 from tenantdesk.service_requests.events import event_record
 from tenantdesk.service_requests.lifecycle import TRANSITIONS, Action, transition_to
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
@@ -26,10 +26,11 @@ from tenantdesk.service_requests.payloads import StatusChanged
 Status = ServiceRequest.Status
 
 
-def request_locked(service_request: ServiceRequest) -> ServiceRequest:
-    """The request's row, locked until the transaction ends: two people acting at once
-    take turns, and the second sees what the first did."""
-    return ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+def request_locked(actor, service_request: ServiceRequest, *, queryset=None) -> ServiceRequest:
+    """The request's row as it is now, locked until the transaction ends (two people
+    acting at once take turns, and the second sees what the first did), and only if the
+    actor may see it (Http404 otherwise: the access module's answer, checked again here)."""
+    return access_service_request(actor, service_request.pk, queryset=queryset, lock=True)
 
 
 def status_step(
@@ -90,7 +91,7 @@ def service_request_change_status(
         raise PermissionDenied(_("Only managers can change the status of a request."))
     if status not in Status.values:
         raise ValidationError(_("Unknown status."), code="unknown_status")
-    current = request_locked(service_request)
+    current = request_locked(actor, service_request)
     if current.status == Status.CLOSED:
         raise Closed(_("This request is closed; its status can no longer be changed."))
     if current.status == status:

@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.errors import Closed
-from tenantdesk.core.permissions import can_assign, can_be_assignee, can_set_priority
+from tenantdesk.service_requests.access import (
+    access_service_request,
+    can_assign,
+    can_be_assignee,
+    can_set_priority,
+)
 from tenantdesk.service_requests.due_times import due_at, targets_for, working_calendar
 from tenantdesk.service_requests.events import event_record
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
@@ -34,13 +39,14 @@ def due_times_for(*, priority: str, start: datetime) -> tuple[datetime, datetime
     return due_at(start, first, calendar), due_at(start, resolution, calendar)
 
 
-def _locked_open(service_request: ServiceRequest) -> ServiceRequest:
-    # Lock the row: two managers pressing "Take" at once must not both pass the check.
-    # of=("self",): the assignee is joined in (nullable, an outer join) but not locked.
-    current = (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("assignee")
-        .get(pk=service_request.pk)
+def _locked_open(actor, service_request: ServiceRequest) -> ServiceRequest:
+    # Locked: two managers pressing "Take" at once must not both pass the check. Its
+    # assignee is joined in (an outer join, not locked: the access module locks "self").
+    current = access_service_request(
+        actor,
+        service_request.pk,
+        queryset=ServiceRequest.objects.select_related("assignee"),
+        lock=True,
     )
     if current.is_closed:
         raise Closed(_("This request is closed and can no longer be changed."))
@@ -63,7 +69,7 @@ def service_request_assign(*, actor, service_request: ServiceRequest, assignee) 
         raise ValidationError(
             _("A request can only be assigned to a manager."), code="not_a_manager"
         )
-    current = _locked_open(service_request)
+    current = _locked_open(actor, service_request)
     new_id = assignee.pk if assignee is not None else None
     if current.assignee_id == new_id:
         if assignee is None:
@@ -108,7 +114,7 @@ def service_request_set_priority(
         raise PermissionDenied(_("Only managers can change the priority of a request."))
     if priority not in Priority.values:
         raise ValidationError(_("Unknown priority."), code="unknown_priority")
-    current = _locked_open(service_request)
+    current = _locked_open(actor, service_request)
     if current.priority == priority:
         raise ValidationError(
             _("The priority is already %(priority)s.")

@@ -1,5 +1,5 @@
 """What a person does to a request from its page: change its status, assign it, set its
-priority, reopen and rate it. Each asks core.permissions (404 before 403), calls one
+priority, reopen and rate it. Each asks service_requests.access (404 before 403), calls one
 service and answers a refusal with common.refused."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantdesk.core.errors import Closed, wants_json
-from tenantdesk.core.permissions import (
+from tenantdesk.service_requests.access import (
     access_service_request,
     can_assign,
     can_change_status,

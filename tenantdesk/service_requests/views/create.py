@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.core.body_limit import body_limit
-from tenantdesk.core.permissions import (
+from tenantdesk.service_requests.access import (
     access_service_request,
     can_create_for_organisation,
     can_create_service_request,
-    is_manager,
 )
 from tenantdesk.service_requests.forms import ServiceRequestForm
 from tenantdesk.service_requests.forms_workspace import PhoneRequestForm
@@ -134,7 +134,7 @@ def _create_by_phone(request):
 
 def follow_up_source(request) -> ServiceRequest | None:
     """The request named by ?follow_up=<id> on the create page, if any; Http404 for one
-    the person may not see (core.permissions), like every other page."""
+    the person may not see (service_requests.access), like every other page."""
     raw = request.GET.get("follow_up")
     if not raw:
         return None

@@ -10,9 +10,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext as _
 
-from tenantdesk.core.permissions import (
+from tenantdesk.core.private_files import serve_private_file
+from tenantdesk.service_requests import lifecycle, selectors
+from tenantdesk.service_requests.access import (
     access_service_request,
     can_assign,
     can_change_status,
@@ -20,8 +21,6 @@ from tenantdesk.core.permissions import (
     can_use_workspace,
     service_requests_visible_to,
 )
-from tenantdesk.core.private_files import serve_private_file
-from tenantdesk.service_requests import lifecycle, selectors
 from tenantdesk.service_requests.events import event_text
 from tenantdesk.service_requests.forms import RatingForm, ReopenForm
 from tenantdesk.service_requests.forms_workspace import AssignForm, PriorityForm

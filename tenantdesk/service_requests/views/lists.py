@@ -9,13 +9,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.core.paging import CappedPaginator
-from tenantdesk.core.permissions import (
-    can_create_for_organisation,
-    can_use_workspace,
-    is_manager,
-)
 from tenantdesk.service_requests import customer_selectors, queues
+from tenantdesk.service_requests.access import can_create_for_organisation, can_use_workspace
 from tenantdesk.service_requests.forms_workspace import SORT_CHOICES, QueueFilterForm
 from tenantdesk.service_requests.selectors import RequestListFilters
 from tenantdesk.service_requests.views import common

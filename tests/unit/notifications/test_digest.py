@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.models import Attachment, Message
-from tenantdesk.chat.services import message_send, messages_mark_read, request_event_message_post
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest, Side
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, ManagerFactory, image_bytes

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone, translation
 
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications import delivery as delivery_module
 from tenantdesk.notifications import tasks as tasks_module
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest

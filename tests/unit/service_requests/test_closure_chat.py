@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.services import message_send
-from tenantdesk.core.permissions import can_rate, can_reopen
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.service_requests.access import can_rate, can_reopen
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.closure import service_request_reopen
 from tenantdesk.service_requests.services.status import service_request_change_status

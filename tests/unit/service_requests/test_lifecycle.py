@@ -99,7 +99,7 @@ def test_a_step_the_table_lacks_is_refused_whoever_asks(customer, manager):
             action=Action.REOPEN,
             actor=manager,
             service_request=sr,
-            current=request_locked(sr),
+            current=request_locked(manager, sr),
         )
     assert refused.value.code == "not_allowed"
     assert not sr.events.filter(kind="status").exists()

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenantdesk.chat.models import ReadCursor
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.views.common import PAGE_SIZE
 from tests.factories import CustomerFactory, OrganisationFactory

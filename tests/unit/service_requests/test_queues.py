@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenantdesk.core.permissions import is_manager
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.service_requests import queues
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
