@@ -117,6 +117,31 @@ def set_priority(request, pk: int):
     return redirect(service_request)
 
 
+def _closure_form(request, service_request, *, form, title, act, done, not_now, template):
+    """A form of the closure loop (reopen, rate) and its answer: `act(cleaned_data)` calls
+    the service; a refusal of a field goes back to the form, any other to the refused page;
+    a GET of a form the request does not offer now (`not_now()` says why) is refused too."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                return refused(request, service_request, error, title=title)
+            form.add_error(None, error)
+        else:
+            messages.success(request, done)
+            return redirect(service_request)
+    reason = not_now() if request.method == "GET" else None
+    if reason:
+        return refused(request, service_request, ValidationError(reason), title=title)
+    return render(
+        request,
+        template,
+        {"service_request": service_request, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def reopen(request, pk: int):
@@ -132,34 +157,23 @@ def reopen(request, pk: int):
             ),
             title=title,
         )
-    form = ReopenForm(request.POST if request.method == "POST" else None, prefix="reopen")
-    if request.method == "POST" and form.is_valid():
-        try:
-            closure.service_request_reopen(
-                actor=request.user,
-                service_request=service_request,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                form.add_error(None, error)
-            else:
-                return refused(request, service_request, error, title=title)
-        else:
-            messages.success(request, _("The request has been reopened."))
-            return redirect(service_request)
-    if request.method == "GET" and not closure.reopen_window_open(service_request):
-        return refused(
-            request,
-            service_request,
-            ValidationError(_("This request cannot be reopened now.")),
-            title=title,
-        )
-    return render(
+
+    def not_now():
+        if not closure.reopen_window_open(service_request):
+            return _("This request cannot be reopened now.")
+        return None
+
+    return _closure_form(
         request,
-        "service_requests/reopen.html",
-        {"service_request": service_request, "form": form},
-        status=400 if form.is_bound else 200,
+        service_request,
+        form=ReopenForm(request.POST if request.method == "POST" else None, prefix="reopen"),
+        title=title,
+        act=lambda data: closure.service_request_reopen(
+            actor=request.user, service_request=service_request, reason=data["reason"]
+        ),
+        done=_("The request has been reopened."),
+        not_now=not_now,
+        template="service_requests/reopen.html",
     )
 
 
@@ -179,36 +193,25 @@ def rate(request, pk: int):
             PermissionDenied(_("Managers cannot rate requests; a member of the organisation can.")),
             title=title,
         )
-    form = RatingForm(request.POST if request.method == "POST" else None, prefix="rating")
-    if request.method == "POST" and form.is_valid():
-        try:
-            closure.service_request_rate(
-                actor=request.user,
-                service_request=service_request,
-                score=form.cleaned_data["score"],
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                form.add_error(None, error)
-            else:
-                return refused(request, service_request, error, title=title)
-        else:
-            messages.success(request, _("Thank you for your rating."))
-            return redirect(service_request)
-    if request.method == "GET" and (
-        not service_request.is_closed
-        or Rating.objects.filter(service_request=service_request).exists()
-    ):
-        return refused(
-            request,
-            service_request,
-            ValidationError(_("This request cannot be rated now.")),
-            title=title,
-        )
-    return render(
+
+    def not_now():
+        rated = Rating.objects.filter(service_request=service_request).exists()
+        if not service_request.is_closed or rated:
+            return _("This request cannot be rated now.")
+        return None
+
+    return _closure_form(
         request,
-        "service_requests/rate.html",
-        {"service_request": service_request, "form": form},
-        status=400 if form.is_bound else 200,
+        service_request,
+        form=RatingForm(request.POST if request.method == "POST" else None, prefix="rating"),
+        title=title,
+        act=lambda data: closure.service_request_rate(
+            actor=request.user,
+            service_request=service_request,
+            score=data["score"],
+            comment=data["comment"],
+        ),
+        done=_("Thank you for your rating."),
+        not_now=not_now,
+        template="service_requests/rate.html",
     )

@@ -59,35 +59,17 @@ def create(request):
         request.FILES or None,
         initial=follow_up_initial(follow_up) if follow_up else None,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            service_request = service_request_create(
-                author=request.user,
-                type=data["type"],
-                title=data["title"],
-                description=data["description"],
-                office=data["office"],
-                photos=data["photo"],
-                submission_key=data["submission_key"],
-                follow_up_of_id=follow_up.pk if follow_up else None,
-                priority=form.priority(),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            if service_request.was_created:
-                messages.success(
-                    request,
-                    _("Request #%(number)s has been created.") % {"number": service_request.pk},
-                )
-            return redirect(service_request)
-    status = 400 if form.is_bound else 200
-    return render(
+    return _create_page(
         request,
-        "service_requests/create.html",
-        {"form": form, "follow_up": follow_up},
-        status=status,
+        form,
+        lambda data: {
+            "photos": data["photo"],
+            "follow_up_of_id": follow_up.pk if follow_up else None,
+            "priority": form.priority(),
+        },
+        template="service_requests/create.html",
+        context={"follow_up": follow_up},
+        created=lambda sr, data: _("Request #%(number)s has been created.") % {"number": sr.pk},
     )
 
 
@@ -96,36 +78,47 @@ def _create_by_phone(request):
     (and its upload allowance, core.body_limit) is the customers' create page's."""
     if not can_create_for_organisation(request.user):
         raise PermissionDenied
-    form = PhoneRequestForm(request.POST or None, request.FILES or None)
+    return _create_page(
+        request,
+        PhoneRequestForm(request.POST or None, request.FILES or None),
+        lambda data: {
+            "organisation": data["organisation"],
+            "priority": data["priority"],
+            "photos": [data["photo"]] if data["photo"] else [],
+        },
+        template="service_requests/create_by_phone.html",
+        context={},
+        created=lambda sr, data: (
+            _("Request #%(number)s has been created for %(organisation)s.")
+            % {"number": sr.pk, "organisation": data["organisation"].name}
+        ),
+    )
+
+
+def _create_page(request, form, extra, *, template, context, created):
+    """Either create form and its answer: the one creation service with the form's common
+    fields and `extra(cleaned_data)`; on success the request's page (with `created`'s
+    message the first time), else the form with its errors (400)."""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             service_request = service_request_create(
                 author=request.user,
-                organisation=data["organisation"],
                 type=data["type"],
                 title=data["title"],
                 description=data["description"],
                 office=data["office"],
-                priority=data["priority"],
-                photos=[data["photo"]] if data["photo"] else [],
                 submission_key=data["submission_key"],
+                **extra(data),
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             if service_request.was_created:
-                messages.success(
-                    request,
-                    _("Request #%(number)s has been created for %(organisation)s.")
-                    % {"number": service_request.pk, "organisation": data["organisation"].name},
-                )
+                messages.success(request, created(service_request, data))
             return redirect(service_request)
     return render(
-        request,
-        "service_requests/create_by_phone.html",
-        {"form": form},
-        status=400 if form.is_bound else 200,
+        request, template, {"form": form, **context}, status=400 if form.is_bound else 200
     )
 
 
