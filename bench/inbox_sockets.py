@@ -32,7 +32,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from datetime import timedelta
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.service_requests.models import ServiceRequest
 
 organisation = Organisation.objects.create(name="Measure LLC", address="1", phone="+79090951670")

@@ -152,10 +152,10 @@ def pick_actors() -> Actors:
     from django.db.models import Count, Max
 
     from tenantdesk.accounts.models import User
+    from tenantdesk.accounts.roles import MANAGER_GROUP
     from tenantdesk.core.paging import LIST_COUNT_CAP
-    from tenantdesk.core.permissions import MANAGER_GROUP
     from tenantdesk.service_requests.models import ServiceRequest
-    from tenantdesk.service_requests.views import PAGE_SIZE
+    from tenantdesk.service_requests.views.common import PAGE_SIZE
 
     busiest = (
         ServiceRequest.objects.exclude(status=ServiceRequest.Status.CLOSED)

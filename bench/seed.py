@@ -22,8 +22,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tenantdesk.service_requests.models import ServiceRequest
 
 ORGANISATIONS = 200
@@ -100,7 +100,7 @@ def _sessions(users: list[User]) -> list[str]:
 def volume() -> dict:
     """SPEC's year of data (`manage.py seed_volume`'s defaults) and signed-in sessions of
     the manager and the customer whose pages the benchmark loads."""
-    from tenantdesk.chat.volume import Sizes, VolumeSeeder
+    from tenantdesk.chat.volume.seeder import Sizes, VolumeSeeder
 
     sizes = Sizes()
     summary = VolumeSeeder(sizes, seed=1, prefix="vol", password="bench-password-1").run()

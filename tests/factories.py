@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -42,7 +42,8 @@ class ManagerFactory(UserFactory):
     @factory.post_generation
     def manager_group(obj, create, extracted, **kwargs):
         if create:
-            obj.groups.add(Group.objects.get(name=MANAGER_GROUP))
+            # get_or_create: a transactional test flushes the group the migration made.
+            obj.groups.add(Group.objects.get_or_create(name=MANAGER_GROUP)[0])
 
 
 def image_bytes(width=640, height=480, fmt="JPEG", color=(200, 80, 40), **save_kwargs) -> bytes:

@@ -93,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "tenantdesk.core.context_processors.roles",
+                "tenantdesk.service_requests.context_processors.roles",
                 "tenantdesk.chat.context_processors.unread",
             ],
         },
@@ -352,7 +352,7 @@ WORKING_DAYS = env.str("WORKING_DAYS", default="1-5")  # ISO weekdays, Monday is
 HOLIDAYS = env.list("HOLIDAYS", default=[])  # ISO dates
 WORKING_TIME_ZONE = env.str("WORKING_TIME_ZONE", default=TIME_ZONE)
 
-# --- The closure loop (service_requests/closure.py) ---------------------------------------
+# --- The closure loop (service_requests/services/closure.py) ------------------------------
 # A customer may reopen a closed request for this many days after it was closed; later the
 # page offers a new request that links to the old one.
 REOPEN_DAYS = env.int("REOPEN_DAYS", default=14)

@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 
 
 @transaction.atomic

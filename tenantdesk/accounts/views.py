@@ -10,8 +10,8 @@ from django.views.generic import FormView
 from tenantdesk.accounts import services
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.forms import RegistrationForm, SignInForm
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
-from tenantdesk.core.permissions import is_manager
 
 
 class RegisterView(FormView):

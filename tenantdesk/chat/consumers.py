@@ -18,7 +18,7 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tenantdesk.chat import protocol, selectors, services
+from tenantdesk.chat import protocol, selectors
 from tenantdesk.chat.broadcast import in_turn, layer_outage, write_and_broadcast
 from tenantdesk.chat.groups import (
     service_request_group,
@@ -28,6 +28,9 @@ from tenantdesk.chat.groups import (
 from tenantdesk.chat.layer import ClosesWhenADependencyFails
 from tenantdesk.chat.ratelimit import SlidingWindow, check_send_rate
 from tenantdesk.chat.serializers import message_data, message_for_reader, status_frame
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.chat.socket_access import RequestSocketAccess
 from tenantdesk.core.dbthread import DispatchesWithoutCleanup, in_database_thread
 from tenantdesk.core.errors import RateLimited, error_frame
@@ -113,7 +116,7 @@ class RequestChatConsumer(
 
     def _send_message(self, client_id: str, text: str, internal: bool = False) -> dict | None:
         check_send_rate(self.user.pk)
-        message = services.message_send(
+        message = message_send(
             author=self.user,
             service_request=self.service_request,
             text=text,
@@ -125,7 +128,7 @@ class RequestChatConsumer(
 
     async def on_message_delivered(self, frame: dict) -> None:
         await write_and_broadcast(
-            services.messages_mark_delivered,
+            messages_mark_delivered,
             reader=self.user,
             service_request=self.service_request,
             message_ids=protocol.delivered_ids(frame),
@@ -134,7 +137,7 @@ class RequestChatConsumer(
 
     async def on_message_read(self, frame: dict) -> None:
         await write_and_broadcast(
-            services.messages_mark_read,
+            messages_mark_read,
             reader=self.user,
             service_request=self.service_request,
             up_to_id=protocol.read_up_to_id(frame),

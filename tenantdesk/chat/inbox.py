@@ -5,7 +5,7 @@ badge or tab title may have changed, and carries what a browser notification sho
 page then asks the server for the new state over HTTP (the list's own HTML, the badge's
 JSON), so these events say *what* happened, never a person's counts.
 
-Who hears what follows core.permissions: managers see every organisation's requests, a
+Who hears what follows service_requests.access: managers see every organisation's requests, a
 customer their organisation's only. So a request's events go to the managers' group and
 to its organisation's group, and reads (one person's state) to that person's group only.
 Everything is sent after commit (chat.broadcast.after_commit): nothing is announced that
@@ -14,6 +14,7 @@ could still be rolled back.
 
 from __future__ import annotations
 
+from tenantdesk.accounts.roles import is_customer, is_manager
 from tenantdesk.chat.broadcast import after_commit
 from tenantdesk.chat.groups import (
     inbox_managers_group,
@@ -21,7 +22,6 @@ from tenantdesk.chat.groups import (
     inbox_person_group,
 )
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import is_customer, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 
 # The channel layer event every inbox socket handles (InboxConsumer.inbox_event).
@@ -31,7 +31,7 @@ PREVIEW_CHARS = 140
 
 def audience_of(user) -> tuple[bool, int | None] | None:
     """(is a manager, organisation id) deciding which requests' events a person hears;
-    None: none at all. Built on core.permissions, like service_requests_visible_to."""
+    None: none at all. Built on service_requests.access, like service_requests_visible_to."""
     if is_manager(user):
         return (True, None)
     if is_customer(user):

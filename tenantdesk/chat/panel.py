@@ -14,7 +14,7 @@ from tenantdesk.chat.read_marker import read_marker_token
 from tenantdesk.chat.serializers import message_data, message_for_reader
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
-from tenantdesk.core.permissions import (
+from tenantdesk.service_requests.access import (
     can_post_message,
     can_read_internal_notes,
     can_write_internal_note,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import SavedReply
 from tenantdesk.core.errors import json_endpoint
-from tenantdesk.core.permissions import can_use_saved_replies
+from tenantdesk.service_requests.access import can_use_saved_replies
 
 
 def saved_reply_list(*, language: str | None) -> list[dict]:

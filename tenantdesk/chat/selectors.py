@@ -1,7 +1,7 @@
 """Reading a request's conversation. Callers have checked access already.
 
 Internal notes (docs/internal-notes.md) are left out unless the caller passes
-`include_internal=core.permissions.can_read_internal_notes(reader)`: a caller that forgets
+`include_internal=service_requests.access.can_read_internal_notes(reader)`: a caller that forgets
 gets the customers' view, never the other way round.
 """
 

@@ -18,8 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
-from tenantdesk.service_requests.closure import reopened_text
 from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services.closure import reopened_text
 
 
 def _iso(value) -> str | None:
@@ -101,7 +101,7 @@ def system_text(event: dict | None, fallback: str) -> str:
     }
 
 
-# --- the manager's workspace (issue 12): RequestChange events ------------------------------
+# --- the manager's workspace (issue 12): assignment and priority events ---------------------
 
 
 def _assigned_text(event: dict) -> str:
@@ -120,7 +120,7 @@ def _priority_text(event: dict) -> str:
     }
 
 
-# The event "type" of a RequestChange's system message is the change's kind.
+# The "type" of such a system message is its RequestEvent's kind.
 _CHANGE_TEXTS = {
     "assigned": _assigned_text,
     "unassigned": _unassigned_text,

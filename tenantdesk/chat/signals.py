@@ -7,17 +7,10 @@ from django.dispatch import receiver
 from tenantdesk.accounts.revocation import user_access_changed
 from tenantdesk.chat import inbox
 from tenantdesk.chat.announcements import message_posted, messages_read
-from tenantdesk.chat.services import (
-    request_change_message_post,
-    request_status_message_post,
-    user_sockets_disconnect,
-    user_sockets_recheck,
-)
-from tenantdesk.service_requests.signals import (
-    request_changed,
-    service_request_created,
-    status_changed,
-)
+from tenantdesk.chat.services.sockets import user_sockets_disconnect, user_sockets_recheck
+from tenantdesk.chat.services.system_messages import request_event_message_post
+from tenantdesk.service_requests.models import RequestEvent
+from tenantdesk.service_requests.signals import request_event
 
 
 @receiver(user_logged_out, dispatch_uid="chat_close_sockets_on_sign_out")
@@ -38,12 +31,10 @@ def _recheck_sockets(sender, user_ids, **kwargs):
     user_sockets_recheck(user_ids=user_ids)
 
 
-@receiver(status_changed, dispatch_uid="chat_status_change_as_system_message")
-def _post_status_change(sender, status_change, **kwargs):
-    # Inside the change's transaction: the system message exists exactly when the change does.
-    request_status_message_post(
-        service_request=status_change.service_request, status_change=status_change
-    )
+@receiver(request_event, dispatch_uid="chat_request_event_as_system_message")
+def _post_request_event(sender, event, **kwargs):
+    # Inside the event's transaction: the system message exists exactly when the change does.
+    request_event_message_post(event=event)
 
 
 # --- the live list (chat/inbox.py) ---------------------------------------------------------
@@ -61,21 +52,11 @@ def _inbox_read(sender, reader, service_request_id, last_read_id, **kwargs):
     )
 
 
-@receiver(service_request_created, dispatch_uid="chat_inbox_request_created")
-def _inbox_request_created(sender, service_request, **kwargs):
-    inbox.request_created_announce(service_request=service_request)
-
-
-@receiver(status_changed, dispatch_uid="chat_inbox_status_changed")
-def _inbox_status(sender, status_change, **kwargs):
-    # Inside the change's transaction: inbox sends through after_commit, so a rolled-back
+@receiver(request_event, dispatch_uid="chat_inbox_request_event")
+def _inbox_request_event(sender, event, **kwargs):
+    # Inside the event's transaction: inbox sends through after_commit, so a rolled-back
     # change is never announced.
-    inbox.status_announce(
-        service_request=status_change.service_request, status=status_change.to_status
-    )
-
-
-@receiver(request_changed, dispatch_uid="chat_request_change_as_system_message")
-def _post_request_change(sender, change, **kwargs):
-    # Assignment and priority (issue 12): like a status change, inside its transaction.
-    request_change_message_post(change=change)
+    if event.kind == RequestEvent.Kind.CREATED:
+        inbox.request_created_announce(service_request=event.service_request)
+    elif event.kind == RequestEvent.Kind.STATUS:
+        inbox.status_announce(service_request=event.service_request, status=event.payload.to_status)

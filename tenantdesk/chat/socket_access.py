@@ -2,7 +2,7 @@
 again when accounts announce a change (access.changed), and at most every
 ACCESS_RECHECK_SECONDS on frames and broadcasts, so nothing depends on the push alone.
 
-The rules themselves are core.permissions' and accounts.sessions'; this mixin only keeps
+The rules themselves are service_requests.access' and accounts.sessions'; this mixin only keeps
 the socket's copy of their answer fresh and closes the socket when it no longer holds.
 """
 
@@ -16,7 +16,7 @@ from tenantdesk.accounts.sessions import session_user
 from tenantdesk.chat import protocol
 from tenantdesk.core.dbthread import in_database_thread
 from tenantdesk.core.outages import database_outage
-from tenantdesk.core.permissions import access_service_request, can_read_internal_notes
+from tenantdesk.service_requests.access import access_service_request, can_read_internal_notes
 
 ACCESS_RECHECK_SECONDS = 30
 

@@ -33,7 +33,8 @@ from collections.abc import Iterable
 from django.db.models import F, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from tenantdesk.core.permissions import is_manager, service_requests_visible_to
+from tenantdesk.accounts.roles import is_manager
+from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 
 

@@ -14,20 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tenantdesk.chat import selectors, services
+from tenantdesk.chat import selectors
 from tenantdesk.chat.ids import parse_message_id
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
 from tenantdesk.chat.ratelimit import check_send_rate
 from tenantdesk.chat.read_marker import read_marker_up_to
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.core.body_limit import body_limit
 from tenantdesk.core.errors import json_endpoint
-from tenantdesk.core.permissions import (
-    access_service_request,
-    can_read_internal_notes,
-)
 from tenantdesk.core.private_files import serve_private_file
+from tenantdesk.service_requests.access import access_service_request, can_read_internal_notes
 
 
 def _optional_id(request, name: str) -> int | None:
@@ -65,13 +65,13 @@ def messages(request, pk: int):
 
 def _post_message(request, service_request):
     check_send_rate(request.user.pk)
-    message = services.message_send(
+    message = message_send(
         author=request.user,
         service_request=service_request,
         text=request.POST.get("text", ""),
         client_id=request.POST.get("client_id") or None,
         attachments=request.FILES.getlist("files"),
-        access_checked=True,  # messages() has just asked core.permissions
+        access_checked=True,  # messages() has just asked service_requests.access
         internal=_internal_flag(request),
     )
     data = getattr(message, "data", None) or message_data(message)  # built when stored
@@ -113,7 +113,7 @@ def delivered(request, pk: int):
     ids = _delivered_ids(request)
     if not isinstance(ids, list):
         raise ValidationError(_('Give a list of message ids: {"ids": [1, 2]}.'), code="invalid")
-    receipts = services.messages_mark_delivered(
+    receipts = messages_mark_delivered(
         reader=request.user, service_request=service_request, message_ids=ids
     )
     return JsonResponse({"receipts": receipts})
@@ -136,7 +136,7 @@ def read(request, pk: int):
     """POST {"up_to_id": N} (JSON) or up_to_id=N (form): the reader has seen the request's
     messages up to N (the socket's message.read, for a page whose socket is down)."""
     service_request = access_service_request(request.user, pk)
-    receipts = services.messages_mark_read(
+    receipts = messages_mark_read(
         reader=request.user,
         service_request=service_request,
         up_to_id=_read_up_to_id(request),
@@ -157,7 +157,7 @@ def read_marker(request, pk: int, token: str):
     up_to_id = read_marker_up_to(token, user_id=request.user.pk, service_request_id=pk)
     if up_to_id is None:
         raise Http404
-    services.messages_mark_read(
+    messages_mark_read(
         reader=request.user,
         service_request=service_request,
         up_to_id=up_to_id,

@@ -1,7 +1,7 @@
 """Serving private uploads (request photos, chat attachments) after an access check.
 
 Nothing serves MEDIA_URL: a download goes through a view that first runs the same access
-function as the page (core.permissions.access_service_request), then calls
+function as the page (service_requests.access.access_service_request), then calls
 serve_private_file(). How the bytes travel depends on what the storage can do, not on its
 class name:
 

@@ -5,7 +5,7 @@ An EmailDelivery row moves pending → sending → sent (or skipped, or failed):
 - The worker takes the row with a conditional UPDATE (pending → sending). Only one
   worker can win it, so a job run twice, or by two workers, sends nothing twice.
 - Just before sending, everything is asked again: is the person active, with an address,
-  still allowed to see the request (core.permissions), still wanting this kind? A digest
+  still allowed to see the request (service_requests.access), still wanting this kind? A digest
   is built from their read position at that moment; read in time → skipped.
 - The mail server refuses or cannot be reached → back to pending with the error, and the
   caller (tasks.py) enqueues the next attempt after RETRY_BASE_SECONDS × 2^(attempt − 1);
@@ -30,10 +30,11 @@ from django.core.mail import get_connection
 from django.db.models import F
 from django.utils import timezone
 
-from tenantdesk.core.permissions import is_manager, service_requests_visible_to
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.notifications.emails import PREFERENCE_OF_KIND, build_email
 from tenantdesk.notifications.models import EmailDelivery, Side
 from tenantdesk.notifications.preferences import wants
+from tenantdesk.service_requests.access import service_requests_visible_to
 
 logger = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from tenantdesk.notifications.digests import writers_are_managers
 from tenantdesk.notifications.models import EmailDelivery
 from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
 from tenantdesk.notifications.tokens import reply_address, unsubscribe_token
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 
 # A digest lists at most this many items; the rest are "and N more in the chat".
 DIGEST_MAX_ITEMS = 50
@@ -247,16 +247,27 @@ def _digest(delivery: EmailDelivery, side: str) -> BuiltEmail | None:
     return BuiltEmail(message=message, up_to_message_id=messages[-1].pk)
 
 
+def _step(delivery: EmailDelivery, **payload) -> RequestEvent | None:
+    """The status step an e-mail tells about: the event it points at, or (an e-mail
+    claimed before deliveries pointed at events) the newest step of its request like it."""
+    events = RequestEvent.objects.filter(
+        service_request=delivery.service_request, kind=RequestEvent.Kind.STATUS
+    ).select_related("actor__organisation")
+    if delivery.event_id is not None:
+        return events.filter(pk=delivery.event_id).first()
+    return next(
+        (
+            e
+            for e in events.order_by("-pk")
+            if all(getattr(e.payload, k) == v for k, v in payload.items())
+        ),
+        None,
+    )
+
+
 def _closed(delivery: EmailDelivery) -> BuiltEmail:
     service_request = delivery.service_request
-    change = (
-        StatusChange.objects.filter(
-            service_request=service_request, to_status=ServiceRequest.Status.CLOSED
-        )
-        .select_related("changed_by")
-        .order_by("-pk")
-        .first()
-    )
+    change = _step(delivery, to_status=ServiceRequest.Status.CLOSED)
     subject = _("Request #%(number)d “%(title)s” is closed") % {
         "number": service_request.pk,
         "title": service_request.title,
@@ -290,15 +301,12 @@ def _new_request(delivery: EmailDelivery) -> BuiltEmail:
 
 def _reopened(delivery: EmailDelivery) -> BuiltEmail:
     service_request = delivery.service_request
-    # The key names the reopening (reopened:<person>:<request>:<status change>): a request
-    # reopened twice gets two e-mails, each with its own reason.
-    change_id = int(delivery.key.rsplit(":", 1)[1])
-    change = (
-        StatusChange.objects.filter(pk=change_id, service_request=service_request)
-        .select_related("changed_by__organisation")
-        .get()
-    )
-    reason = " ".join(change.reason.split())
+    # The e-mail names its reopening (its event; before deliveries pointed at events, the
+    # key's last part): a request reopened twice gets two e-mails, each with its reason.
+    if delivery.event_id is None:
+        delivery.event_id = int(delivery.key.rsplit(":", 1)[1])
+    change = _step(delivery)
+    reason = " ".join(change.payload.reason.split())
     subject = _("Request #%(number)d was reopened: %(reason)s") % {
         "number": service_request.pk,
         "reason": Truncator(reason).chars(SUBJECT_REASON_CHARS),
@@ -309,7 +317,7 @@ def _reopened(delivery: EmailDelivery) -> BuiltEmail:
         subject=subject,
         context={
             "change": change,
-            "reopened_by": change.changed_by,
+            "reopened_by": change.actor,
             "assigned_to_you": service_request.assignee_id == delivery.user_id,
         },
         unsubscribe_kind=STATUS_CHANGES,

@@ -128,6 +128,16 @@ class EmailDelivery(models.Model):
         related_name="+",
         on_delete=models.CASCADE,
     )
+    # The request's event that caused it (a closing, a reopening, a creation); a digest has
+    # none (messages cause it): "why did this person get this e-mail" is one join.
+    event = models.ForeignKey(
+        "service_requests.RequestEvent",
+        verbose_name=_("caused by"),
+        related_name="+",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+    )
     # A digest: the newest message it lists; the next digest's window starts after it.
     up_to_message_id = models.PositiveBigIntegerField(_("up to message"), default=0)
     status = models.CharField(

@@ -5,7 +5,7 @@ A stored message is announced after commit (chat.announcements.message_posted); 
 receiver here only enqueues `push_message` (django-tasks, run by `manage.py db_worker`),
 so no push service is ever called inside a web request or a socket handler. The task
 decides at run time who gets it: the people of the other side who may see the request
-(core.permissions), on the manager side only its assignee, else every manager (the
+(service_requests.access), on the manager side only its assignee, else every manager (the
 e-mails' rule, notifications.recipients); not its author, and not those who have read it
 meanwhile. A push service that answers 404 or 410 has forgotten the subscription: it is
 deleted.
@@ -37,11 +37,11 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from pywebpush import WebPushException, webpush
 
+from tenantdesk.accounts.roles import is_customer, is_manager
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.inbox import preview
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.core import outbound
-from tenantdesk.core.permissions import is_customer, is_manager
 from tenantdesk.notifications.models import PushSubscription
 from tenantdesk.notifications.recipients import manager_push_recipients
 
@@ -86,7 +86,7 @@ def _push_on_message(sender, message, **kwargs):
 
 
 def _may_receive(user, message: Message) -> bool:
-    """Someone of the other side who may see the request (core.permissions' rules)."""
+    """Someone of the other side who may see the request (service_requests.access' rules)."""
     if not user.is_active or user.pk == message.author_id:
         return False
     if is_manager(user):

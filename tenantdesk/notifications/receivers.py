@@ -15,8 +15,8 @@ from tenantdesk.notifications.tasks import (
     notify_request_closed,
     notify_request_reopened,
 )
-from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.signals import service_request_created, status_changed
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.signals import request_event
 
 
 @receiver(message_posted, dispatch_uid="notifications_digest_on_message")
@@ -33,24 +33,15 @@ def _schedule_digest(sender, message, **kwargs):
     digest_schedule(service_request_id=message.service_request_id, side=side, due_at=when)
 
 
-@receiver(status_changed, dispatch_uid="notifications_email_on_closing")
-def _email_closing(sender, status_change, **kwargs):
-    # Sent inside the change's transaction: the job's row commits (or rolls back) with it.
-    if status_change.to_status == ServiceRequest.Status.CLOSED:
-        notify_request_closed.enqueue(status_change.pk)
-
-
-@receiver(status_changed, dispatch_uid="notifications_email_on_reopening")
-def _email_reopening(sender, status_change, **kwargs):
-    # A customer reopened a closed request (service_requests.closure): tell the manager
-    # side at once. In the change's transaction, like the closing's job.
-    if (
-        status_change.from_status == ServiceRequest.Status.CLOSED
-        and status_change.to_status == ServiceRequest.Status.PENDING
-    ):
-        notify_request_reopened.enqueue(status_change.pk)
-
-
-@receiver(service_request_created, dispatch_uid="notifications_email_on_new_request")
-def _email_new_request(sender, service_request, **kwargs):
-    notify_new_request.enqueue(service_request.pk)
+@receiver(request_event, dispatch_uid="notifications_email_on_request_event")
+def _email_on_request_event(sender, event, **kwargs):
+    # Sent inside the event's transaction: the job's row commits (or rolls back) with it.
+    if event.kind == RequestEvent.Kind.CREATED:
+        notify_new_request.enqueue(event.service_request_id, event.pk)
+    elif event.kind == RequestEvent.Kind.STATUS:
+        step = event.payload
+        if step.to_status == ServiceRequest.Status.CLOSED:
+            notify_request_closed.enqueue(event.pk)
+        elif step.from_status == ServiceRequest.Status.CLOSED:
+            # A customer reopened a closed request: tell the manager side at once.
+            notify_request_reopened.enqueue(event.pk)

@@ -7,7 +7,7 @@ People without an e-mail address, and people who turned that kind off on
 /accounts/notifications, are left out. Each function is one query (the manager side
 asks one EXISTS first when the request has an assignee).
 
-Whether a person may see the request is decided by core.permissions, and asked again
+Whether a person may see the request is decided by service_requests.access, and asked again
 just before each e-mail is sent (delivery.py): this module only picks whom to tell.
 """
 
@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from tenantdesk.accounts.models import User
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.notifications.models import Side
 from tenantdesk.service_requests.models import ServiceRequest
 

@@ -24,7 +24,7 @@ from tenantdesk.notifications.delivery import delivery_send
 from tenantdesk.notifications.digests import plan_digests
 from tenantdesk.notifications.models import EmailDelivery, PendingDigest, Side
 from tenantdesk.notifications.recipients import NEW_REQUESTS, STATUS_CHANGES, side_recipients
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,13 @@ def digest_schedule(*, service_request_id: int, side: str, due_at: datetime) -> 
 
 
 def delivery_enqueue(
-    *, key: str, kind: str, user_id: int, service_request_id: int, up_to_message_id: int = 0
+    *,
+    key: str,
+    kind: str,
+    user_id: int,
+    service_request_id: int,
+    up_to_message_id: int = 0,
+    event_id: int | None = None,
 ) -> EmailDelivery | None:
     """Claim an e-mail by its idempotency key and enqueue its sending, in one transaction.
     None when the key is taken: that e-mail is someone else's (or already done)."""
@@ -71,6 +77,7 @@ def delivery_enqueue(
                 user_id=user_id,
                 service_request_id=service_request_id,
                 up_to_message_id=up_to_message_id,
+                event_id=event_id,
             )
             deliver_email.enqueue(delivery.pk)
     except IntegrityError:
@@ -79,10 +86,17 @@ def delivery_enqueue(
 
 
 def deliveries_enqueue(
-    recipients, *, kind: str, key, service_request_id: int, up_to_message_id: int = 0
+    recipients,
+    *,
+    kind: str,
+    key,
+    service_request_id: int,
+    up_to_message_id: int = 0,
+    event_id: int | None = None,
 ) -> int:
     """One e-mail of this kind per recipient (a queryset of users), each claimed by its
-    idempotency key `key(user_id)`; returns how many were claimed now."""
+    idempotency key `key(user_id)` and pointing at the request's event that caused it;
+    returns how many were claimed now."""
     return sum(
         bool(
             delivery_enqueue(
@@ -91,6 +105,7 @@ def deliveries_enqueue(
                 user_id=user_id,
                 service_request_id=service_request_id,
                 up_to_message_id=up_to_message_id,
+                event_id=event_id,
             )
         )
         for user_id in recipients.values_list("pk", flat=True)
@@ -154,27 +169,39 @@ def deliver_email(delivery_id: int) -> dict:
     }
 
 
-@task()
-def notify_request_closed(status_change_id: int) -> dict:
-    """A request was closed: e-mail its customer side (those who want status changes)."""
-    change = (
-        StatusChange.objects.select_related("service_request").filter(pk=status_change_id).first()
+def _status_event(event_id: int, **payload) -> RequestEvent | None:
+    """The status step of that id, if it is one with these payload values."""
+    event = (
+        RequestEvent.objects.select_related("service_request")
+        .filter(pk=event_id, kind=RequestEvent.Kind.STATUS)
+        .first()
     )
-    if change is None:
+    if event is None or any(getattr(event.payload, k) != v for k, v in payload.items()):
+        return None
+    return event
+
+
+@task()
+def notify_request_closed(event_id: int) -> dict:
+    """A request was closed (its status event): e-mail its customer side (those who want
+    status changes)."""
+    event = _status_event(event_id, to_status=ServiceRequest.Status.CLOSED)
+    if event is None:
         return {"emails": 0}
-    service_request = change.service_request
+    service_request = event.service_request
     recipients = side_recipients(service_request, side=Side.CUSTOMER, preference=STATUS_CHANGES)
     claimed = deliveries_enqueue(
         recipients,
         kind=EmailDelivery.Kind.CLOSED,
-        key=lambda user_id: f"closed:{user_id}:{service_request.pk}:{change.pk}",
+        key=lambda user_id: f"closed:{user_id}:{service_request.pk}:{event.pk}",
         service_request_id=service_request.pk,
+        event_id=event.pk,
     )
     return {"emails": claimed}
 
 
 @task()
-def notify_new_request(service_request_id: int) -> dict:
+def notify_new_request(service_request_id: int, event_id: int | None = None) -> dict:
     """A new request: e-mail the manager side (those who want new requests)."""
     service_request = ServiceRequest.objects.filter(pk=service_request_id).first()
     if service_request is None:
@@ -185,33 +212,29 @@ def notify_new_request(service_request_id: int) -> dict:
         kind=EmailDelivery.Kind.NEW_REQUEST,
         key=lambda user_id: f"new_request:{user_id}:{service_request.pk}",
         service_request_id=service_request.pk,
+        event_id=event_id,
     )
     return {"emails": claimed}
 
 
 @task()
-def notify_request_reopened(status_change_id: int) -> dict:
+def notify_request_reopened(event_id: int) -> dict:
     """A customer reopened a closed request: e-mail the manager side (its assignee, else
     every manager; those who want status changes)."""
-    change = (
-        StatusChange.objects.select_related("service_request")
-        .filter(
-            pk=status_change_id,
-            from_status=ServiceRequest.Status.CLOSED,
-            to_status=ServiceRequest.Status.PENDING,
-        )
-        .first()
+    event = _status_event(
+        event_id, from_status=ServiceRequest.Status.CLOSED, to_status=ServiceRequest.Status.PENDING
     )
-    if change is None:
+    if event is None:
         return {"emails": 0}
-    service_request = change.service_request
+    service_request = event.service_request
     recipients = side_recipients(service_request, side=Side.MANAGER, preference=STATUS_CHANGES)
     claimed = deliveries_enqueue(
         recipients,
         kind=EmailDelivery.Kind.REOPENED,
-        key=lambda user_id: f"reopened:{user_id}:{service_request.pk}:{change.pk}",
+        key=lambda user_id: f"reopened:{user_id}:{service_request.pk}:{event.pk}",
         service_request_id=service_request.pk,
         # Which reopening the e-mail tells about (a request can be reopened twice).
-        up_to_message_id=change.pk,
+        up_to_message_id=event.pk,
+        event_id=event.pk,
     )
     return {"emails": claimed}

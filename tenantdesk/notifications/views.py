@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tenantdesk.core.permissions import is_manager
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.notifications.forms import EmailPreferencesForm
 from tenantdesk.notifications.preferences import (
     email_kind_unsubscribe,

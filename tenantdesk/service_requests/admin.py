@@ -8,14 +8,19 @@ from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.admin import ReadOnlyTabularInline
 from tenantdesk.core.one_line import OneLineCharField
 from tenantdesk.service_requests.admin_ratings import RatingInline
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+from tenantdesk.service_requests.events import event_text
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 
 
-class StatusChangeInline(ReadOnlyTabularInline):
-    """The history is written by the workflow service only; here it is read-only."""
+class RequestEventInline(ReadOnlyTabularInline):
+    """The request's one history, written by its services only; here it is read-only."""
 
-    model = StatusChange
-    fields = ("changed_at", "from_status", "to_status", "changed_by")
+    model = RequestEvent
+    fields = ("created_at", "kind", "what", "actor")
+
+    @admin.display(description=_("what"))
+    def what(self, event):
+        return event_text(event)
 
 
 @admin.register(ServiceRequest)
@@ -60,7 +65,7 @@ class ServiceRequestAdmin(admin.ModelAdmin):
         "updated_at",
         "last_activity_at",
     )
-    inlines = [StatusChangeInline, RatingInline]
+    inlines = [RequestEventInline, RatingInline]
 
     class Media:
         css = {"all": ["service_requests/admin.css"]}

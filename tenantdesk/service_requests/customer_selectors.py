@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, F, Q, QuerySet
 
-from tenantdesk.core.permissions import service_requests_visible_to
+from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import LIST_FIELDS
 

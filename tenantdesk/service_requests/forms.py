@@ -8,10 +8,14 @@ from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.forms import BootstrapFormMixin, QuickSelect
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text
 from tenantdesk.core.one_line import OneLineCharField
-from tenantdesk.service_requests.closure import COMMENT_MAX_LENGTH, REASON_MAX_LENGTH, SCORES
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.photos import MAX_PHOTOS, photos_process
 from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
+from tenantdesk.service_requests.services.closure import (
+    COMMENT_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SCORES,
+)
+from tenantdesk.service_requests.services.create import MAX_PHOTOS, photos_process
 
 _model = ServiceRequest._meta
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.core.models import TimeStampedModel
 from tenantdesk.core.one_line import one_line
+from tenantdesk.service_requests import payloads
 
 
 def _photo_path(instance, filename: str) -> str:
@@ -150,36 +151,6 @@ class ServiceRequest(TimeStampedModel):
         return self.status == self.Status.CLOSED
 
 
-class StatusChange(models.Model):
-    """One step of a request's history: from which status to which, who, when."""
-
-    service_request = models.ForeignKey(
-        ServiceRequest,
-        verbose_name=_("service request"),
-        related_name="status_changes",
-        on_delete=models.CASCADE,
-    )
-    from_status = models.CharField(_("from"), max_length=20, choices=ServiceRequest.Status.choices)
-    to_status = models.CharField(_("to"), max_length=20, choices=ServiceRequest.Status.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        related_name="+",
-        on_delete=models.PROTECT,
-    )
-    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
-    # Why, when the person had to say (a customer reopening a closed request).
-    reason = models.TextField(_("reason"), blank=True, max_length=2000)
-
-    class Meta:
-        verbose_name = _("status change")
-        verbose_name_plural = _("status history")
-        ordering = ["changed_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
-
-
 class RequestPhoto(models.Model):
     """A further photo of a request (the first is ServiceRequest.photo); up to 4 more."""
 
@@ -207,42 +178,68 @@ class RequestPhoto(models.Model):
         return f"#{self.service_request_id} photo {self.position}"
 
 
-class RequestChange(models.Model):
-    """One change of a request other than its status: who, when, what (assignment,
-    priority, a rating …), for the request's history."""
+class RequestEvent(models.Model):
+    """One thing that happened to a request, its one history (docs/lifecycle.md).
+
+    Every service that changes a request records one (service_requests/events.py) in the
+    same transaction and announces it with the one signal `request_event`; the chat's
+    system messages, the live lists and the e-mails listen, and never work out what
+    happened from other tables. `data` is the kind's typed payload (events.PAYLOADS).
+    """
 
     class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
         ASSIGNED = "assigned", _("Assigned")
         UNASSIGNED = "unassigned", _("Unassigned")
         PRIORITY = "priority", _("Priority changed")
-        CREATED_FOR = "created_for", _("Created by phone")
         RATED = "rated", _("Rated")
 
     service_request = models.ForeignKey(
         ServiceRequest,
         verbose_name=_("service request"),
-        related_name="changes",
+        related_name="events",
         on_delete=models.CASCADE,
     )
-    kind = models.CharField(_("change"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    # Who did it; empty for what the service itself does (none yet: kept for a later
+    # incident's or a schedule's steps).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
         related_name="+",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
     )
-    # What changed, as data (e.g. {"from": "normal", "to": "urgent"} or {"assignee_id": 7,
-    # "assignee": "Anna Ivanova"}), so each reader sees it in their own language.
-    data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = _("change")
-        verbose_name_plural = _("change history")
+        verbose_name = _("event")
+        verbose_name_plural = _("history")
         ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["service_request", "created_at"], name="sr_event_request_time"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.service_request_id} {self.kind}"
+
+    @property
+    def payload(self) -> payloads.Payload:
+        """`data` as its kind's dataclass (service_requests/payloads.py)."""
+        return PAYLOADS[self.kind].from_data(self.data)
+
+
+PAYLOADS: dict[str, type[payloads.Payload]] = {
+    RequestEvent.Kind.CREATED: payloads.Created,
+    RequestEvent.Kind.STATUS: payloads.StatusChanged,
+    RequestEvent.Kind.ASSIGNED: payloads.Assigned,
+    RequestEvent.Kind.UNASSIGNED: payloads.Unassigned,
+    RequestEvent.Kind.PRIORITY: payloads.PriorityChanged,
+    RequestEvent.Kind.RATED: payloads.Rated,
+}
 
 
 class Rating(models.Model):

@@ -1,6 +1,6 @@
 """The managers' queues (issue 12): tabs, their counts and the sort orders of /request/list.
 
-Reads only. Every queue starts from core.permissions.service_requests_visible_to, narrowed
+Reads only. Every queue starts from service_requests.access.service_requests_visible_to, narrowed
 by the list's filters (type, organisation, search: selectors.RequestListFilters), then by
 the tab. The counts of all tabs come from one query (conditional aggregation).
 """
@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.core.paging import capped_count
-from tenantdesk.core.permissions import MANAGER_GROUP, service_requests_visible_to
+from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import (
     LIST_FIELDS,

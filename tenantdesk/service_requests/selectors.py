@@ -8,7 +8,7 @@ from functools import cached_property
 from django.db.models import Q, QuerySet
 
 from tenantdesk.accounts.models import Organisation
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestEvent, RequestPhoto, ServiceRequest
 
 # Status filter values beyond the statuses themselves.
 STATUS_ACTIVE = ""  # the default: pending and in progress
@@ -66,6 +66,16 @@ LIST_FIELDS = (
 )
 
 
-def service_request_history(*, service_request: ServiceRequest) -> QuerySet:
-    """The request's status changes, oldest first, with who made them."""
-    return service_request.status_changes.select_related("changed_by").order_by("changed_at", "id")
+def service_request_history(*, service_request: ServiceRequest) -> QuerySet[RequestEvent]:
+    """The request's events (its one history), oldest first, with who did each."""
+    return service_request.events.select_related("actor").order_by("created_at", "id")
+
+
+def request_photos(service_request: ServiceRequest) -> list[int]:
+    """The positions of the request's photos in order, as the page links them (1 is the
+    request's own photo; views.detail.photo_at serves each after service_requests.access' check)."""
+    positions = [1] if service_request.photo else []
+    positions += RequestPhoto.objects.filter(service_request=service_request).values_list(
+        "position", flat=True
+    )
+    return positions

@@ -1,18 +1,13 @@
-"""What the requests app announces; apps built on it (the chat) listen.
+"""What the requests app announces; the apps built on it listen (the chat's system
+messages and live lists, the e-mails; webhooks and reports later).
 
-Requests never import the chat: a status change is announced here and the chat turns it
-into a system message (tenantdesk/chat/signals.py).
+Requests never import those apps: every change is one RequestEvent, announced here.
 """
 
 from django.dispatch import Signal
 
-# Sent inside the status change's transaction with status_change=<StatusChange>, so that
-# whatever a listener writes is committed (or rolled back) together with the change.
-status_changed = Signal()
-
-# After a new request is committed: service_request=<ServiceRequest>.
-service_request_created = Signal()
-
-# Sent inside the change's transaction with change=<RequestChange> (assignment, priority …),
-# like status_changed: the chat posts it as a system message committed together with it.
-request_changed = Signal()
+# Sent inside the transaction that records the event, with event=<RequestEvent> (its
+# service_request loaded, its `payload` typed: service_requests/payloads.py). What a
+# listener writes commits or rolls back with the change; a listener that talks to
+# something outside the database (a socket, a mail server) waits for the commit.
+request_event = Signal()

@@ -1,27 +1,27 @@
 from django.urls import path
 
-from tenantdesk.service_requests import views, views_closure, views_workspace
+from tenantdesk.service_requests.views import actions, create, detail, lists
 
 app_name = "service_requests"
 
 urlpatterns = [
-    path("new", views.create, name="new"),
-    path("list", views.active_list, name="list"),
-    path("<int:pk>", views.detail, name="detail"),
-    path("<int:pk>/status", views.change_status, name="change_status"),
+    path("new", create.create, name="new"),
+    path("list", lists.active_list, name="list"),
+    path("<int:pk>", detail.detail, name="detail"),
+    path("<int:pk>/status", actions.change_status, name="change_status"),
     # The manager's workspace (issue 12).
-    path("<int:pk>/assign", views_workspace.assign, name="assign"),
-    path("<int:pk>/priority", views_workspace.set_priority, name="set_priority"),
+    path("<int:pk>/assign", actions.assign, name="assign"),
+    path("<int:pk>/priority", actions.set_priority, name="set_priority"),
     # Private files: served only after the same access check as the page.
-    path("<int:pk>/photo", views.photo, name="photo"),
-    path("<int:pk>/photo/thumb", views.photo, {"thumbnail": True}, name="photo_thumbnail"),
+    path("<int:pk>/photo", detail.photo, name="photo"),
+    path("<int:pk>/photo/thumb", detail.photo, {"thumbnail": True}, name="photo_thumbnail"),
     # The closure loop and further photos (issue 12).
-    path("<int:pk>/reopen", views_closure.reopen, name="reopen"),
-    path("<int:pk>/rate", views_closure.rate, name="rate"),
-    path("<int:pk>/photos/<int:position>", views_closure.photo_at, name="photo_at"),
+    path("<int:pk>/reopen", actions.reopen, name="reopen"),
+    path("<int:pk>/rate", actions.rate, name="rate"),
+    path("<int:pk>/photos/<int:position>", detail.photo_at, name="photo_at"),
     path(
         "<int:pk>/photos/<int:position>/thumb",
-        views_closure.photo_at,
+        detail.photo_at,
         {"thumbnail": True},
         name="photo_at_thumbnail",
     ),

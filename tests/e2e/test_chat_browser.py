@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.services.send import message_send
 from tests.e2e.accessibility import assert_accessible
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import make_service_request, mp4_bytes, session_cookie, webm_bytes
@@ -380,7 +380,7 @@ def test_catch_up_after_reconnect_loses_nothing_when_live_messages_overtake_it(
     mgr.wait_for_selector("[data-chat-connection][data-state=offline]")
     missed = 120  # more than one page (50) of sync
     for i in range(missed):  # written while the manager is away
-        services.message_send(
+        message_send(
             author=customer, service_request=service_request, text=f"missed {i}", client_id=None
         )
     # Back, but the first sync answer is held until a live message has been shown.

@@ -6,7 +6,7 @@ three photos shows them all. Screenshots in English and Russian, desktop and 390
 import pytest
 from playwright.sync_api import expect
 
-from tenantdesk.service_requests.models import Rating, RequestPhoto, ServiceRequest, StatusChange
+from tenantdesk.service_requests.models import Rating, RequestEvent, RequestPhoto, ServiceRequest
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
@@ -136,8 +136,9 @@ def test_close_rate_find_and_reopen(asgi_server, new_context, screenshot, lang):
     expect(cust.locator("[data-chat-composer]")).to_be_visible()  # the chat is open again
     expect(mgr.locator("[data-chat-messages]")).to_contain_text(texts["reopened"])
     expect(mgr.get_by_test_id("status-change-notice")).to_be_visible()
-    change = StatusChange.objects.filter(service_request=sr).latest("id")
-    assert (change.to_status, change.reason) == (ServiceRequest.Status.PENDING, "Still dripping")
+    change = RequestEvent.objects.filter(service_request=sr, kind="status").latest("id")
+    step = change.payload
+    assert (step.to_status, step.reason) == (ServiceRequest.Status.PENDING, "Still dripping")
     assert _status(sr) == ServiceRequest.Status.PENDING
 
 

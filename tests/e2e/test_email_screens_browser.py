@@ -16,12 +16,12 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from tenantdesk.chat.models import Attachment
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications.models import EmailPreferences
 from tenantdesk.notifications.tokens import unsubscribe_token
-from tenantdesk.service_requests.closure import service_request_reopen
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 from tests.factories import (

@@ -6,8 +6,8 @@ after a reload. Screenshots in English and Russian."""
 import pytest
 from playwright.sync_api import expect
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.services.send import message_send
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_read_state_browser import open_chat, open_context
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
@@ -39,7 +39,7 @@ def people():
     manager = ManagerFactory(username="ivanova")
     second_manager = ManagerFactory(username="petrov")
     service_request = make_service_request(customer, title="Leaking pipe in office 101")
-    services.message_send(
+    message_send(
         author=customer, service_request=service_request, text="Water under the sink again."
     )
     return customer, manager, second_manager, service_request

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tenantdesk.chat import services
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications.push import payload_for
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.accessibility import assert_accessible
@@ -506,9 +506,7 @@ def test_the_service_worker_shows_a_push_only_when_no_page_is_visible(
     )
 
     def deliver(text):
-        message = services.message_send(
-            author=manager, service_request=older, text=text, client_id=None
-        )
+        message = message_send(author=manager, service_request=older, text=text, client_id=None)
         cdp.send(
             "ServiceWorker.deliverPushMessage",
             {

@@ -16,8 +16,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
 from tests.e2e.accessibility import assert_accessible
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import make_service_request, session_cookie
@@ -150,7 +151,7 @@ def test_a_message_scrolled_out_of_view_is_not_read_until_scrolled_to(
     customer, manager, service_request = people
     base = asgi_server.url
     for i in range(30):  # a history taller than the chat's log
-        services.message_send(author=customer, service_request=service_request, text=f"old {i}")
+        message_send(author=customer, service_request=service_request, text=f"old {i}")
     cust = open_chat(open_context(new_context, base, customer), base, service_request)
     mgr = open_chat(open_context(new_context, base, manager), base, service_request)
     # The customer scrolls up to the start of the conversation.
@@ -199,9 +200,9 @@ def test_the_counts_show_on_page_load(asgi_server, new_context, screenshot, peop
     lang = locale[:2]
     quiet = make_service_request(customer, title="Broken blind in office 102")
     for text in ("The plumber is on his way.", "He will call you first.", "Any news?"):
-        services.message_send(author=manager, service_request=service_request, text=text)
-    quiet_reply = services.message_send(author=manager, service_request=quiet, text="Done.")
-    services.messages_mark_read(reader=customer, service_request=quiet, up_to_id=quiet_reply.pk)
+        message_send(author=manager, service_request=service_request, text=text)
+    quiet_reply = message_send(author=manager, service_request=quiet, text="Done.")
+    messages_mark_read(reader=customer, service_request=quiet, up_to_id=quiet_reply.pk)
 
     page = open_context(new_context, base, customer, locale).new_page()
     page.goto(f"{base}/request/list")

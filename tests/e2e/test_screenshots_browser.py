@@ -16,7 +16,7 @@ from tenantdesk.service_requests.management.commands.seed_demo import (
     create_demo_request,
 )
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import (
+from tenantdesk.service_requests.services.status import (
     service_request_change_status,
 )
 from tests.e2e.accessibility import assert_accessible

@@ -15,7 +15,7 @@ from django.db import connection
 from bench import pages_audit
 from tenantdesk.chat.selectors import PAGE_SIZE as CHAT_PAGE_SIZE
 from tenantdesk.chat.unread import unread_total
-from tenantdesk.chat.volume import Sizes, VolumeSeeder
+from tenantdesk.chat.volume.seeder import Sizes, VolumeSeeder
 from tests.integration.stack import postgres_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
@@ -69,7 +69,7 @@ def test_the_badge_is_answered_without_reading_messages(volume):
     """The navigation's count of a manager with many unread messages: the plan joins the
     open requests to that manager's read positions, never the messages."""
     from tenantdesk.accounts.models import User
-    from tenantdesk.core.permissions import service_requests_visible_to
+    from tenantdesk.service_requests.access import service_requests_visible_to
     from tenantdesk.service_requests.models import ServiceRequest
 
     manager = User.objects.get(username="vol-manager-01")

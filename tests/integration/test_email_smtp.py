@@ -26,8 +26,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from harness.stack import free_port
-from tenantdesk.chat.services import message_send, messages_mark_read
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.chat.helpers import make_service_request
 from tests.unit.notifications.email_helpers import run_worker

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from tenantdesk.service_requests.closure import service_request_reopen
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import ManagerFactory
 from tests.integration.test_email_smtp import (  # noqa: F401  (smtp, people: fixtures)
     POLL,

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bench.seed import _sessions
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.service_requests.models import ServiceRequest
 
 PASSWORD = "scale-password-1"

@@ -4,7 +4,7 @@ script on the chat panel, for managers only (customers get nothing, not even the
 from django import template
 from django.urls import reverse
 
-from tenantdesk.core.permissions import can_use_saved_replies
+from tenantdesk.service_requests.access import can_use_saved_replies
 
 register = template.Library()
 

@@ -20,11 +20,11 @@ from django.http import Http404
 
 from tenantdesk.accounts.models import User
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.core.errors import Closed
-from tenantdesk.core.permissions import access_service_request, can_post_message
 from tenantdesk.notifications.inbound import mail as mail_reading
 from tenantdesk.notifications.tokens import ReplyTarget, read_reply_token
+from tenantdesk.service_requests.access import access_service_request, can_post_message
 
 logger = logging.getLogger(__name__)
 

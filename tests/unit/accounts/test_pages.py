@@ -148,7 +148,7 @@ def test_500_page_still_renders_when_the_layout_context_fails(monkeypatch):
     def broken(request):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr("tenantdesk.core.context_processors.is_manager", broken)
+    monkeypatch.setattr("tenantdesk.service_requests.context_processors.is_manager", broken)
     request = RequestFactory().get("/")
     request.user = type("U", (), {"is_authenticated": True, "is_active": True})()
     response = core_views.server_error(request)

@@ -8,7 +8,7 @@ from django.db import IntegrityError
 from tenantdesk.accounts import services
 from tenantdesk.accounts.forms import RegistrationForm
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import is_customer, is_manager
+from tenantdesk.accounts.roles import is_customer, is_manager
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

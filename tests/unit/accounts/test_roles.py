@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import CommandError, call_command
 
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.core.permissions import MANAGER_GROUP, is_customer, is_manager
+from tenantdesk.accounts.roles import MANAGER_GROUP, is_customer, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, UserFactory
 

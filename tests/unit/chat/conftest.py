@@ -19,6 +19,6 @@ def _manager_group(db):
     # Transactional tests flush the tables, including the group a data migration created.
     from django.contrib.auth.models import Group
 
-    from tenantdesk.core.permissions import MANAGER_GROUP
+    from tenantdesk.accounts.roles import MANAGER_GROUP
 
     Group.objects.get_or_create(name=MANAGER_GROUP)

@@ -34,15 +34,17 @@ def make_service_request(customer, **fields):
 
 
 def status_change(service_request, manager, to_status):
-    """A StatusChange as the requests app's service records it, with the request updated."""
-    from tenantdesk.service_requests.models import StatusChange
+    """A status step's RequestEvent as the requests app records it, with the request updated
+    (not announced: a test posts or sends what it needs itself)."""
+    from tenantdesk.service_requests.models import RequestEvent
+    from tenantdesk.service_requests.payloads import StatusChanged
 
-    change = StatusChange.objects.create(
+    change = RequestEvent.objects.create(
         service_request=service_request,
-        from_status=service_request.status,
-        to_status=to_status,
-        changed_by=manager,
-        changed_at=timezone.now(),
+        kind=RequestEvent.Kind.STATUS,
+        actor=manager,
+        created_at=timezone.now(),
+        data=StatusChanged(from_status=service_request.status, to_status=to_status).to_data(),
     )
     service_request.status = to_status
     service_request.save(update_fields=["status"])

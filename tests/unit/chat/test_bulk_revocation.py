@@ -15,10 +15,10 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 
 from tenantdesk.accounts.models import User
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat import protocol
 from tenantdesk.chat.inbox_consumer import CLOSE_AUDIENCE_CHANGED
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tests.factories import OrganisationFactory, UserFactory
 from tests.unit.chat import test_inbox_consumer
 from tests.unit.chat.helpers import session_cookie

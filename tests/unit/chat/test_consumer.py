@@ -10,8 +10,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from config.asgi import application
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.chat.helpers import session_cookie, status_change
 
@@ -185,7 +187,7 @@ async def test_send_rate_limit(service_request, cookies, settings):
 async def test_sync_returns_what_was_missed(service_request, cookies, customer):
     def store(n):
         return [
-            services.message_send(
+            message_send(
                 author=customer, service_request=service_request, text=f"m{i}", client_id=None
             ).pk
             for i in range(n)
@@ -233,9 +235,7 @@ async def test_status_change_arrives_as_system_message_and_status_event(
 
         with transaction.atomic():
             change = status_change(service_request, manager, ServiceRequest.Status.CLOSED)
-            services.request_status_message_post(
-                service_request=service_request, status_change=change
-            )
+            request_event_message_post(event=change)
 
     await database_sync_to_async(close_request)()
     for communicator, word in ((cust, "Статус"), (mgr, "Status")):
@@ -306,10 +306,10 @@ async def test_nothing_arrives_from_other_requests(service_request, cookies, cus
 
 async def test_sync_brings_receipts_missed_while_away(service_request, cookies, customer, manager):
     def store_and_deliver():
-        message = services.message_send(
+        message = message_send(
             author=customer, service_request=service_request, text="seen?", client_id=None
         )
-        services.messages_mark_delivered(
+        messages_mark_delivered(
             reader=manager, service_request=service_request, message_ids=[message.pk]
         )
         return message.pk

@@ -13,13 +13,15 @@ from django.contrib.auth.models import Group
 
 from config.asgi import application
 from tenantdesk.accounts.models import User
-from tenantdesk.chat import services
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.groups import inbox_organisation_group, inbox_person_group
 from tenantdesk.chat.inbox import EVENT_TYPE
 from tenantdesk.chat.inbox_consumer import CLOSE_AUDIENCE_CHANGED
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.sockets import user_sockets_disconnect
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.chat.helpers import session_cookie
 from tests.unit.chat.test_consumer import expect_close
@@ -125,7 +127,7 @@ async def test_a_message_says_for_whom_it_counts_as_unread(people):
     for name in ("manager", "customer", "colleague"):
         await frames(sockets[name], 1)  # request.new
 
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=users["manager"],
         service_request=service_request,
         text="We come at noon.\nBring the key.",
@@ -148,7 +150,7 @@ async def test_a_customers_message_counts_for_managers_not_for_colleagues(people
     service_request = await database_sync_to_async(create_request)(users["customer"])
     for name in ("manager", "customer", "colleague"):
         await frames(sockets[name], 1)
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=users["customer"], service_request=service_request, text="Hello", client_id=None
     )
     manager, customer, colleague = [
@@ -162,14 +164,14 @@ async def test_a_customers_message_counts_for_managers_not_for_colleagues(people
 async def test_a_read_reaches_only_the_readers_own_sockets(people):
     users, sockets = people
     service_request = await database_sync_to_async(create_request)(users["customer"])
-    message = await database_sync_to_async(services.message_send)(
+    message = await database_sync_to_async(message_send)(
         author=users["manager"], service_request=service_request, text="Hi", client_id=None
     )
     second_tab, _ = await connect(await cookie_of(users["customer"]))
     for name in ("manager", "customer", "colleague"):
         await frames(sockets[name], 2)  # request.new, request.message
 
-    await database_sync_to_async(services.messages_mark_read)(
+    await database_sync_to_async(messages_mark_read)(
         reader=users["customer"], service_request=service_request, up_to_id=message.pk
     )
     expected = {
@@ -261,9 +263,7 @@ async def test_an_event_of_another_organisation_is_dropped_even_in_the_wrong_gro
 
 async def test_signing_out_closes_the_inbox_socket(customer):
     socket, _ = await connect(await cookie_of(customer))
-    await database_sync_to_async(services.user_sockets_disconnect)(
-        user_id=customer.pk, session_key=None
-    )
+    await database_sync_to_async(user_sockets_disconnect)(user_id=customer.pk, session_key=None)
     await expect_close(socket, 4401)
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.test import Client
 
-from tenantdesk.chat import services
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.chat.helpers import make_service_request
 
@@ -28,27 +28,19 @@ def live_config(response) -> dict | None:
 
 def test_the_badge_count_is_the_persons_unread_total(customer, manager, service_request):
     for text in ("one", "two"):
-        services.message_send(
-            author=manager, service_request=service_request, text=text, client_id=None
-        )
-    services.message_send(
-        author=customer, service_request=service_request, text="mine", client_id=None
-    )
+        message_send(author=manager, service_request=service_request, text=text, client_id=None)
+    message_send(author=customer, service_request=service_request, text="mine", client_id=None)
     assert client_for(customer).get("/live/unread").json() == {"total": 2}
     assert client_for(manager).get("/live/unread").json() == {"total": 1}
 
 
 def test_another_organisations_messages_never_count(other_customer, manager, service_request):
-    services.message_send(
-        author=manager, service_request=service_request, text="hi", client_id=None
-    )
+    message_send(author=manager, service_request=service_request, text="hi", client_id=None)
     assert client_for(other_customer).get("/live/unread").json() == {"total": 0}
 
 
 def test_closed_requests_leave_the_total(customer, manager, service_request):
-    services.message_send(
-        author=manager, service_request=service_request, text="hi", client_id=None
-    )
+    message_send(author=manager, service_request=service_request, text="hi", client_id=None)
     ServiceRequest.objects.filter(pk=service_request.pk).update(status="closed")
     assert client_for(customer).get("/live/unread").json() == {"total": 0}
 

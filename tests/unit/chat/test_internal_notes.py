@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.chat.unread import unread_counts, unread_total
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import ManagerFactory
@@ -22,7 +24,7 @@ NOTE = "Internal: the landlord pays for this one, do not tell the tenant"
 
 
 def note(manager, service_request, text=NOTE, **extra):
-    return services.message_send(
+    return message_send(
         author=manager, service_request=service_request, text=text, internal=True, **extra
     )
 
@@ -90,9 +92,9 @@ def test_a_note_in_a_foreign_or_missing_request_is_a_404_for_everyone_but_manage
 
 
 def test_the_messages_endpoints_never_give_a_customer_a_note(customer, manager, service_request):
-    first = services.message_send(author=customer, service_request=service_request, text="Leak")
+    first = message_send(author=customer, service_request=service_request, text="Leak")
     hidden = note(manager, service_request)
-    last = services.message_send(author=manager, service_request=service_request, text="On my way")
+    last = message_send(author=manager, service_request=service_request, text="On my way")
     client = client_for(customer)
     for query in ("", f"?after={first.pk - 1}", f"?before={last.pk + 1}", f"?after={first.pk}"):
         response = client.get(messages_url(service_request) + query)
@@ -108,7 +110,7 @@ def test_the_messages_endpoints_never_give_a_customer_a_note(customer, manager, 
 def test_the_request_page_without_and_with_scripts_never_shows_a_customer_a_note(
     customer, manager, service_request
 ):
-    services.message_send(author=manager, service_request=service_request, text="Visible reply")
+    message_send(author=manager, service_request=service_request, text="Visible reply")
     note(manager, service_request)
     page = client_for(customer).get(service_request.get_absolute_url())
     html = page.content.decode()
@@ -128,7 +130,7 @@ def test_a_note_is_never_unread_for_anyone(customer, manager, service_request):
     for person in (customer, manager, other_manager):
         assert unread_counts(user=person, service_request_ids=[service_request.pk]) == {}
         assert unread_total(user=person) == 0
-    services.message_send(author=manager, service_request=service_request, text="Real reply")
+    message_send(author=manager, service_request=service_request, text="Real reply")
     assert unread_counts(user=customer, service_request_ids=[service_request.pk]) == {
         service_request.pk: 1
     }
@@ -136,13 +138,11 @@ def test_a_note_is_never_unread_for_anyone(customer, manager, service_request):
 
 def test_a_customer_reading_gives_a_note_no_receipt(customer, manager, service_request):
     hidden = note(manager, service_request)
-    reply = services.message_send(author=manager, service_request=service_request, text="Hi")
-    delivered = services.messages_mark_delivered(
+    reply = message_send(author=manager, service_request=service_request, text="Hi")
+    delivered = messages_mark_delivered(
         reader=customer, service_request=service_request, message_ids=[hidden.pk, reply.pk]
     )
-    read = services.messages_mark_read(
-        reader=customer, service_request=service_request, up_to_id=reply.pk
-    )
+    read = messages_mark_read(reader=customer, service_request=service_request, up_to_id=reply.pk)
     assert [r["id"] for r in delivered] == [reply.pk]
     assert [r["id"] for r in read] == [reply.pk]
     hidden.refresh_from_db()
@@ -176,7 +176,7 @@ def test_a_notes_attachment_is_a_404_for_customers(customer, manager, service_re
 
 def test_the_admin_sites_message_list_shows_notes_marked(admin_client, manager, service_request):
     hidden = note(manager, service_request)
-    services.message_send(author=manager, service_request=service_request, text="Reply")
+    message_send(author=manager, service_request=service_request, text="Reply")
     listing = admin_client.get(reverse("admin:chat_message_changelist"))
     assert listing.status_code == 200
     html = listing.content.decode()

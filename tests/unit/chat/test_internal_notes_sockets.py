@@ -11,10 +11,10 @@ from channels.layers import get_channel_layer
 from django.contrib.auth.models import Group
 
 from tenantdesk.accounts.models import User
-from tenantdesk.chat import services
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.groups import service_request_group, service_request_managers_group
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.chat.services.send import message_send
 from tests.factories import ManagerFactory
 from tests.unit.chat.helpers import session_cookie
 from tests.unit.chat.test_consumer import connect, receive, receive_until, send_text
@@ -116,13 +116,13 @@ async def test_a_customers_sync_asking_for_a_notes_receipt_gets_none(sockets):
 async def test_the_inbox_sockets_hear_nothing_of_a_note(service_request, customer, manager):
     customer_inbox, _ = await connect_inbox(await cookie_of(customer))
     manager_inbox, _ = await connect_inbox(await cookie_of(manager))
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=manager, service_request=service_request, text=NOTE, internal=True
     )
     assert await customer_inbox.receive_nothing(timeout=QUIET_SECONDS)
     assert await manager_inbox.receive_nothing(timeout=QUIET_SECONDS)
     # An ordinary message right after is heard: the sockets were listening.
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=manager, service_request=service_request, text="Visible"
     )
     (frame,) = await frames(customer_inbox, 1)
@@ -146,7 +146,7 @@ async def test_a_manager_who_lost_the_role_but_still_sees_the_request_gets_no_no
 
     await demote()
     await asyncio.sleep(0.3)  # the access.changed push reaches the socket
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=manager, service_request=service_request, text=NOTE, internal=True
     )
     assert await socket.receive_nothing(timeout=QUIET_SECONDS)
@@ -160,7 +160,7 @@ async def test_a_note_is_broadcast_to_the_managers_group_only(service_request, m
     everyone, managers = await layer.new_channel(), await layer.new_channel()
     await layer.group_add(service_request_group(service_request.pk), everyone)
     await layer.group_add(service_request_managers_group(service_request.pk), managers)
-    await database_sync_to_async(services.message_send)(
+    await database_sync_to_async(message_send)(
         author=manager, service_request=service_request, text=NOTE, internal=True
     )
     event = await asyncio.wait_for(layer.receive(managers), timeout=3)

@@ -4,8 +4,10 @@
 import pytest
 from channels.db import database_sync_to_async
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
 from tests.unit.chat.test_consumer import (  # the socket helpers of the consumer's tests
     connect,
     cookies,  # noqa: F401  (a fixture)
@@ -90,15 +92,11 @@ async def test_sync_reports_read_for_what_was_read_while_the_page_was_away(
     manager,
 ):
     def store_and_read():
-        read = services.message_send(author=customer, service_request=service_request, text="a")
-        delivered = services.message_send(
-            author=customer, service_request=service_request, text="b"
-        )
-        waiting = services.message_send(author=customer, service_request=service_request, text="c")
-        services.messages_mark_read(
-            reader=manager, service_request=service_request, up_to_id=read.pk
-        )
-        services.messages_mark_delivered(
+        read = message_send(author=customer, service_request=service_request, text="a")
+        delivered = message_send(author=customer, service_request=service_request, text="b")
+        waiting = message_send(author=customer, service_request=service_request, text="c")
+        messages_mark_read(reader=manager, service_request=service_request, up_to_id=read.pk)
+        messages_mark_delivered(
             reader=manager, service_request=service_request, message_ids=[delivered.pk]
         )
         return read.pk, delivered.pk, waiting.pk
@@ -125,7 +123,7 @@ async def test_sync_reports_read_for_what_was_read_while_the_page_was_away(
 
 async def test_another_organisations_socket_cannot_read(service_request, cookies, manager):  # noqa: F811
     def reply():
-        return services.message_send(author=manager, service_request=service_request, text="x").pk
+        return message_send(author=manager, service_request=service_request, text="x").pk
 
     reply_id = await database_sync_to_async(reply)()
     other, connected = await connect(service_request.pk, cookies["other"])

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tenantdesk.chat import services
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.chat.read_marker import read_marker_token
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
 from tests.unit.chat.helpers import make_service_request, status_change
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def post_read(client, service_request, body, as_json=True):
 
 
 def send(author, service_request, text="hello"):
-    return services.message_send(author=author, service_request=service_request, text=text)
+    return message_send(author=author, service_request=service_request, text=text)
 
 
 def detail_html(client, service_request) -> str:
@@ -173,7 +174,7 @@ def test_opening_the_page_with_javascript_marks_nothing_read(customer, manager, 
 def test_the_sender_sees_read_in_the_pages_data_and_in_sync(customer, manager, service_request):
     own = send(customer, service_request, "mine")
     later = send(customer, service_request, "not read yet")
-    services.messages_mark_read(reader=manager, service_request=service_request, up_to_id=own.pk)
+    messages_mark_read(reader=manager, service_request=service_request, up_to_id=own.pk)
     client = client_for(customer)
     statuses = {
         m["id"]: m["status"]
@@ -234,7 +235,7 @@ def test_a_read_marker_works_only_for_its_person_and_request(
 def test_the_page_says_where_the_reader_had_read_to(customer, manager, service_request):
     first = send(manager, service_request, "one")
     send(manager, service_request, "two")
-    services.messages_mark_read(reader=customer, service_request=service_request, up_to_id=first.pk)
+    messages_mark_read(reader=customer, service_request=service_request, up_to_id=first.pk)
     config = chat_config(detail_html(client_for(customer), service_request))
     assert config["readUpTo"] == first.pk
     assert config["strings"]["newMessages"] == "New messages"

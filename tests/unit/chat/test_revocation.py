@@ -14,8 +14,8 @@ from django.test import Client
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.revocation import user_access_changed
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Message
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tests.unit.chat.helpers import session_cookie
 from tests.unit.chat.test_consumer import connect, expect_close, receive_until, send_text
 

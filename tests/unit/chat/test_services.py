@@ -6,9 +6,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from tenantdesk.chat import broadcast, selectors, services
+from tenantdesk.chat import broadcast, selectors
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.services import send as send_service
+from tenantdesk.chat.services.attachments import attachments_prepare
+from tenantdesk.chat.services.receipts import messages_mark_delivered
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory
@@ -25,9 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def send(author, service_request, text="Hello", **kwargs):
     kwargs.setdefault("client_id", uuid.uuid4())
-    return services.message_send(
-        author=author, service_request=service_request, text=text, **kwargs
-    )
+    return message_send(author=author, service_request=service_request, text=text, **kwargs)
 
 
 def test_send_stores_the_message_and_bumps_the_request_activity(customer, service_request):
@@ -176,12 +179,12 @@ def test_manager_reading_marks_customer_messages_delivered(customer, manager, se
     theirs = send(manager, service_request)
     # The customer's own side does not deliver the customer's message.
     assert (
-        services.messages_mark_delivered(
+        messages_mark_delivered(
             reader=customer, service_request=service_request, message_ids=[mine.pk]
         )
         == []
     )
-    receipts = services.messages_mark_delivered(
+    receipts = messages_mark_delivered(
         reader=manager, service_request=service_request, message_ids=[mine.pk, theirs.pk]
     )
     assert [r["id"] for r in receipts] == [mine.pk]
@@ -193,15 +196,13 @@ def test_manager_reading_marks_customer_messages_delivered(customer, manager, se
 
 def test_first_delivery_time_wins(customer, manager, service_request):
     message = send(manager, service_request)
-    services.messages_mark_delivered(
+    messages_mark_delivered(
         reader=customer, service_request=service_request, message_ids=[message.pk]
     )
     message.refresh_from_db()
     first = message.delivered_at
     other = CustomerFactory(organisation=customer.organisation)
-    services.messages_mark_delivered(
-        reader=other, service_request=service_request, message_ids=[message.pk]
-    )
+    messages_mark_delivered(reader=other, service_request=service_request, message_ids=[message.pk])
     message.refresh_from_db()
     assert message.delivered_at == first
 
@@ -212,7 +213,7 @@ def test_delivery_of_another_requests_message_is_ignored(customer, manager, serv
     elsewhere = make_service_request(customer)
     message = send(manager, elsewhere)
     assert (
-        services.messages_mark_delivered(
+        messages_mark_delivered(
             reader=customer, service_request=service_request, message_ids=[message.pk]
         )
         == []
@@ -223,16 +224,12 @@ def test_delivery_of_another_requests_message_is_ignored(customer, manager, serv
 
 def test_bad_ids_are_refused(customer, service_request):
     with pytest.raises(ValidationError):
-        services.messages_mark_delivered(
-            reader=customer, service_request=service_request, message_ids=["x"]
-        )
+        messages_mark_delivered(reader=customer, service_request=service_request, message_ids=["x"])
 
 
 def test_status_message_is_stored_and_reads_in_each_language(manager, service_request):
     change = status_change(service_request, manager, ServiceRequest.Status.IN_PROGRESS)
-    message = services.request_status_message_post(
-        service_request=service_request, status_change=change
-    )
+    message = request_event_message_post(event=change)
     assert message.kind == Message.Kind.SYSTEM and message.author is None
     assert message.event["to"] == "in_progress"
     data = message_data(message)
@@ -296,14 +293,14 @@ def test_photos_are_decoded_before_the_transaction_opens(customer, service_reque
     from django.db import connection
 
     seen = []
-    original = services.attachments_prepare
+    original = attachments_prepare
 
     def recording_prepare(files):
         seen.append(connection.in_atomic_block)
         return original(files)
 
-    monkeypatch.setattr(services, "attachments_prepare", recording_prepare)
-    message = services.message_send(
+    monkeypatch.setattr(send_service, "attachments_prepare", recording_prepare)
+    message = message_send(
         author=customer,
         service_request=service_request,
         text="",
@@ -315,13 +312,13 @@ def test_photos_are_decoded_before_the_transaction_opens(customer, service_reque
 
 
 def test_people_are_shown_by_one_display_name_everywhere(customer, manager, service_request):
-    from tenantdesk.service_requests.services import service_request_change_status
+    from tenantdesk.service_requests.services.status import service_request_change_status
 
     manager.first_name, manager.last_name = "Anna", "Ivanova"
     manager.save()
     assert manager.display_name == "Anna Ivanova"
     assert customer.display_name == customer.username  # no name given: the user name
-    reply = services.message_send(
+    reply = message_send(
         author=manager, service_request=service_request, text="On our way", client_id=None
     )
     with translation.override("en"):

@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from tenantdesk.chat import services
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.chat.templatetags.unread import unread_label
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.chat.helpers import make_service_request, status_change
@@ -27,7 +28,7 @@ def page(user, url=LIST, language="en"):
 
 
 def send(author, service_request, text="hello"):
-    return services.message_send(author=author, service_request=service_request, text=text)
+    return message_send(author=author, service_request=service_request, text=text)
 
 
 def nav_badge(html: str) -> str:
@@ -88,7 +89,7 @@ def test_nothing_unread_keeps_the_badge_hidden_and_the_title_plain(customer, ser
 def test_reading_lowers_the_counts(customer, manager, service_request):
     first = send(manager, service_request, "one")
     send(manager, service_request, "two")
-    services.messages_mark_read(reader=customer, service_request=service_request, up_to_id=first.pk)
+    messages_mark_read(reader=customer, service_request=service_request, up_to_id=first.pk)
     html = page(customer)
     assert 'data-unread-total="1"' in nav_badge(html)
     assert 'data-unread-count="1"' in row(html, service_request)

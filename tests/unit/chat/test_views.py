@@ -7,8 +7,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tenantdesk.chat import services
+from tenantdesk.chat import views as chat_views
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.chat.helpers import mp4_bytes, photo_upload, status_change, upload
 
@@ -65,7 +66,7 @@ def test_manager_reads_and_writes_any_request(manager, service_request):
 
 
 def test_other_organisation_gets_404_everywhere(other_customer, customer, service_request):
-    message = services.message_send(
+    message = message_send(
         author=customer,
         service_request=service_request,
         text="",
@@ -131,7 +132,7 @@ def test_closed_request_refuses_posting_with_403(customer, manager, service_requ
 
 def test_paging_after_and_before(customer, service_request):
     ids = [
-        services.message_send(
+        message_send(
             author=customer, service_request=service_request, text=f"m{i}", client_id=None
         ).pk
         for i in range(5)
@@ -148,7 +149,7 @@ def test_paging_after_and_before(customer, service_request):
 
 
 def test_mark_delivered_over_http(customer, manager, service_request):
-    message = services.message_send(
+    message = message_send(
         author=manager, service_request=service_request, text="Hi", client_id=None
     )
     client = client_for(customer)
@@ -208,7 +209,7 @@ def test_a_bad_file_is_400_and_nothing_is_stored(customer, service_request):
 
 
 def test_request_page_renders_the_chat_panel_with_its_config(customer, service_request):
-    services.message_send(
+    message_send(
         author=customer, service_request=service_request, text="</script><b>x</b>", client_id=None
     )
     client = client_for(customer)
@@ -221,7 +222,7 @@ def test_request_page_renders_the_chat_panel_with_its_config(customer, service_r
 
 
 def test_admin_lists_and_shows_messages(admin_client, customer, service_request):
-    message = services.message_send(
+    message = message_send(
         author=customer, service_request=service_request, text="admin can read", client_id=None
     )
     listing = admin_client.get("/admin/chat/message/")
@@ -347,7 +348,7 @@ def test_a_database_outage_is_a_json_503_not_an_html_500(customer, service_reque
     def database_down(**kwargs):
         raise OperationalError("the server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "message_send", database_down)
+    monkeypatch.setattr(chat_views, "message_send", database_down)
     response = post_message(client_for(customer), service_request, "hello")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"
@@ -375,6 +376,6 @@ def test_the_admins_message_list_counts_no_further_than_the_cap(
 
     monkeypatch.setattr(paging, "LIST_COUNT_CAP", 2)
     for n in range(3):
-        services.message_send(author=customer, service_request=service_request, text=f"m{n}")
+        message_send(author=customer, service_request=service_request, text=f"m{n}")
     html = admin_client.get("/admin/chat/message/").content.decode()
     assert "more than 2 messages" in html

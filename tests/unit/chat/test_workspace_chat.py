@@ -9,16 +9,18 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from tenantdesk.chat import services
+from tenantdesk.chat.models import Message
+from tenantdesk.chat.services import send as send_service
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.workspace import service_request_assign
+from tenantdesk.service_requests.services.workspace import service_request_assign
 from tests.unit.chat.helpers import photo_upload
 
 pytestmark = pytest.mark.django_db
 
 
 def send(author, service_request, text="Hello", **kwargs):
-    return services.message_send(
+    return message_send(
         author=author, service_request=service_request, text=text, client_id=uuid.uuid4(), **kwargs
     )
 
@@ -46,7 +48,7 @@ def test_the_first_manager_message_stamps_the_first_response_once(
 
 def test_an_internal_note_does_not_meet_the_first_response(manager, service_request):
     # Internal notes are written by issue 11's services; the store path already skips them.
-    note = services.Message(
+    note = Message(
         service_request=service_request,
         author=manager,
         by_manager=True,
@@ -57,8 +59,8 @@ def test_an_internal_note_does_not_meet_the_first_response(manager, service_requ
         created_at=timezone.now(),
     )
     if connection.vendor == "postgresql":
-        services._message_store_in_one_statement(note)
+        send_service._message_store_in_one_statement(note)
     else:
-        services._message_store_with_orm(note, [])
+        send_service._message_store_with_orm(note, [])
     assert note.pk is not None
     assert first_response_at(service_request) is None

@@ -396,7 +396,7 @@ def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
     }
     assert uploads == {
         "tenantdesk.chat.views.messages",
-        "tenantdesk.service_requests.views.create",
+        "tenantdesk.service_requests.views.create.create",
         # Reply by e-mail from a provider: a bearer token, not a session, raises its limit.
         "tenantdesk.notifications.inbound.views._inbound_email",
     }

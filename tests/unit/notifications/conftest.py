@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tests.unit.chat.helpers import make_service_request
 
 

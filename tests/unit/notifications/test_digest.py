@@ -11,7 +11,9 @@ from django.core.files.base import ContentFile
 
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.models import Attachment, Message
-from tenantdesk.chat.services import message_send, messages_mark_read, request_status_message_post
+from tenantdesk.chat.services.read_state import messages_mark_read
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest, Side
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, ManagerFactory, image_bytes
@@ -106,7 +108,7 @@ def test_one_digest_lists_every_unread_message_and_status_change_then_waits_the_
     post(manager, service_request, "Second")
     post(customer, service_request, "My own words are not news to me")
     change = status_change(service_request, manager, ServiceRequest.Status.IN_PROGRESS)
-    request_status_message_post(service_request=service_request, status_change=change)
+    request_event_message_post(event=change)
     move_back(301)
     run_worker()
     # The manager gets the customer's message; the customer gets the manager's two.
@@ -140,7 +142,7 @@ def test_one_digest_lists_every_unread_message_and_status_change_then_waits_the_
 
 def test_a_status_change_alone_makes_no_digest(customer, manager, service_request):
     change = status_change(service_request, manager, ServiceRequest.Status.IN_PROGRESS)
-    request_status_message_post(service_request=service_request, status_change=change)
+    request_event_message_post(event=change)
     move_back(301)
     run_worker()
     assert mail.outbox == []

@@ -10,15 +10,16 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.utils import timezone, translation
 
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications import delivery as delivery_module
 from tenantdesk.notifications import tasks as tasks_module
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest
 from tenantdesk.notifications.tasks import deliver_email, send_digests
 from tenantdesk.notifications.tokens import read_reply_token, read_unsubscribe_token
+from tenantdesk.service_requests.events import event_record
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
-from tenantdesk.service_requests.signals import service_request_created
+from tenantdesk.service_requests.payloads import Created
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.notifications.email_helpers import jobs, move_back, run_worker
 
@@ -237,7 +238,9 @@ def test_a_new_request_emails_the_managers_at_once(customer, manager, service_re
     other = ManagerFactory(language="ru")
     uninterested = ManagerFactory()
     EmailPreferences.objects.create(user=uninterested, new_requests=False)
-    service_request_created.send(sender=ServiceRequest, service_request=service_request)
+    event_record(
+        service_request=service_request, actor=customer, payload=Created(), at=timezone.now()
+    )
     run_worker()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([manager.email, other.email])
     russian = next(m for m in mail.outbox if m.to == [other.email])

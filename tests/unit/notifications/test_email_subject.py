@@ -7,10 +7,10 @@ from email.header import decode_header, make_header
 import pytest
 from django.core import mail
 
-from tenantdesk.chat.services import message_send
-from tenantdesk.service_requests.closure import service_request_reopen
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.unit.notifications.email_helpers import move_back, run_worker
 
 

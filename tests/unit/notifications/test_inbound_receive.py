@@ -23,8 +23,8 @@ from django.test import Client
 
 from config.asgi import application
 from tenantdesk.accounts.models import Organisation
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Attachment, Message
-from tenantdesk.core.permissions import MANAGER_GROUP
 from tenantdesk.notifications import tokens
 from tenantdesk.notifications.inbound import services
 from tenantdesk.service_requests.models import ServiceRequest

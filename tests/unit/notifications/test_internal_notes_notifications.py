@@ -5,7 +5,7 @@ worker, as in test_digest.py), for customers or anyone else."""
 import pytest
 from django.core import mail
 
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications import push
 from tenantdesk.notifications.models import PendingDigest
 from tests.factories import ManagerFactory

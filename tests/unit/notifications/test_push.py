@@ -21,9 +21,10 @@ from django.test import Client, override_settings
 from django_tasks import default_task_backend
 from py_vapid import Vapid02
 
-from tenantdesk.chat import services
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Message, ReadCursor
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.notifications import push
 from tenantdesk.notifications.management.commands.vapid_keys import vapid_key_pair
 from tenantdesk.notifications.models import PushSubscription
@@ -129,9 +130,7 @@ def people(db):
 
 
 def post(author, service_request, text="We come at noon.\nBring the key.") -> Message:
-    return services.message_send(
-        author=author, service_request=service_request, text=text, client_id=None
-    )
+    return message_send(author=author, service_request=service_request, text=text, client_id=None)
 
 
 def test_the_push_is_encrypted_for_the_stored_keys_and_signed_with_vapid(
@@ -423,9 +422,7 @@ def test_nothing_is_enqueued_without_keys_subscriptions_or_for_system_messages(
     Browser("customer").subscribe(people["customer"])
     with django_capture_on_commit_callbacks(execute=True):
         change = status_change(people["request"], people["manager"], ServiceRequest.Status.CLOSED)
-        services.request_status_message_post(
-            service_request=people["request"], status_change=change
-        )
+        request_event_message_post(event=change)
     settings.VAPID_PRIVATE_KEY = ""
     with django_capture_on_commit_callbacks(execute=True):
         post(people["manager"], make_service_request(people["customer"]))

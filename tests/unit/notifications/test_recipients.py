@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 
-from tenantdesk.chat.services import message_send
-from tenantdesk.core.permissions import MANAGER_GROUP
+from tenantdesk.accounts.roles import MANAGER_GROUP
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications import push
 from tenantdesk.notifications.models import EmailPreferences, PushSubscription, Side
 from tenantdesk.notifications.recipients import (

@@ -12,9 +12,9 @@ from django.utils import timezone
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences
 from tenantdesk.notifications.tasks import deliver_email, notify_request_reopened
 from tenantdesk.notifications.tokens import read_unsubscribe_token
-from tenantdesk.service_requests.closure import service_request_reopen
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.notifications.email_helpers import jobs, move_back, run_worker
 from tests.unit.notifications.test_email_delivery import FlakyBackend
@@ -187,7 +187,7 @@ def test_a_manager_who_turned_status_changes_off_is_not_written_to(closed, custo
 
 def test_turned_off_or_out_of_the_group_before_sending_means_skipped(closed, customer, manager):
     _reopen(closed, customer)
-    notify_request_reopened.call(closed.status_changes.order_by("-pk").first().pk)
+    notify_request_reopened.call(closed.events.filter(kind="status").order_by("-pk").first().pk)
     EmailPreferences.objects.create(user=manager, status_changes=False)
     run_worker()
     assert mail.outbox == []
@@ -196,7 +196,7 @@ def test_turned_off_or_out_of_the_group_before_sending_means_skipped(closed, cus
 
 def test_a_manager_taken_out_of_the_group_meanwhile_gets_nothing(closed, customer, manager):
     _reopen(closed, customer)
-    notify_request_reopened.call(closed.status_changes.order_by("-pk").first().pk)
+    notify_request_reopened.call(closed.events.filter(kind="status").order_by("-pk").first().pk)
     manager.groups.clear()
     manager.organisation = customer.organisation  # now a customer who may see the request
     manager.save()

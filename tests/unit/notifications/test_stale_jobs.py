@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.notifications import delivery as delivery_module
 from tenantdesk.notifications.models import EmailDelivery
 from tenantdesk.notifications.push import push_message

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_create
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.services.create import service_request_create
 from tests.factories import image_bytes
 
 
@@ -43,6 +43,8 @@ def create_request(author, **overrides) -> ServiceRequest:
         "photo": good_upload(),
     }
     data.update(overrides)
+    photo = data.pop("photo")
+    data.setdefault("photos", [photo] if photo else [])
     return service_request_create(author=author, **data)
 
 
@@ -71,3 +73,26 @@ def media_files() -> list[Path]:
     if not root.exists():
         return []
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def status_steps(**filters):
+    """The history's status steps (RequestEvent "status"), oldest first."""
+    return RequestEvent.objects.filter(kind=RequestEvent.Kind.STATUS, **filters).order_by(
+        "created_at", "id"
+    )
+
+
+def step_pairs(events) -> list[tuple[str, str]]:
+    """(from, to) of each status step."""
+    return [(e.payload.from_status, e.payload.to_status) for e in events]
+
+
+# The events the workspace and the closure loop record (what RequestChange held before the
+# one history): assignment, priority and ratings.
+CHANGE_KINDS = ("assigned", "unassigned", "priority", "rated")
+
+
+def changes(**filters):
+    return RequestEvent.objects.filter(kind__in=CHANGE_KINDS, **filters).order_by(
+        "created_at", "id"
+    )

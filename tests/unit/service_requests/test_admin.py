@@ -4,7 +4,7 @@ their requests."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.unit.service_requests.helpers import create_request
 
 pytestmark = pytest.mark.django_db
@@ -43,9 +43,9 @@ def test_request_page_shows_history_read_only_and_the_private_photo(admin_client
     response = admin_client.get(f"/admin/service_requests/servicerequest/{sr.pk}/change/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Status history" in html
-    assert "Pending" in html and "Closed" in html
-    assert 'name="status_changes-0-to_status"' not in html  # read-only, not a form field
+    assert "History" in html
+    assert "Pending → Closed" in html
+    assert 'name="events-1-kind"' not in html  # read-only, not a form field
     assert f'src="/request/{sr.pk}/photo/thumb"' in html
     assert "/media" not in html
 

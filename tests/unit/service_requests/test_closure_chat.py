@@ -7,11 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.services import message_send
-from tenantdesk.core.permissions import can_rate, can_reopen
-from tenantdesk.service_requests.closure import service_request_reopen
+from tenantdesk.chat.services.send import message_send
+from tenantdesk.service_requests.access import can_rate, can_reopen
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory
 from tests.unit.service_requests.helpers import create_request, good_upload
 

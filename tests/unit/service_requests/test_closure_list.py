@@ -75,7 +75,7 @@ def test_an_unknown_tab_is_the_active_tab(client, customer, organisation):
 
 
 def test_pagination_keeps_the_tab_in_the_url(client, customer, organisation, monkeypatch):
-    monkeypatch.setattr("tenantdesk.service_requests.views.PAGE_SIZE", 4)
+    monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 4)
     _closed(organisation, customer, 6)
     client.force_login(customer)
     first = client.get(URL, {"tab": "closed"})
@@ -102,7 +102,7 @@ def test_signed_out_visitor_is_sent_to_sign_in(client):
 def test_the_closed_tab_costs_the_same_queries_for_1_and_40_rows(
     client, customer, organisation, monkeypatch
 ):
-    monkeypatch.setattr("tenantdesk.service_requests.views.PAGE_SIZE", 50)
+    monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 50)
     _closed(organisation, customer, 1)
     client.force_login(customer)
     with CaptureQueriesContext(connection) as one:

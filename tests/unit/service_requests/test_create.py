@@ -12,7 +12,7 @@ from PIL import Image
 
 from tenantdesk.chat.models import Message
 from tenantdesk.core.images import process_image
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 from tests.factories import CustomerFactory, image_bytes
 from tests.unit.service_requests.helpers import (
     create_request,
@@ -323,9 +323,18 @@ def test_no_orphan_files_when_the_database_insert_fails(customer, monkeypatch):
     assert media_files() == []
 
 
-def test_creating_records_no_history_and_no_chat_message(customer):
-    create_request(customer)
-    assert not StatusChange.objects.exists()
+def test_creating_records_its_creation_but_no_status_step_and_no_chat_message(customer):
+    """The one history starts with the creation (issue 19), and nothing more: no status
+    step, no system message."""
+    service_request = create_request(customer)
+    (event,) = RequestEvent.objects.all()
+    assert (event.service_request, event.kind, event.actor) == (
+        service_request,
+        "created",
+        customer,
+    )
+    assert event.data == {"channel": "form"}
+    assert event.created_at == service_request.created_at
     assert not Message.objects.exists()
 
 
@@ -377,7 +386,7 @@ def test_the_same_form_submitted_twice_makes_one_request(client, customer):
 
 
 def test_two_submissions_racing_past_the_check_still_make_one_request(customer, monkeypatch):
-    from tenantdesk.service_requests import services
+    from tenantdesk.service_requests.services import create as services
 
     key = uuid.uuid4()
     first = create_request(customer, submission_key=key)

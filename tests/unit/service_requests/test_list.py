@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tenantdesk.chat.models import ReadCursor
-from tenantdesk.chat.services import message_send
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.views import PAGE_SIZE
+from tenantdesk.service_requests.views.common import PAGE_SIZE
 from tests.factories import CustomerFactory, OrganisationFactory
 from tests.unit.service_requests.helpers import bulk_requests
 
@@ -197,7 +197,7 @@ def test_query_count_is_the_same_for_1_and_50_rows(
 ):
     """The numbers are part of the issue's closing note: 8 queries for a customer and 9 for
     a manager, with an unread count on every row and the unread total in the navigation."""
-    monkeypatch.setattr("tenantdesk.service_requests.views.PAGE_SIZE", 50)
+    monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 50)
     user = request.getfixturevalue(role)
     client.force_login(user)
     params = {"status": "all"} if role == "manager" else {}

@@ -9,7 +9,7 @@ from django.conf import settings
 
 from tenantdesk.core.body_limit import allowance_for, upload_limit
 from tenantdesk.service_requests.models import RequestPhoto, ServiceRequest
-from tenantdesk.service_requests.photos import service_request_create_with_photos
+from tenantdesk.service_requests.services.create import service_request_create
 from tests.unit.service_requests.helpers import good_upload, media_files, upload
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def test_a_failure_while_storing_removes_every_file_and_row(customer):
         mock.patch.object(RequestPhoto, "save", side_effect=RuntimeError("disk gone")),
         pytest.raises(RuntimeError),
     ):
-        service_request_create_with_photos(
+        service_request_create(
             author=customer,
             photos=photos,
             type="plumbing",
@@ -94,10 +94,10 @@ def test_a_failure_while_storing_removes_every_file_and_row(customer):
 def test_a_resubmitted_form_returns_the_first_request_and_its_photos(customer):
     key = "0d4b3a8e-1f5c-4c39-9d3e-5a1b8b7c6d5e"
     fields = {"type": "plumbing", "title": "Leak", "description": "Water.", "office": "1"}
-    first = service_request_create_with_photos(
+    first = service_request_create(
         author=customer, photos=[good_upload(), good_upload()], submission_key=key, **fields
     )
-    again = service_request_create_with_photos(
+    again = service_request_create(
         author=customer, photos=[good_upload(), good_upload()], submission_key=key, **fields
     )
     assert again.pk == first.pk and again.was_created is False
@@ -116,7 +116,7 @@ def test_the_create_route_admits_five_full_photos():
 
 @pytest.fixture
 def sr_with_photos(customer):
-    return service_request_create_with_photos(
+    return service_request_create(
         author=customer,
         photos=[good_upload(), good_upload()],
         type="plumbing",

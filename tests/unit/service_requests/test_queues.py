@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tenantdesk.core.permissions import is_manager
+from tenantdesk.accounts.roles import is_manager
 from tenantdesk.service_requests import queues
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
@@ -143,7 +143,7 @@ def test_a_list_longer_than_the_cap_says_more_than_and_pages_the_first_rows_only
     """Past core.paging's cap a list is counted no further: the Closed tab says "4+", the
     list "More than 4 requests", and a page beyond the cap shows the last capped page."""
     from tenantdesk.core import paging
-    from tenantdesk.service_requests import views
+    from tenantdesk.service_requests.views import common as views
 
     monkeypatch.setattr(paging, "LIST_COUNT_CAP", 4)
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
@@ -193,7 +193,7 @@ def test_sort_orders(client, manager, world, sort, expected):
 
 
 def test_filters_are_kept_in_the_tab_links_and_pages(client, manager, world, monkeypatch):
-    monkeypatch.setattr("tenantdesk.service_requests.views.PAGE_SIZE", 1)
+    monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 1)
     client.force_login(manager)
     response = client.get(URL, {"tab": "active", "type": "plumbing", "q": "late", "sort": "due"})
     assert set(row_ids(response)) <= ids(world, "late_reply", "late_fix")

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tenantdesk.service_requests.admin_ratings import rating_summary
-from tenantdesk.service_requests.closure import service_request_rate
-from tenantdesk.service_requests.models import Rating, RequestChange, ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
+from tenantdesk.service_requests.services.closure import service_request_rate
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.unit.service_requests.helpers import create_request
 
@@ -34,7 +34,7 @@ def closed(customer, manager):
 
 
 def _stored():
-    return (Rating.objects.count(), RequestChange.objects.filter(kind="rated").count())
+    return (Rating.objects.count(), RequestEvent.objects.filter(kind="rated").count())
 
 
 # --- the service -----------------------------------------------------------------------------
@@ -50,8 +50,8 @@ def test_a_customer_rates_a_closed_request(closed, customer, manager):
         customer,
         manager,  # the assignee when it was closed
     )
-    change = RequestChange.objects.get(service_request=closed)
-    assert change.kind == RequestChange.Kind.RATED and change.actor == customer
+    change = RequestEvent.objects.get(service_request=closed, kind="rated")
+    assert change.kind == RequestEvent.Kind.RATED and change.actor == customer
     assert change.data == {"score": 4, "comment": "Quick, thanks"}
 
 

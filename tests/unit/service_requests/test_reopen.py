@@ -10,11 +10,16 @@ from django.utils import timezone, translation
 
 from tenantdesk.chat.models import Message
 from tenantdesk.chat.serializers import message_for_reader
-from tenantdesk.service_requests.closure import service_request_reopen
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services.closure import service_request_reopen
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory
-from tests.unit.service_requests.helpers import create_request, good_upload
+from tests.unit.service_requests.helpers import (
+    create_request,
+    good_upload,
+    status_steps,
+    step_pairs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +43,7 @@ def _state(sr):
     return (
         sr.status,
         sr.closed_at,
-        StatusChange.objects.filter(service_request=sr).count(),
+        status_steps(service_request=sr).count(),
         Message.objects.filter(service_request=sr).count(),
     )
 
@@ -54,8 +59,9 @@ def test_a_colleague_reopens_with_a_reason(closed, organisation):
     stored = ServiceRequest.objects.get(pk=closed.pk)
     assert stored.status == Status.PENDING and stored.closed_at is None
     assert closed.status == Status.PENDING  # the caller's instance follows
-    assert (change.from_status, change.to_status) == (Status.CLOSED, Status.PENDING)
-    assert change.reason == "Still broken" and change.changed_by == colleague
+    assert step_pairs([change]) == [(Status.CLOSED, Status.PENDING)]
+    assert change.payload.reason == "Still broken" and change.actor == colleague
+    assert change.payload.action == "reopen"
     message = Message.objects.filter(service_request=closed).latest("id")
     assert message.kind == Message.Kind.SYSTEM
     assert message.event["reason"] == "Still broken"
@@ -114,7 +120,7 @@ def test_a_bad_reason_is_refused_and_nothing_changes(closed, customer, reason, c
 
 def test_a_reason_of_2000_characters_is_accepted(closed, customer):
     change = service_request_reopen(actor=customer, service_request=closed, reason="x" * 2000)
-    assert len(change.reason) == 2000
+    assert len(change.payload.reason) == 2000
 
 
 def test_the_last_day_of_the_window_still_reopens(closed, customer, settings):
@@ -160,7 +166,7 @@ def test_a_second_reopen_of_the_same_closing_is_refused(closed, customer):
     with pytest.raises(ValidationError) as info:
         service_request_reopen(actor=customer, service_request=stale, reason="Again")
     assert info.value.code == "not_closed"
-    assert StatusChange.objects.filter(service_request=closed, reason__gt="").count() == 1
+    assert status_steps(service_request=closed, data__reason__gt="").count() == 1
 
 
 # --- the pages, from the outside ----------------------------------------------------------------
@@ -284,3 +290,16 @@ def test_a_follow_up_of_another_organisations_request_is_404(client, closed, oth
     )
     assert response.status_code == 404
     assert ServiceRequest.objects.count() == count
+
+
+def test_a_refused_reopening_answers_json_to_a_script_like_every_action(client, customer, manager):
+    """The closure loop's refusals had a page-only copy of the workspace's refusal helper;
+    with one helper (views.common.refused) a script asking for JSON gets JSON from all."""
+    open_request = create_request(customer)
+    client.force_login(manager)
+    response = client.post(
+        url(open_request), {"reopen-reason": "x"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"]["code"] == "forbidden"

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 
 from tenantdesk.core.one_line import one_line
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.phone import service_request_create_by_phone
+from tenantdesk.service_requests.services.create import service_request_create
 from tests.unit.service_requests.helpers import create_request, good_upload
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_the_admin_site(client, customer):
             # The change page's inlines (history, rating) with nothing in them.
             **{
                 f"{prefix}-{field}": value
-                for prefix in ("status_changes", "rating")
+                for prefix in ("events", "rating")
                 for field, value in (
                     ("TOTAL_FORMS", "0"),
                     ("INITIAL_FORMS", "0"),
@@ -124,8 +124,8 @@ def test_the_create_service_without_a_form(customer):
 
 
 def test_the_phone_service_without_a_form(manager, organisation):
-    created = service_request_create_by_phone(
-        actor=manager,
+    created = service_request_create(
+        author=manager,
         organisation=organisation,
         type="electrical",
         title=PASTED,

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from tenantdesk.chat.models import Message
 from tenantdesk.core.errors import Closed
-from tenantdesk.service_requests.models import ServiceRequest, StatusChange
-from tenantdesk.service_requests.services import service_request_change_status
-from tests.unit.service_requests.helpers import bulk_requests
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services.status import service_request_change_status
+from tests.unit.service_requests.helpers import bulk_requests, status_steps, step_pairs
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +49,16 @@ def test_manager_makes_each_allowed_step(manager, make_request, start, target):
     assert stored.status == target
     assert sr.status == target  # the caller's instance is updated too
     assert stored.last_activity_at > before
-    history = list(StatusChange.objects.filter(service_request=sr))
+    history = list(status_steps(service_request=sr))
     assert len(history) == 1
-    assert (history[0].from_status, history[0].to_status) == (start, target)
-    assert history[0].changed_by == manager
+    assert step_pairs(history) == [(start, target)]
+    assert history[0].actor == manager
     assert history[0] == change
     # The chat gets a system message with no author at the time of the change.
     message = Message.objects.get(service_request=sr)
     assert message.kind == Message.Kind.SYSTEM
     assert message.author is None
-    assert message.created_at == change.changed_at
+    assert message.created_at == change.created_at
 
 
 @pytest.mark.parametrize(("start", "target"), REFUSED)
@@ -72,7 +72,7 @@ def test_refused_steps_change_nothing(manager, make_request, start, target):
     )
     assert info.value.code == expected_code
     assert _snapshot(sr) == before
-    assert not StatusChange.objects.exists()
+    assert not status_steps().exists()
     assert not Message.objects.exists()
 
 
@@ -92,7 +92,7 @@ def test_only_managers_change_status(request, make_request, who):
     with pytest.raises(PermissionDenied):
         service_request_change_status(actor=actor, service_request=sr, status=W)
     assert _snapshot(sr) == before
-    assert not StatusChange.objects.exists()
+    assert not status_steps().exists()
     assert not Message.objects.exists()
 
 
@@ -100,10 +100,7 @@ def test_full_life_keeps_the_whole_history(manager, make_request):
     sr = make_request(P)
     service_request_change_status(actor=manager, service_request=sr, status=W)
     service_request_change_status(actor=manager, service_request=sr, status=C)
-    steps = list(
-        StatusChange.objects.filter(service_request=sr).values_list("from_status", "to_status")
-    )
-    assert steps == [(P, W), (W, C)]
+    assert step_pairs(status_steps(service_request=sr)) == [(P, W), (W, C)]
     assert Message.objects.filter(service_request=sr, kind=Message.Kind.SYSTEM).count() == 2
 
 
@@ -115,7 +112,7 @@ def test_a_stale_instance_cannot_skip_the_check(manager, make_request):
     with pytest.raises(Closed):
         service_request_change_status(actor=manager, service_request=stale, status=W)
     assert ServiceRequest.objects.get(pk=sr.pk).status == C
-    assert StatusChange.objects.count() == 1
+    assert status_steps().count() == 1
 
 
 def test_if_the_chat_message_fails_the_status_change_is_rolled_back(
@@ -127,13 +124,13 @@ def test_if_the_chat_message_fails_the_status_change_is_rolled_back(
         raise RuntimeError("chat is down")
 
     # The chat writes the system message when the status change is announced.
-    monkeypatch.setattr(chat_signals, "request_status_message_post", broken)
+    monkeypatch.setattr(chat_signals, "request_event_message_post", broken)
     sr = make_request(P)
     before = _snapshot(sr)
     with pytest.raises(RuntimeError):
         service_request_change_status(actor=manager, service_request=sr, status=W)
     assert _snapshot(sr) == before
-    assert not StatusChange.objects.exists()
+    assert not status_steps().exists()
 
 
 # --- The endpoint: POST /request/<id>/status ---------------------------------------------
@@ -161,7 +158,7 @@ def test_endpoint_refusal_of_a_closed_request_is_403_with_a_message(client, mana
         response.content.decode()
     )
     assert ServiceRequest.objects.get(pk=sr.pk).status == C
-    assert not StatusChange.objects.exists()
+    assert not status_steps().exists()
 
 
 def test_endpoint_answers_json_when_asked(client, manager, make_request):

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from tenantdesk.service_requests.models import RequestChange, ServiceRequest
-from tenantdesk.service_requests.phone import service_request_create_by_phone
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.services.create import service_request_create
 from tests.factories import CustomerFactory, OrganisationFactory
 from tests.unit.service_requests.helpers import good_upload, media_files
 
@@ -51,9 +51,13 @@ def test_a_manager_creates_a_request_without_a_photo(client, manager, organisati
     assert sr.organisation == organisation and sr.author == manager
     assert sr.priority == "high" and not sr.photo
     assert sr.first_response_due_at is not None and sr.resolution_due_at is not None
-    change = RequestChange.objects.get()
-    assert change.kind == "created_for" and change.actor == manager
-    assert change.data == {"organisation_id": organisation.pk, "organisation": organisation.name}
+    change = RequestEvent.objects.get()
+    assert change.kind == "created" and change.actor == manager
+    assert change.data == {
+        "channel": "phone",
+        "organisation_id": organisation.pk,
+        "organisation": organisation.name,
+    }
     # The organisation's members see it in their list and open its page and chat.
     client.force_login(customer)
     assert sr.pk in [row.pk for row in client.get("/request/list").context["service_requests"]]
@@ -97,7 +101,7 @@ def test_an_unknown_or_ambiguous_organisation_is_refused(client, manager, typed)
     response = client.post(URL, form_data(OrganisationFactory(), organisation=typed))
     assert response.status_code == 400
     assert 'data-field-error="organisation"' in response.content.decode()
-    assert not ServiceRequest.objects.exists() and not RequestChange.objects.exists()
+    assert not ServiceRequest.objects.exists() and not RequestEvent.objects.exists()
 
 
 def test_a_resubmitted_form_makes_one_request(client, manager, organisation):
@@ -105,7 +109,7 @@ def test_a_resubmitted_form_makes_one_request(client, manager, organisation):
     data = form_data(organisation)
     client.post(URL, data)
     client.post(URL, data)
-    assert ServiceRequest.objects.count() == 1 and RequestChange.objects.count() == 1
+    assert ServiceRequest.objects.count() == 1 and RequestEvent.objects.count() == 1
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, organisation):
@@ -121,13 +125,14 @@ def test_a_customer_cannot_create_for_another_organisation(client, customer, oth
     client.post(URL, data)
     sr = ServiceRequest.objects.get()
     assert sr.organisation == customer.organisation and sr.priority == "normal"
-    assert not RequestChange.objects.exists()
+    # Opened on the form, not taken by phone.
+    assert RequestEvent.objects.get().data == {"channel": "form"}
 
 
 def test_the_service_refuses_customers(customer, other_customer):
     with pytest.raises(PermissionDenied):
-        service_request_create_by_phone(
-            actor=customer,
+        service_request_create(
+            author=customer,
             organisation=other_customer.organisation,
             type="electrical",
             title="x",

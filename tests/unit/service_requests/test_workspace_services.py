@@ -12,14 +12,14 @@ from tenantdesk.chat.models import Message
 from tenantdesk.chat.serializers import message_for_reader
 from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.due_times import due_at, targets_for, working_calendar
-from tenantdesk.service_requests.models import RequestChange, ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
-from tenantdesk.service_requests.workspace import (
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.services.status import service_request_change_status
+from tenantdesk.service_requests.services.workspace import (
     service_request_assign,
     service_request_set_priority,
 )
 from tests.factories import ManagerFactory, UserFactory
-from tests.unit.service_requests.helpers import create_request
+from tests.unit.service_requests.helpers import changes, create_request
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_take_assigns_the_manager_records_it_and_posts_a_system_message_everyone
         change = service_request_assign(actor=anna, service_request=service_request, assignee=anna)
     service_request.refresh_from_db()
     assert service_request.assignee == anna
-    assert change.kind == RequestChange.Kind.ASSIGNED and change.actor == anna
+    assert change.kind == RequestEvent.Kind.ASSIGNED and change.actor == anna
     assert change.data["assignee_id"] == anna.pk and change.data["assignee"] == "Anna Ivanova"
     [message] = system_messages(service_request)
     assert message.event["type"] == "assigned"
@@ -83,7 +83,7 @@ def test_assign_to_another_manager_and_unassign(manager, anna, service_request):
     change = service_request_assign(actor=manager, service_request=service_request, assignee=None)
     service_request.refresh_from_db()
     assert service_request.assignee is None
-    assert change.kind == RequestChange.Kind.UNASSIGNED
+    assert change.kind == RequestEvent.Kind.UNASSIGNED
     assert change.data["previous_id"] == anna.pk
     texts = [text_for(m, "en") for m in system_messages(service_request)]
     assert texts == ["Assigned to Anna Ivanova", "Unassigned"]
@@ -95,7 +95,7 @@ def test_a_customer_cannot_assign_and_nothing_is_written(customer, manager, serv
         service_request_assign(actor=customer, service_request=service_request, assignee=manager)
     service_request.refresh_from_db()
     assert service_request.assignee is None
-    assert not RequestChange.objects.exists() and not system_messages(service_request)
+    assert not changes().exists() and not system_messages(service_request)
 
 
 @pytest.mark.parametrize("who", ["customer", "plain user", "inactive manager"])
@@ -108,7 +108,7 @@ def test_only_active_managers_can_be_assignees(manager, customer, service_reques
     with pytest.raises(ValidationError) as error:
         service_request_assign(actor=manager, service_request=service_request, assignee=assignee)
     assert error.value.code == "not_a_manager"
-    assert not RequestChange.objects.exists()
+    assert not changes().exists()
 
 
 def test_a_change_that_changes_nothing_is_refused_with_a_message(manager, anna, service_request):
@@ -119,14 +119,14 @@ def test_a_change_that_changes_nothing_is_refused_with_a_message(manager, anna, 
     with pytest.raises(ValidationError) as error:
         service_request_assign(actor=manager, service_request=service_request, assignee=anna)
     assert error.value.code == "unchanged" and "Anna Ivanova" in error.value.messages[0]
-    assert RequestChange.objects.count() == 1 and len(system_messages(service_request)) == 1
+    assert changes().count() == 1 and len(system_messages(service_request)) == 1
 
 
 def test_a_closed_request_is_not_reassigned(manager, service_request):
     service_request_change_status(actor=manager, service_request=service_request, status="closed")
     with pytest.raises(Closed):
         service_request_assign(actor=manager, service_request=service_request, assignee=manager)
-    assert not RequestChange.objects.exists()
+    assert not changes().exists()
 
 
 def test_the_instance_is_checked_against_the_database_not_trusted(manager, anna, service_request):
@@ -180,7 +180,7 @@ def test_set_priority_recomputes_due_times_from_the_creation_and_posts_it(manage
     # From the creation: two hours ago plus 15 minutes is already overdue.
     assert service_request.first_response_due_at == first < timezone.now()
     assert service_request.resolution_due_at == resolution
-    assert change.kind == RequestChange.Kind.PRIORITY
+    assert change.kind == RequestEvent.Kind.PRIORITY
     assert change.data == {"from": "normal", "to": "urgent"}
     [message] = system_messages(service_request)
     assert text_for(message, "en") == "Priority changed from “Normal” to “Urgent”"
@@ -205,6 +205,6 @@ def test_set_priority_refusals(customer, manager, service_request):
     service_request_change_status(actor=manager, service_request=service_request, status="closed")
     with pytest.raises(Closed):
         service_request_set_priority(actor=manager, service_request=service_request, priority="low")
-    assert not RequestChange.objects.exists()
+    assert not changes().exists()
     service_request.refresh_from_db()
     assert service_request.priority == "normal"

@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from tenantdesk.service_requests.models import RequestChange, ServiceRequest
-from tenantdesk.service_requests.services import service_request_change_status
+from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
-from tests.unit.service_requests.helpers import create_request, good_upload
+from tests.unit.service_requests.helpers import changes, create_request, good_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def post(client, sr, which, data):
 
 def unchanged(sr):
     sr.refresh_from_db()
-    return sr.assignee_id is None and sr.priority == "normal" and not RequestChange.objects.exists()
+    return sr.assignee_id is None and sr.priority == "normal" and not changes().exists()
 
 
 @pytest.mark.parametrize(("which", "data"), ACTIONS)
@@ -101,7 +101,7 @@ def test_a_manager_takes_assigns_and_unassigns(client, manager, service_request)
     client.post(assign_url(service_request), {"action": "unassign"})
     service_request.refresh_from_db()
     assert service_request.assignee is None
-    kinds = list(RequestChange.objects.values_list("kind", flat=True))
+    kinds = list(changes().values_list("kind", flat=True))
     assert kinds == ["assigned", "assigned", "unassigned"]
 
 

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from tenantdesk.accounts.models import User
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.accounts.services import manager_create
-from tenantdesk.core.permissions import MANAGER_GROUP
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.chat.volume import Sizes, VolumeSeeder, summary_json
+from tenantdesk.chat.volume.seeder import Sizes, VolumeSeeder, summary_json
 from tenantdesk.service_requests.models import ServiceRequest
 
 DEFAULTS = Sizes()

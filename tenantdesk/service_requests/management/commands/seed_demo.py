@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create, organisation_register
 from tenantdesk.service_requests.models import ServiceRequest
-from tenantdesk.service_requests.services import service_request_create
+from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_request_create
 
 # Local demo only: refused unless DEMO_DATA is on (it is forced off in production).
 DEMO_CUSTOMER = ("demo-customer", "demo-pass-2024")
@@ -36,7 +36,8 @@ def create_demo_request(customer) -> ServiceRequest:
         title="The ceiling light in the meeting room flickers",
         description="Since Monday the lamp over the table flickers and buzzes.",
         office="101",
-        photo=_demo_photo(),
+        photos=[_demo_photo()],
+        channel=CHANNEL_DEMO,
     )
 
 

@@ -1,8 +1,9 @@
-"""The one place that decides who may see and do what.
+"""The one place that decides who may see and do what with requests and their chats.
 
 Every page, file download, WebSocket and JSON endpoint asks these functions; nothing else
 in the code base decides access. "Not yours" and "does not exist" give the same answer
-(Http404), so a customer cannot learn that another organisation's request exists.
+(Http404), so a customer cannot learn that another organisation's request exists. It lives
+beside the model it guards; what a person is (manager, member) is accounts.roles'.
 """
 
 from __future__ import annotations
@@ -11,41 +12,13 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-# The one exception to "core knows no app": deciding who may see a request needs the
-# request model. Importing it here, at the top, says so; service_requests imports nothing
-# of this module at its own import time that would make the two circular.
+from tenantdesk.accounts.roles import is_customer, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from tenantdesk.accounts.models import User
-
-MANAGER_GROUP = "manager"
-
-
-def is_manager(user) -> bool:
-    """True for a member of the `manager` group and for superusers.
-
-    The answer is cached on the user object: a request asks several times.
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    cached = getattr(user, "_is_manager_cache", None)
-    if cached is None:
-        cached = user.is_superuser or user.groups.filter(name=MANAGER_GROUP).exists()
-        user._is_manager_cache = cached
-    return cached
-
-
-def is_customer(user) -> bool:
-    """A signed-in member of an organisation who is not a manager."""
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.organisation_id is not None
-        and not is_manager(user)
-    )
 
 
 def can_create_service_request(user) -> bool:
@@ -61,10 +34,14 @@ def service_requests_visible_to(user: User) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.none()
 
 
-def access_service_request(user: User, service_request_id, *, queryset=None) -> ServiceRequest:
+def access_service_request(
+    user: User, service_request_id, *, queryset=None, lock: bool = False
+) -> ServiceRequest:
     """The request with this id if the user may see it.
 
-    Http404 otherwise: missing and not theirs look the same.
+    Http404 otherwise: missing and not theirs look the same. `lock=True` (inside a
+    transaction) also locks its row until the transaction ends, so a service checks and
+    changes what it sees without a second query: two people acting at once take turns.
     """
     try:
         pk = int(service_request_id)
@@ -73,6 +50,8 @@ def access_service_request(user: User, service_request_id, *, queryset=None) -> 
     qs = service_requests_visible_to(user)
     if queryset is not None:
         qs = qs & queryset
+    if lock:
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(pk=pk)
     except qs.model.DoesNotExist:
@@ -92,7 +71,7 @@ def can_post_message(user: User, service_request: ServiceRequest) -> bool:
 # --- The closure loop (issue 12): reopening and rating a closed request --------------------
 # Who may act is decided here; whether the request's state allows it now (closed, within
 # REOPEN_DAYS, not yet rated) is decided by the service under the row lock
-# (service_requests/closure.py), so a page and a race get the same answer.
+# (service_requests/services/closure.py), so a page and a race get the same answer.
 
 
 def _member_of_its_organisation(user: User, service_request: ServiceRequest) -> bool:

@@ -1,40 +1,33 @@
-"""A year of a mid-size management company's data, written straight into the database
-(`manage.py seed_volume`, SPEC "Data volume"): organisations and their people, managers,
-requests over a year with their status history, chats with read positions, receipts,
-attachments and ratings, every kept count (chat/unread.py) consistent with the messages.
-
-Fast because nothing goes through the services or the ORM's per-object saves: rows are
-made as tuples in batches of requests and written with COPY on PostgreSQL (executemany
-elsewhere), with ids chosen here. Repeatable: one random generator, seeded; only the times
-move with the day it runs. The people share one password hash (PBKDF2 is not what a data
-set is for).
-"""
+"""The data set itself: sizes, people, requests with their history, chats with read
+positions and receipts (package docstring: tenantdesk/chat/volume/__init__.py)."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
-from tenantdesk.chat.serializers import system_text
-from tenantdesk.core.permissions import MANAGER_GROUP
-from tenantdesk.service_requests.models import Rating, ServiceRequest, StatusChange
+from tenantdesk.chat.volume.chats import ChatRows
+from tenantdesk.chat.volume.rows import (
+    COLUMNS,
+    _analyze,
+    _next_id,
+    _reset_sequences,
+    _sample_photo,
+    _write,
+)
+from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
 
 Status = ServiceRequest.Status
 Priority = ServiceRequest.Priority
@@ -103,76 +96,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-# --- writing rows ---------------------------------------------------------------------------
-
-# Column types whose Python values the driver cannot take as they are (per vendor).
-_ADAPTED = {
-    "postgresql": {"JSONField"},
-    "other": {"JSONField", "DateTimeField", "UUIDField"},
-}
-
-
-def _write(model: type[models.Model], columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows (values in `columns` order, ids included) as fast as the database takes them."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in columns]
-    adapted = _ADAPTED.get(connection.vendor, _ADAPTED["other"])
-    adapters = [
-        (lambda v, f=f: f.get_db_prep_save(v, connection))
-        if f.get_internal_type() in adapted
-        else None
-        for f in fields
-    ]
-    if any(adapters):
-        rows = [
-            tuple(a(v) if a and v is not None else v for a, v in zip(adapters, row, strict=True))
-            for row in rows
-        ]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            # The names are the models' own, quoted; the values go as parameters.
-            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, rows)
-
-
-def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
-
-
-def _reset_sequences(models_: Iterable[type[models.Model]]) -> None:
-    """After writing ids by hand, the next id the database gives must follow them."""
-    statements = connection.ops.sequence_reset_sql(no_style(), list(models_))
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
-def _sample_photo() -> tuple[str, str]:
-    """One real photo and thumbnail that every photo of the data set points at."""
-
-    def jpeg(size) -> ContentFile:
-        buffer = io.BytesIO()
-        Image.new("RGB", size, (120, 140, 170)).save(buffer, format="JPEG", quality=80)
-        return ContentFile(buffer.getvalue())
-
-    return (
-        default_storage.save("volume/sample.jpg", jpeg((800, 600))),
-        default_storage.save("volume/sample_thumb.jpg", jpeg((320, 240))),
-    )
-
-
-# --- making the data ------------------------------------------------------------------------
-
-
-class VolumeSeeder:
+class VolumeSeeder(ChatRows):
     """Builds the data set; `run()` writes it in one transaction and returns a Summary."""
 
     def __init__(self, sizes: Sizes, *, seed: int, prefix: str, password: str):
@@ -303,7 +227,7 @@ class VolumeSeeder:
         longest_index = len(created) - 1
         ids = {
             model: _next_id(model)
-            for model in (ServiceRequest, Message, ReadCursor, Attachment, StatusChange, Rating)
+            for model in (ServiceRequest, Message, ReadCursor, Attachment, RequestEvent, Rating)
         }
         self.ids = ids
         batch: list[tuple] = []
@@ -326,7 +250,7 @@ class VolumeSeeder:
             Message: [],
             ReadCursor: [],
             Attachment: [],
-            StatusChange: [],
+            RequestEvent: [],
             Rating: [],
         }
         for created_at, is_open, messages, is_longest in batch:
@@ -413,9 +337,15 @@ class VolumeSeeder:
                 counted[True],
             )
         )
+        # Its history (RequestEvent): opened by its author, then its one step, if any.
+        tables[RequestEvent].append(
+            (self._take(RequestEvent), pk, "created", author, created_at, {"channel": "form"})
+        )
         if changed_at is not None:
-            tables[StatusChange].append(
-                (self._take(StatusChange), pk, Status.PENDING, status, changer, changed_at, "")
+            action = "close" if status == Status.CLOSED else "start"
+            step = {"from": Status.PENDING, "to": status, "action": action, "reason": ""}
+            tables[RequestEvent].append(
+                (self._take(RequestEvent), pk, "status", changer, changed_at, step)
             )
         self._cursors(tables, pk, message_rows, author, assignee, members, is_open)
         if not is_open and assignee and rng.random() < 0.4:
@@ -424,99 +354,6 @@ class VolumeSeeder:
         if is_longest:
             self.longest_request_id = pk
             self.summary.longest_chat_customer = self.usernames[author]
-
-    def _messages(self, tables, request_id: int, rows, changer) -> tuple[list, dict]:
-        """Message rows in time order; the counts per side (chat/unread.py)."""
-        rng = self.rng
-        out = []
-        counted = {False: 0, True: 0}
-        for row in rows:
-            pk = self._take(Message)
-            if row[1] is None:  # a status step: a system message, as the service writes it
-                at, _nobody, status = row
-                event = {
-                    "type": "status",
-                    "from": Status.PENDING,
-                    "to": status,
-                    "actor": self.names[changer],
-                    "actor_id": changer,
-                }
-                text = system_text(event, "")
-                out.append((pk, request_id, None, "system", text, False, False, event, None, at))
-                continue
-            at, who, by_manager, internal, text = row
-            out.append((pk, request_id, who, "user", text, by_manager, internal, None, None, at))
-            if not internal:
-                counted[by_manager] += 1
-            if rng.random() < 0.02:
-                tables[Attachment].append(
-                    (
-                        self._take(Attachment),
-                        pk,
-                        Attachment.Kind.PHOTO,
-                        self.photo[0],
-                        self.photo[1],
-                        "image/jpeg",
-                        "jpg",
-                        48_213,
-                        800,
-                        600,
-                        "photo.jpg",
-                        at,
-                    )
-                )
-        return out, counted
-
-    def _cursors(self, tables, request_id, messages, author, assignee, members, is_open):
-        """Read positions: the author and the assignee (all read once closed, part of the
-        chat while open), a glance by another manager now and then; receipts to match."""
-        rng = self.rng
-        readers: dict[int, int] = {}
-        people = [m for m in messages if m[3] == "user" and not m[6]]
-        if messages:
-            for reader, share in ((author, 0.5), (assignee, 0.3)):
-                if reader is None:
-                    continue
-                if not is_open or rng.random() < share:
-                    readers[reader] = messages[-1][0]
-                elif rng.random() < 0.8:
-                    readers[reader] = messages[int(rng.random() * len(messages))][0]
-            if rng.random() < 0.2:
-                readers.setdefault(rng.choice(self.managers), rng.choice(messages)[0])
-            if rng.random() < 0.1 and len(members) > 1:
-                readers.setdefault(rng.choice(members), rng.choice(messages)[0])
-        managers = set(self.managers)
-        # Read by the other side up to: a customer's message by any manager, and back.
-        read_up_to = {
-            True: max((p for r, p in readers.items() if r not in managers), default=0),
-            False: max((p for r, p in readers.items() if r in managers), default=0),
-        }
-        for reader, position in readers.items():
-            counts = {False: 0, True: 0}
-            for m in people:
-                if m[0] <= position:
-                    counts[m[5]] += 1
-            tables[ReadCursor].append(
-                (
-                    self._take(ReadCursor),
-                    reader,
-                    request_id,
-                    position,
-                    counts[False],
-                    counts[True],
-                    self.now,
-                )
-            )
-        delay = timedelta(seconds=3)
-        for m in messages:
-            pk, *_rest = m
-            delivered = read = None
-            if m[3] == "user" and not m[6]:
-                if pk <= read_up_to[m[5]]:
-                    delivered = read = m[9] + delay
-                elif not is_open or rng.random() < 0.7:
-                    delivered = m[9] + delay
-            tables[Message].append((*m, delivered, read))
 
     def _take(self, model) -> int:
         pk = self.ids[model]
@@ -531,90 +368,6 @@ class VolumeSeeder:
         _analyze([Organisation, User, *COLUMNS])
         self.summary.counts = self.counts
         return self.summary
-
-
-def _analyze(models_: Iterable[type[models.Model]]) -> None:
-    """Fresh planner statistics: with the ones of an empty table PostgreSQL plans the
-    first hour of queries for a handful of rows (autovacuum would catch up, later)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in models_:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-
-
-COLUMNS = {
-    ServiceRequest: (
-        "id",
-        "created_at",
-        "updated_at",
-        "organisation",
-        "author",
-        "type",
-        "title",
-        "description",
-        "office",
-        "status",
-        "last_activity_at",
-        "photo",
-        "photo_thumbnail",
-        "assignee",
-        "priority",
-        "first_response_due_at",
-        "resolution_due_at",
-        "first_response_at",
-        "closed_at",
-        "messages_from_customers",
-        "messages_from_managers",
-    ),
-    Message: (
-        "id",
-        "service_request",
-        "author",
-        "kind",
-        "text",
-        "by_manager",
-        "internal",
-        "event",
-        "client_id",
-        "created_at",
-        "delivered_at",
-        "read_at",
-    ),
-    ReadCursor: (
-        "id",
-        "user",
-        "service_request",
-        "last_read_id",
-        "read_from_customers",
-        "read_from_managers",
-        "updated_at",
-    ),
-    Attachment: (
-        "id",
-        "message",
-        "kind",
-        "file",
-        "thumbnail",
-        "content_type",
-        "extension",
-        "size",
-        "width",
-        "height",
-        "original_name",
-        "created_at",
-    ),
-    StatusChange: (
-        "id",
-        "service_request",
-        "from_status",
-        "to_status",
-        "changed_by",
-        "changed_at",
-        "reason",
-    ),
-    Rating: ("id", "service_request", "author", "manager", "score", "comment", "created_at"),
-}
 
 
 def summary_json(summary: Summary) -> str:

@@ -1,4 +1,8 @@
-from tenantdesk.core.permissions import can_create_service_request, is_manager
+"""What every page's layout asks about the person: their role, and whether they may open a
+request (service_requests.access answers; templates never decide roles themselves)."""
+
+from tenantdesk.accounts.roles import is_manager
+from tenantdesk.service_requests.access import can_create_service_request
 
 
 def roles(request):

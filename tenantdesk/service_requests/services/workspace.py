@@ -1,8 +1,8 @@
 """The manager's workspace: who owns a request and how urgent it is (issue 12).
 
-Each change is written with a RequestChange row for the history and announced with
-signals.request_changed inside its transaction, so the chat's system message ("Assigned to
-Anna Ivanova") is committed together with it or not at all.
+Each change is recorded as a RequestEvent and announced inside its transaction
+(service_requests/events.py), so the chat's system message ("Assigned to Anna Ivanova")
+is committed together with it or not at all. Taking a request is assigning it to oneself.
 """
 
 from __future__ import annotations
@@ -15,10 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.errors import Closed
-from tenantdesk.core.permissions import can_assign, can_be_assignee, can_set_priority
+from tenantdesk.service_requests.access import (
+    access_service_request,
+    can_assign,
+    can_be_assignee,
+    can_set_priority,
+)
 from tenantdesk.service_requests.due_times import due_at, targets_for, working_calendar
-from tenantdesk.service_requests.models import RequestChange, ServiceRequest
-from tenantdesk.service_requests.signals import request_changed
+from tenantdesk.service_requests.events import event_record
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.payloads import Assigned, PriorityChanged, Unassigned
 
 Priority = ServiceRequest.Priority
 
@@ -33,36 +39,29 @@ def due_times_for(*, priority: str, start: datetime) -> tuple[datetime, datetime
     return due_at(start, first, calendar), due_at(start, resolution, calendar)
 
 
-def _locked_open(service_request: ServiceRequest) -> ServiceRequest:
-    # Lock the row: two managers pressing "Take" at once must not both pass the check.
-    # of=("self",): the assignee is joined in (nullable, an outer join) but not locked.
-    current = (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("assignee")
-        .get(pk=service_request.pk)
+def _locked_open(actor, service_request: ServiceRequest) -> ServiceRequest:
+    # Locked: two managers pressing "Take" at once must not both pass the check. Its
+    # assignee is joined in (an outer join, not locked: the access module locks "self").
+    current = access_service_request(
+        actor,
+        service_request.pk,
+        queryset=ServiceRequest.objects.select_related("assignee"),
+        lock=True,
     )
     if current.is_closed:
         raise Closed(_("This request is closed and can no longer be changed."))
     return current
 
 
-def _record(*, service_request, actor, kind: str, data: dict, now) -> RequestChange:
-    change = RequestChange.objects.create(
-        service_request=service_request, kind=kind, actor=actor, data=data, created_at=now
-    )
-    request_changed.send(sender=ServiceRequest, change=change)
-    return change
-
-
 @transaction.atomic
-def service_request_assign(*, actor, service_request: ServiceRequest, assignee) -> RequestChange:
+def service_request_assign(*, actor, service_request: ServiceRequest, assignee) -> RequestEvent:
     """Make `assignee` (a manager) the owner of the request, or nobody with None.
 
     Only managers act (PermissionDenied) and only active managers can own a request
     (ValidationError code "not_a_manager"); a closed request is not changed (Closed); a
-    change that changes nothing is refused (ValidationError "unchanged"). On success a
-    RequestChange "assigned"/"unassigned" is written, request_changed is sent (the chat
-    posts "Assigned to …" for everyone, the customer too) and the passed instance updated.
+    change that changes nothing is refused (ValidationError "unchanged"). On success the
+    event "assigned"/"unassigned" is recorded and announced (the chat posts "Assigned to …"
+    for everyone, the customer too) and the passed instance updated.
     """
     if not can_assign(actor, service_request):
         raise PermissionDenied(_("Only managers can assign requests."))
@@ -70,7 +69,7 @@ def service_request_assign(*, actor, service_request: ServiceRequest, assignee) 
         raise ValidationError(
             _("A request can only be assigned to a manager."), code="not_a_manager"
         )
-    current = _locked_open(service_request)
+    current = _locked_open(actor, service_request)
     new_id = assignee.pk if assignee is not None else None
     if current.assignee_id == new_id:
         if assignee is None:
@@ -86,37 +85,36 @@ def service_request_assign(*, actor, service_request: ServiceRequest, assignee) 
         assignee=assignee, last_activity_at=now, updated_at=now
     )
     previous = current.assignee
-    data = {
+    was = {
         "previous_id": previous.pk if previous else None,
         "previous": previous.display_name if previous else None,
     }
     if assignee is not None:
-        kind = RequestChange.Kind.ASSIGNED
-        data |= {"assignee_id": assignee.pk, "assignee": assignee.display_name}
+        payload = Assigned(assignee_id=assignee.pk, assignee=assignee.display_name, **was)
     else:
-        kind = RequestChange.Kind.UNASSIGNED
+        payload = Unassigned(**was)
     for instance in (current, service_request):
         instance.assignee = assignee
         instance.last_activity_at = now
         instance.updated_at = now
-    return _record(service_request=current, actor=actor, kind=kind, data=data, now=now)
+    return event_record(service_request=current, actor=actor, payload=payload, at=now)
 
 
 @transaction.atomic
 def service_request_set_priority(
     *, actor, service_request: ServiceRequest, priority: str
-) -> RequestChange:
+) -> RequestEvent:
     """Change a request's priority and its due times.
 
     Managers only (PermissionDenied); an unknown priority or the current one is refused
     (ValidationError "unknown_priority" / "unchanged"); a closed request is not changed
-    (Closed). Writes a RequestChange "priority" {"from", "to"} and sends request_changed.
+    (Closed). Records and announces the event "priority" (from, to).
     """
     if not can_set_priority(actor, service_request):
         raise PermissionDenied(_("Only managers can change the priority of a request."))
     if priority not in Priority.values:
         raise ValidationError(_("Unknown priority."), code="unknown_priority")
-    current = _locked_open(service_request)
+    current = _locked_open(actor, service_request)
     if current.priority == priority:
         raise ValidationError(
             _("The priority is already %(priority)s.")
@@ -137,13 +135,11 @@ def service_request_set_priority(
         last_activity_at=now,
         updated_at=now,
     )
-    data = {"from": current.priority, "to": priority}
+    payload = PriorityChanged(from_priority=current.priority, to_priority=priority)
     for instance in (current, service_request):
         instance.priority = priority
         instance.first_response_due_at = first_due
         instance.resolution_due_at = resolution_due
         instance.last_activity_at = now
         instance.updated_at = now
-    return _record(
-        service_request=current, actor=actor, kind=RequestChange.Kind.PRIORITY, data=data, now=now
-    )
+    return event_record(service_request=current, actor=actor, payload=payload, at=now)

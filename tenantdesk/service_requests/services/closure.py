@@ -1,6 +1,6 @@
 """The tenant's closure loop: reopening a closed request, and rating how it was handled.
 
-Who may act is core.permissions' (can_reopen, can_rate); whether the request allows it now
+Who may act is service_requests.access' (can_reopen, can_rate); whether the request allows it now
 is decided here, on the locked row, so two clicks or two people at once get one answer.
 A refusal changes nothing: no status, no history row, no chat message, no rating.
 """
@@ -16,14 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenantdesk.core.permissions import can_rate, can_reopen
-from tenantdesk.service_requests.models import Rating, RequestChange, ServiceRequest, StatusChange
-from tenantdesk.service_requests.signals import status_changed
-from tenantdesk.service_requests.workspace import due_times_for
+from tenantdesk.service_requests.access import can_rate, can_reopen
+from tenantdesk.service_requests.events import event_record
+from tenantdesk.service_requests.lifecycle import Action
+from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
+from tenantdesk.service_requests.payloads import Rated
+from tenantdesk.service_requests.services.status import request_locked, status_step
+from tenantdesk.service_requests.services.workspace import due_times_for
 
 Status = ServiceRequest.Status
 
-REASON_MAX_LENGTH = StatusChange._meta.get_field("reason").max_length
+REASON_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = Rating._meta.get_field("comment").max_length
 SCORES = (1, 2, 3, 4, 5)
 
@@ -90,24 +93,24 @@ def _clean_reason(reason) -> str:
 
 
 @transaction.atomic
-def service_request_reopen(*, actor, service_request: ServiceRequest, reason: str) -> StatusChange:
-    """Reopen a closed request: back to pending, with the customer's reason in its history.
+def service_request_reopen(*, actor, service_request: ServiceRequest, reason: str) -> RequestEvent:
+    """Reopen a closed request (table step "reopen"): back to pending, with the
+    customer's reason in its history.
 
     Only a customer of the request's organisation may (PermissionDenied otherwise; the
     caller has already checked that the actor may see it), only while it is closed and
     within REOPEN_DAYS of closing, and only with a reason of 1 to 2000 characters
     (ValidationError with the codes required, too_long, not_closed, reopen_window_over).
 
-    The step is a StatusChange from closed to pending carrying the reason; closed_at is
-    cleared; status_changed announces it in this transaction, so the chat posts the system
-    message ("… reopened the request: …") and the e-mail side can tell the assignee, or
-    every manager. The passed instance is updated too.
+    The step's event carries the reason; closed_at is cleared and the resolution target
+    starts again; the chat posts the system message ("… reopened the request: …") and
+    the e-mails tell the assignee, or every manager. The passed instance is updated too.
     """
     if not can_reopen(actor, service_request):
         raise PermissionDenied(_("Only members of the organisation can reopen its requests."))
     text = _clean_reason(reason)
-    # Lock the row: a manager's status change and a second reopen wait for this one.
-    current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    # A manager's status change and a second reopen wait for this one.
+    current = request_locked(actor, service_request)
     now = timezone.now()
     if not current.is_closed:
         raise ValidationError(
@@ -126,29 +129,14 @@ def service_request_reopen(*, actor, service_request: ServiceRequest, reason: st
     # request would be overdue the moment it came back (the first response, if given,
     # stays met).
     _first, resolution_due_at = due_times_for(priority=current.priority, start=now)
-    ServiceRequest.objects.filter(pk=current.pk).update(
-        status=Status.PENDING,
-        closed_at=None,
-        resolution_due_at=resolution_due_at,
-        last_activity_at=now,
-        updated_at=now,
-    )
-    change = StatusChange.objects.create(
-        service_request=current,
-        from_status=Status.CLOSED,
-        to_status=Status.PENDING,
-        changed_by=actor,
-        changed_at=now,
+    return status_step(
+        action=Action.REOPEN,
+        actor=actor,
+        service_request=service_request,
+        current=current,
         reason=text,
+        changes={"resolution_due_at": resolution_due_at},
     )
-    for instance in (current, service_request):
-        instance.status = Status.PENDING
-        instance.closed_at = None
-        instance.resolution_due_at = resolution_due_at
-        instance.last_activity_at = now
-        instance.updated_at = now
-    status_changed.send(sender=ServiceRequest, status_change=change)
-    return change
 
 
 def _clean_score(score) -> int:
@@ -194,7 +182,7 @@ def service_request_rate(
         raise PermissionDenied(_("Only members of the organisation can rate its requests."))
     value = _clean_score(score)
     text = _clean_comment(comment)
-    current = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    current = request_locked(actor, service_request)
     if not current.is_closed:
         raise ValidationError(_("Only a closed request can be rated."), code="not_closed")
     now = timezone.now()
@@ -211,11 +199,7 @@ def service_request_rate(
             )
     except IntegrityError:
         raise _already_rated() from None
-    RequestChange.objects.create(
-        service_request=current,
-        kind=RequestChange.Kind.RATED,
-        actor=actor,
-        data={"score": value, "comment": text},
-        created_at=now,
+    event_record(
+        service_request=current, actor=actor, payload=Rated(score=value, comment=text), at=now
     )
     return rating

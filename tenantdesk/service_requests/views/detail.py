@@ -1,0 +1,170 @@
+"""The request's page: its header and actions, its history (RequestEvent), what it offers
+about closing, reopening and rating, and its private photos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from tenantdesk.core.private_files import serve_private_file
+from tenantdesk.service_requests import lifecycle, selectors
+from tenantdesk.service_requests.access import (
+    access_service_request,
+    can_assign,
+    can_change_status,
+    can_set_priority,
+    can_use_workspace,
+    service_requests_visible_to,
+)
+from tenantdesk.service_requests.events import event_text
+from tenantdesk.service_requests.forms import RatingForm, ReopenForm
+from tenantdesk.service_requests.forms_workspace import AssignForm, PriorityForm
+from tenantdesk.service_requests.models import Rating, RequestEvent, RequestPhoto, ServiceRequest
+from tenantdesk.service_requests.services import closure
+
+Kind = RequestEvent.Kind
+
+
+@login_required
+def detail(request, pk: int):
+    service_request = access_service_request(
+        request.user,
+        pk,
+        queryset=ServiceRequest.objects.select_related("organisation", "author", "assignee"),
+    )
+    may_change_status = can_change_status(request.user, service_request)
+    return render(
+        request,
+        "service_requests/detail.html",
+        {
+            "service_request": service_request,
+            "can_change_status": may_change_status,
+            "status_actions": _status_actions(service_request) if may_change_status else [],
+            **closure_context(request, service_request),
+            **workspace_context(request.user, service_request),
+        },
+    )
+
+
+def _status_actions(service_request: ServiceRequest) -> list[dict]:
+    """The manager's buttons: the transition table's steps out of the current status."""
+    return [
+        {"status": step.target, "label": lifecycle.Action(step.action).label}
+        for step in lifecycle.manager_actions(service_request)
+    ]
+
+
+# --- the history -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    text: str
+    reason: str = ""
+
+
+def request_history(service_request: ServiceRequest) -> list[HistoryEntry]:
+    """The request's events, oldest first, as its page lists them: its steps, assignment,
+    priority and rating; the creation when a manager took it by phone (the page shows
+    who opened a request already)."""
+    events = selectors.service_request_history(service_request=service_request)
+    return [
+        HistoryEntry(
+            at=event.created_at,
+            who=event.actor.display_name if event.actor else "",
+            text=event_text(event),
+            reason=event.payload.reason if event.kind == Kind.STATUS else "",
+        )
+        for event in events
+        if event.kind != Kind.CREATED or event.payload.channel == "phone"
+    ]
+
+
+def workspace_context(user, service_request: ServiceRequest) -> dict:
+    """What the page adds for the workspace: the history for everyone, the assignment and
+    priority controls for managers."""
+    context = {"request_history": request_history(service_request)}
+    if can_assign(user, service_request):
+        context["assign_form"] = AssignForm(initial={"assignee": service_request.assignee_id})
+    if can_set_priority(user, service_request):
+        context["priority_form"] = PriorityForm(initial={"priority": service_request.priority})
+    context["show_due"] = can_use_workspace(user)
+    return context
+
+
+def closure_context(request, service_request: ServiceRequest) -> dict:
+    """What detail.html shows about closing, reopening, rating, photos and follow-ups."""
+    rating = (
+        Rating.objects.filter(service_request=service_request)
+        .select_related("author", "manager")
+        .first()
+    )
+    options = closure.closure_options(
+        user=request.user, service_request=service_request, rated=rating is not None
+    )
+    follow_up_of = None
+    if service_request.follow_up_of_id:
+        follow_up_of = (
+            service_requests_visible_to(request.user)
+            .filter(pk=service_request.follow_up_of_id)
+            .only("id", "title")
+            .first()
+        )
+    return {
+        "closure": options,
+        "reopen_form": ReopenForm(prefix="reopen") if options.reopen else None,
+        "rating_form": RatingForm(prefix="rating") if options.rate else None,
+        "reopen_deadline": closure.reopen_deadline(service_request),
+        "reopen_days": settings.REOPEN_DAYS,
+        "rating": rating,
+        "request_photos": selectors.request_photos(service_request),
+        "follow_up_of": follow_up_of,
+    }
+
+
+# --- private photos --------------------------------------------------------------------------
+
+
+@login_required
+def photo(request, pk: int, thumbnail: bool = False):
+    """The request's photo (or its thumbnail), after the same access check as the page."""
+    service_request = access_service_request(request.user, pk)
+    suffix = "-thumb" if thumbnail else ""
+    return serve_private_file(
+        request,
+        service_request.photo_thumbnail if thumbnail else service_request.photo,
+        content_type="image/jpeg",
+        download_name=f"request-{service_request.pk}{suffix}.jpg",
+    )
+
+
+@login_required
+def photo_at(request, pk: int, position: int, thumbnail: bool = False):
+    """Photo number `position` of a request (1 is the request's own photo), or its
+    thumbnail, after the same access check as the page. Never a public URL."""
+    service_request = access_service_request(request.user, pk)
+    if position == 1:
+        owner = service_request
+    else:
+        owner = get_object_or_404(
+            RequestPhoto.objects.only("photo", "photo_thumbnail"),
+            service_request=service_request,
+            position=position,
+        )
+    fieldfile = owner.photo_thumbnail if thumbnail else owner.photo
+    if not fieldfile:
+        raise Http404
+    suffix = "-thumb" if thumbnail else ""
+    return serve_private_file(
+        request,
+        fieldfile,
+        content_type="image/jpeg",
+        download_name=f"request-{service_request.pk}-{position}{suffix}.jpg",
+    )

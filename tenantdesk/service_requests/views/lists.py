@@ -1,0 +1,117 @@
+"""/request/list: the customers' Active and Closed tabs, the managers' queues (tabs with
+counts, filters and sorting kept in the URL). Reads only: selectors and queues."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from tenantdesk.accounts.roles import is_manager
+from tenantdesk.core.paging import CappedPaginator
+from tenantdesk.service_requests import customer_selectors, queues
+from tenantdesk.service_requests.access import can_create_for_organisation, can_use_workspace
+from tenantdesk.service_requests.forms_workspace import SORT_CHOICES, QueueFilterForm
+from tenantdesk.service_requests.selectors import RequestListFilters
+from tenantdesk.service_requests.views import common
+
+
+@login_required
+def active_list(request):
+    # Managers get the queues (tabs, sorting, due times); customers their organisation's
+    # requests in Active and Closed tabs (issue 12).
+    if is_manager(request.user):
+        return manager_list(request, page_size=common.PAGE_SIZE)
+    return customer_list(request, page_size=common.PAGE_SIZE)
+
+
+def _tab_labels() -> dict[str, str]:
+    return {
+        queues.TAB_MINE: _("Mine"),
+        queues.TAB_UNASSIGNED: pgettext("queue tab", "Unassigned"),
+        queues.TAB_ACTIVE: _("All active"),
+        queues.TAB_OVERDUE: _("Overdue"),
+        queues.TAB_CLOSED: pgettext("queue tab", "Closed"),
+    }
+
+
+def manager_list(request, *, page_size: int):
+    """The managers' /request/list: tabs with counts, filters and sorting kept in the URL."""
+    if not can_use_workspace(request.user):
+        raise PermissionDenied
+    form = QueueFilterForm(request.GET)
+    filters = form.filters()
+    tab, sort = form.chosen_tab(), form.chosen_sort()
+    queryset = queues.queue_list(user=request.user, tab=tab, sort=sort, filters=filters)
+    counts = queues.queue_counts(user=request.user, filters=filters)
+    # The tabs' counts count this tab too (capped as the paginator would): not twice.
+    paginator = CappedPaginator(queryset, page_size, known_count=queues.tab_count(counts, tab))
+    page = paginator.get_page(request.GET.get("page"))
+
+    # The filters without the tab and page: each tab's link keeps them.
+    kept = request.GET.copy()
+    for name in ("page", "tab"):
+        kept.pop(name, None)
+    if kept.get("status") in ("closed", "all"):  # an old link's status is a tab now
+        kept.pop("status")
+    tabs = []
+    for name, label in _tab_labels().items():
+        query = kept.copy()
+        query["tab"] = name
+        tabs.append(
+            {
+                "name": name,
+                "label": label,
+                "count": counts[name],
+                "url": "?" + query.urlencode(),
+                "current": name == tab,
+            }
+        )
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    return render(
+        request,
+        "service_requests/list_manager.html",
+        {
+            "page_obj": page,
+            "service_requests": page.object_list,
+            "filter_form": form,
+            "tabs": tabs,
+            "tab": tab,
+            "sort": sort,
+            "sort_choices": SORT_CHOICES,
+            "is_filtered": filters != RequestListFilters(),
+            "query_string": page_query.urlencode(),
+            "tab_query": f"tab={tab}" if tab in queues.TABS else "",
+            "can_create_by_phone": can_create_for_organisation(request.user),
+        },
+    )
+
+
+def customer_list(request, *, page_size: int):
+    """/request/list for a customer: the Active or the Closed tab (?tab=closed), paginated."""
+    tab = customer_selectors.customer_tab(request.GET.get("tab"))
+    queryset = customer_selectors.customer_request_list(user=request.user, tab=tab)
+    tab_counts = customer_selectors.customer_tab_counts(user=request.user)
+    # The one query for both tabs' counts also counts this tab: the paginator need not.
+    paginator = CappedPaginator(queryset, page_size, known_count=tab_counts[tab])
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    if tab == customer_selectors.TAB_ACTIVE:
+        query.pop("tab", None)  # the default needs no parameter
+    else:
+        query["tab"] = tab
+    return render(
+        request,
+        "service_requests/list_customer.html",
+        {
+            "page_obj": page,
+            "service_requests": page.object_list,
+            "tab": tab,
+            "tab_counts": tab_counts,
+            "query_string": query.urlencode(),
+        },
+    )

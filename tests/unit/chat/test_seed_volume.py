@@ -1,0 +1,84 @@
+"""`manage.py seed_volume` (issue 18): a year of data that the kept counts agree with,
+repeatable, and refused on a database that holds data."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+
+from tenantdesk.chat.models import Message, ReadCursor
+from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+
+pytestmark = pytest.mark.django_db
+
+SMALL = [
+    "--organisations=6",
+    "--people=30",
+    "--managers=3",
+    "--requests=120",
+    "--messages=2400",
+    "--longest-chat=300",
+]
+
+
+def seed(*extra) -> dict:
+    out = StringIO()
+    call_command("seed_volume", *SMALL, "--json", *extra, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_the_data_set_has_the_sizes_asked_and_counts_that_agree_with_its_messages():
+    summary = seed()
+    assert summary["counts"]["requests"] == ServiceRequest.objects.count() == 120
+    assert summary["counts"]["messages"] == Message.objects.count() == 2400
+    counted = ServiceRequest.objects.annotate(
+        c=Count(
+            "messages",
+            filter=Q(messages__kind="user", messages__internal=False)
+            & Q(messages__by_manager=False),
+        ),
+        m=Count(
+            "messages",
+            filter=Q(messages__kind="user", messages__internal=False)
+            & Q(messages__by_manager=True),
+        ),
+    )
+    assert all((r.c, r.m) == (r.messages_from_customers, r.messages_from_managers) for r in counted)
+    for cursor in ReadCursor.objects.all():
+        read = Message.objects.filter(
+            service_request_id=cursor.service_request_id,
+            kind="user",
+            internal=False,
+            pk__lte=cursor.last_read_id,
+        )
+        assert read.filter(by_manager=False).count() == cursor.read_from_customers
+        assert read.filter(by_manager=True).count() == cursor.read_from_managers
+    longest = ServiceRequest.objects.get(pk=summary["longest_chat_request"])
+    assert longest.messages.count() == 300 and not longest.is_closed
+    # Every request's history starts with its creation.
+    assert RequestEvent.objects.filter(kind="created").count() == 120
+
+
+def test_it_refuses_a_database_that_holds_data_unless_forced():
+    seed()
+    with pytest.raises(CommandError, match="already holds"):
+        seed("--prefix=other")
+    with pytest.raises(CommandError, match="choose another --prefix"):
+        seed("--force")
+    seed("--force", "--prefix=other")
+    assert ServiceRequest.objects.count() == 240
+
+
+def test_the_same_seed_makes_the_same_conversations():
+    seed("--seed=7")
+    first = list(
+        Message.objects.order_by("pk").values_list("service_request_id", "text", "by_manager")
+    )
+    Message.objects.all().delete()
+    ReadCursor.objects.all().delete()
+    ServiceRequest.objects.all().delete()
+    seed("--seed=7", "--force", "--prefix=again")
+    again = list(Message.objects.order_by("pk").values_list("text", "by_manager"))
+    assert [(t, b) for _r, t, b in first] == again
