@@ -81,7 +81,7 @@ def pytest_terminal_summary(terminalreporter):
 
 # A size that fits the scale test's minutes: a tenth of SPEC's year, seeded in ~10 s.
 VOLUME = """
-from tenantdesk.chat.volume import Sizes, VolumeSeeder
+from tenantdesk.chat.volume.seeder import Sizes, VolumeSeeder
 sizes = Sizes(organisations=100, people=600, managers=20, requests=6000, messages=200000,
               longest_chat=3000, days=120)
 made = VolumeSeeder(sizes, seed=1, prefix="vol", password="scale-password-1").run().counts
