@@ -71,9 +71,18 @@ def send_all_now(outbox: list) -> None:
 
 
 async def send_collected(outbox: list) -> None:
-    """From the event loop: send what `collecting()` kept, in order."""
+    """From the event loop: send what `collecting()` kept, in order: in one round trip
+    to Redis where the layer can (chat.layer's group_send_many, a pipeline), else one
+    group_send after the other (the in-memory layer)."""
     layer = get_channel_layer()
-    for group, event in outbox if layer is not None else ():
+    if layer is None or not outbox:
+        return
+    many = getattr(layer, "group_send_many", None)
+    if many is not None:
+        with _reported(outbox[0][0] if len(outbox) == 1 else f"{len(outbox)} groups"):
+            await many(outbox)
+        return
+    for group, event in outbox:
         with _reported(group):
             await layer.group_send(group, event)
 

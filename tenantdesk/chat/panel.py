@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.chat import selectors
 from tenantdesk.chat.read_marker import read_marker_token
-from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.serializers import message_data, message_for_language
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
 from tenantdesk.service_requests.access import (
@@ -24,9 +24,7 @@ from tenantdesk.service_requests.access import (
 def page_json(request, page) -> dict:
     """A page of messages as the reader receives it."""
     return {
-        "messages": [
-            message_for_reader(message_data(m), reader_id=request.user.pk) for m in page.messages
-        ],
+        "messages": [message_for_language(message_data(m)) for m in page.messages],
         "has_more": page.has_more,
     }
 

@@ -2,8 +2,9 @@
 
 Two steps, because one broadcast reaches many readers: `message_data` turns a stored
 message into language- and reader-neutral data (done once, where the database is);
-`message_for_reader` adds what depends on who reads it (their language, whether it is
-their own message) without touching the database, so each socket can do it cheaply.
+`message_for_language` adds what depends on the reader's language, without touching the
+database, once per language (chat/ws/outgoing.py). Whether a message is the reader's own
+the page tells from `author_id`.
 """
 
 from __future__ import annotations
@@ -151,10 +152,9 @@ def _day_label(day, language: str | None) -> str:
     return date_format(day, "DATE_FORMAT")
 
 
-def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
-    """The neutral data completed for one reader, in the active language."""
+def message_for_language(data: dict) -> dict:
+    """The neutral data completed for a reader of the active language."""
     payload = dict(data)
-    payload["mine"] = reader_id is not None and data["author_id"] == reader_id
     payload.update(_when(data["created_at"]))
     if data["kind"] == Message.Kind.SYSTEM:
         payload["author_label"] = _("System")

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from tenantdesk.chat import broadcast
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.serializers import message_for_reader
+from tenantdesk.chat.serializers import message_for_language
 from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.due_times import due_at, targets_for, working_calendar
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
@@ -44,7 +44,7 @@ def system_messages(service_request):
 
 def text_for(message, language):
     with translation.override(language):
-        return message_for_reader(
+        return message_for_language(
             {
                 **{"author_id": None, "by_manager": False, "organisation": None},
                 "kind": message.kind,
