@@ -57,7 +57,7 @@ ERROR_KINDS: dict[str, re.Pattern] = {
     # A worker killed (SIGKILL) under open WebSockets: the kernel resets its connections
     # that had unread bytes, and nginx logs each reset of an upgraded connection it was
     # proxying (then closes the client's side). A graceful stop (SIGTERM) closes them with
-    # 1012 instead and logs nothing.
+    # 1012 first; a close handshake not finished when the worker exits is reset too.
     "upgraded socket reset": re.compile(
         r"recv\(\) failed \(104: Connection reset by peer\) while proxying upgraded connection"
     ),

@@ -1,7 +1,8 @@
 """Telling open sockets what happened, once it is committed.
 
 Services call `after_commit(group, event)`. Normally the event goes out through the channel
-layer when the transaction commits, from the calling thread (a page's request, a signal).
+layer when the transaction commits, from the calling thread (a page's request, a signal);
+`send_now` works from any thread, one running an event loop included (see there).
 A socket instead runs its services inside `collecting()` in the database thread and sends
 what was collected itself, on the event loop, once the thread has returned
 (`send_collected`): the database thread is not held while Redis answers, and nothing is
@@ -55,11 +56,47 @@ def collecting() -> Iterator[list]:
 
 
 def send_now(group: str, event: dict) -> None:
-    """From synchronous code: send through the channel layer."""
+    """From synchronous code, on any thread: send through the channel layer.
+
+    A thread without a running event loop (a request's, the task worker's, a
+    sync_to_async or database thread) sends before this returns. On a thread whose loop
+    is running (a signal fired from async code, the browser tests' thread that
+    Playwright's loop runs in) async_to_sync refuses and this cannot wait: the send is
+    handed to that loop as a task, after the ones handed to it before."""
     layer = get_channel_layer()
-    if layer is not None:
+    if layer is None:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
         with _reported(group):
             async_to_sync(layer.group_send)(group, event)
+    else:
+        _send_on_loop(loop, layer, group, event)
+
+
+# Per event loop: the last send handed to it by send_now, still running; gone once done.
+# Only that loop's thread touches its entry.
+_loop_sends: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+def _send_on_loop(loop: asyncio.AbstractEventLoop, layer, group: str, event: dict) -> None:
+    previous = _loop_sends.get(loop)
+
+    async def send():
+        if previous is not None:  # in order: its outcome was reported by itself
+            await asyncio.wait([previous])
+        with _reported(group):
+            await layer.group_send(group, event)
+
+    # Kept here until done: the loop holds only a weak reference to a task.
+    task = _loop_sends[loop] = loop.create_task(send())
+
+    def forget(done: asyncio.Task) -> None:
+        if _loop_sends.get(loop) is done:
+            del _loop_sends[loop]
+
+    task.add_done_callback(forget)
 
 
 def send_all_now(outbox: list) -> None:

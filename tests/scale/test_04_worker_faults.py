@@ -35,7 +35,10 @@ RETRY_AFTER = 1.0
 # What nginx's error log may say about the stopped worker while it is down.
 EXPECTED_ERRORS = {
     signal.SIGKILL: ("upstream refused", "upgraded socket reset"),
-    signal.SIGTERM: ("upstream refused",),
+    # A graceful stop sends 1012 on every socket and then exits: a socket whose close
+    # handshake had not finished by then (nginx still holding unread bytes of it, seen on a
+    # loaded machine) is reset too; the client got its 1012 all the same (asserted below).
+    signal.SIGTERM: ("upstream refused", "upgraded socket reset"),
 }
 
 

@@ -2,16 +2,91 @@
 //
 // Permission is asked only when the person clicks the "Enable notifications" control
 // (never on load). A notification is shown when this tab is hidden and no other tab of the
-// site is visible (those update live), by exactly one tab: visible tabs hold a shared Web
-// Lock, and the tabs that want to notify take turns on another lock and mark the message
-// as shown in localStorage. The `tag` (one per request, as the push worker uses) makes a
-// second notification for the same request replace the first instead of piling up.
+// site is visible (those update live; visible tabs hold a shared Web Lock), by exactly one
+// tab: each hidden tab tries to add the message's id to an IndexedDB store, and only the
+// one whose add succeeds shows it. IndexedDB runs one read-write transaction on a store at
+// a time across every tab, so two tabs deciding at the same moment cannot both win (a
+// check-then-set in localStorage under a Web Lock could: another renderer process receives
+// a localStorage write later than the lock, and under load the second tab read the old
+// value). The `tag` (one per request, as the push worker uses) makes a second notification
+// for the same request, the worker's included, replace the first instead of piling up.
 
 const OFF_KEY = "td-notifications-off";
-const SHOWN_PREFIX = "td-notified-";
-const SHOWN_KEEP_MS = 10 * 60 * 1000;
 const VISIBLE_LOCK = "td-visible-tab";
-const NOTIFY_LOCK = "td-notify";
+const SHOWN_DB = "td-notifications";
+const SHOWN_STORE = "shown";
+const SHOWN_KEEP_MS = 10 * 60 * 1000;
+// Where earlier versions kept the shown ids; removed once per page.
+const OLD_SHOWN_PREFIX = "td-notified-";
+
+// The store's connection, opened once per page: a promise of the database, or of null
+// where IndexedDB is unavailable or refused.
+let shownDb = null;
+
+function openShownDb() {
+  shownDb ??= new Promise((resolve) => {
+    let request;
+    try {
+      request = indexedDB.open(SHOWN_DB, 1);
+    } catch {
+      resolve(null);
+      return;
+    }
+    request.onupgradeneeded = () => {
+      const store = request.result.createObjectStore(SHOWN_STORE, { keyPath: "id" });
+      store.createIndex("at", "at");
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      db.onversionchange = () => {
+        // A newer version of this code, in another tab, upgrades the store: let it, and
+        // open the new one next time.
+        db.close();
+        shownDb = null;
+      };
+      resolve(db);
+    };
+    request.onerror = () => resolve(null);
+  });
+  return shownDb;
+}
+
+// True when this tab is the one to show the message: its id was not in the store and now
+// is. Ids older than SHOWN_KEEP_MS leave the store in the same transaction.
+async function claim(messageId) {
+  const db = await openShownDb();
+  if (!db) return true; // nowhere to agree: the tag keeps it to one per request on screen
+  return new Promise((resolve) => {
+    let transaction;
+    try {
+      transaction = db.transaction(SHOWN_STORE, "readwrite");
+    } catch {
+      resolve(true);
+      return;
+    }
+    const store = transaction.objectStore(SHOWN_STORE);
+    const now = Date.now();
+    // Fails with a ConstraintError, and aborts the transaction, when another tab added it.
+    store.add({ id: messageId, at: now });
+    const expired = store.index("at").openCursor(IDBKeyRange.upperBound(now - SHOWN_KEEP_MS));
+    expired.onsuccess = () => {
+      const cursor = expired.result;
+      if (cursor) {
+        cursor.delete();
+        cursor.continue();
+      }
+    };
+    transaction.oncomplete = () => resolve(true);
+    transaction.onabort = () => resolve(transaction.error?.name !== "ConstraintError");
+  });
+}
+
+function forgetOldShownKeys() {
+  for (let i = localStorage.length - 1; i >= 0; i -= 1) {
+    const key = localStorage.key(i);
+    if (key?.startsWith(OLD_SHOWN_PREFIX)) localStorage.removeItem(key);
+  }
+}
 
 export const supported = () => "Notification" in window;
 
@@ -69,19 +144,31 @@ export class Notifier {
     this.render();
   }
 
-  // A request.message frame from the inbox socket.
+  // A request.message frame from the inbox socket. Once decided, "tenantdesk:notification"
+  // is dispatched on the document with { message_id, shown } (the browser tests wait for it).
   async message(frame) {
-    if (!frame.other_side || !this.enabled || document.visibilityState !== "hidden") return;
-    if (!navigator.locks) return this.#show(frame);
-    const { held } = await navigator.locks.query();
-    if (held.some((lock) => lock.name === VISIBLE_LOCK)) return; // someone is looking
-    await navigator.locks.request(NOTIFY_LOCK, async () => {
-      const key = SHOWN_PREFIX + frame.message_id;
-      if (localStorage.getItem(key)) return; // another tab showed it
-      localStorage.setItem(key, String(Date.now()));
-      this.#forgetOld();
-      this.#show(frame);
-    });
+    let shown = false;
+    try {
+      shown = await this.#decide(frame);
+      if (shown) this.#show(frame);
+    } finally {
+      document.dispatchEvent(
+        new CustomEvent("tenantdesk:notification", { detail: { message_id: frame.message_id, shown } }),
+      );
+    }
+  }
+
+  async #decide(frame) {
+    if (!frame.other_side || !this.enabled || document.visibilityState !== "hidden") return false;
+    if (navigator.locks) {
+      const { held } = await navigator.locks.query();
+      if (held.some((lock) => lock.name === VISIBLE_LOCK)) return false; // someone is looking
+    }
+    if (!this.oldKeysForgotten) {
+      this.oldKeysForgotten = true;
+      forgetOldShownKeys();
+    }
+    return claim(frame.message_id);
   }
 
   #show(frame) {
@@ -95,16 +182,6 @@ export class Notifier {
       if (window.location.pathname !== path) window.location.assign(path);
       notification.close();
     });
-  }
-
-  #forgetOld() {
-    const now = Date.now();
-    for (let i = localStorage.length - 1; i >= 0; i -= 1) {
-      const key = localStorage.key(i);
-      if (key?.startsWith(SHOWN_PREFIX) && now - Number(localStorage.getItem(key)) > SHOWN_KEEP_MS) {
-        localStorage.removeItem(key);
-      }
-    }
   }
 
   // While this tab is visible it holds a shared lock that tells hidden tabs not to notify.
