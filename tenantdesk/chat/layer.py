@@ -49,7 +49,7 @@ class ClosesWhenADependencyFails:
             try:
                 if not self.accepted:  # else the client sees only a failed handshake
                     await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close", "code": Close.TRY_AGAIN_LATER})
+                await send({"type": "websocket.close", "code": int(Close.TRY_AGAIN_LATER)})
             except Exception:  # the client is gone already; nothing is left to tell it
                 logger.debug("socket gone before its close after a dependency failed")
 

@@ -124,6 +124,10 @@ class BaseSocket(ClosesWhenADependencyFails, DispatchesWithoutCleanup, AsyncWebs
             self.access_lost = True
             await self.close(code=Close.SIGNED_OUT)
 
+    async def close(self, code=None, reason=None):
+        # A server takes the close code as a plain int (Daphne refuses an IntEnum member).
+        await super().close(code=int(code) if code not in (None, True) else code, reason=reason)
+
     # --- sending ------------------------------------------------------------------------
 
     async def send_text(self, text: str) -> None:

@@ -48,6 +48,7 @@ async def expect_close(communicator, code, timeout=3):
     output = await communicator.receive_output(timeout=timeout)
     assert output["type"] == "websocket.close"
     assert output.get("code") == code
+    assert type(output["code"]) is int  # what a server takes (Daphne refuses an IntEnum)
 
 
 async def send_text(communicator, text, client_id=None):
