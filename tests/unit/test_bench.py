@@ -306,6 +306,34 @@ def test_the_readme_documents_every_key_of_latest_json():
     assert not [key for key in keys if f"`{key}`" not in readme]
 
 
+# --- the data (bench.seed) ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_chat_rooms_are_seeded_beside_other_data_in_the_database():
+    """`make bench` seeds the pages' year of data (seed.volume) first, in the same database:
+    the rooms and idle sockets are made of the bench's own organisations all the same."""
+    from bench.seed import CHAT_ROOMS, SESSIONS, seed
+    from tenantdesk.service_requests.models import ServiceRequest
+    from tests.factories import CustomerFactory
+
+    other = CustomerFactory()
+    ServiceRequest.objects.create(
+        organisation=other.organisation,
+        author=other,
+        type=ServiceRequest.Type.values[0],
+        title="Someone else's request",
+        description="Not the bench's.",
+        office="1",
+        photo="bench/none.jpg",
+        photo_thumbnail="bench/none_thumb.jpg",
+    )
+    data = seed()
+    rooms = ServiceRequest.objects.filter(pk__in=[room["id"] for room in data["rooms"]])
+    assert len(data["rooms"]) == CHAT_ROOMS and len(data["idle"]) == SESSIONS
+    assert not rooms.filter(organisation=other.organisation).exists()
+
+
 # --- the workers: the unit's environment, ports of their own ----------------------------------
 
 
