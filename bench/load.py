@@ -11,8 +11,9 @@ the chat page does (`message.delivered`, batched for 50 ms).
 Figures: ack latency (sent → the sender's own copy back, i.e. stored and broadcast),
 delivery latency (sent → the other member has it), counts of sent / acknowledged /
 delivered / receipts, duplicates, messages out of order, sockets closed by the server,
-error frames by code, and the CPU seconds the given server pids and this process used
-during the measured window (from /proc).
+error frames by code, and the CPU seconds the given server pids, this process and (spec
+"postgres") the PostgreSQL backends of the stack's database used during the measured window
+(from /proc; PostgresBackends).
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU of every PostgreSQL process on this machine (its backends come and go, so they
-    are found anew each time; other clients of the same server add to it)."""
+def all_postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process on this machine: every database's, every test run's.
+    Only a diagnostic beside PostgresBackends (what the old figure counted)."""
     total = 0.0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -56,6 +57,98 @@ def postgres_cpu_seconds() -> float:
             except OSError:
                 continue
     return total
+
+
+class PostgresBackends:
+    """CPU of the PostgreSQL backends serving one database, and of no other process.
+
+    `list_pids` answers the pids connected to that database now (pg_stat_activity, see
+    `connect`). A backend lives and dies with its connection, so the list is sampled at the
+    start, every POLL_SECONDS and at the end: a backend seen at the start counts from its
+    CPU then, one that appeared later from zero (it was forked meanwhile), one that ended
+    up to its last sample. A process is known by its pid and start time (/proc/<pid>/stat),
+    so a reused pid is another backend, and only processes named postgres count.
+
+    Not counted: the server's shared processes (WAL writer, checkpointer, the stats and
+    autovacuum launchers), which work for every database on the server; and a backend's
+    CPU between its last sample and its end (the stack keeps its connections: the HTTP
+    pool and the sockets' database threads; `gone` says how many ended meanwhile)."""
+
+    POLL_SECONDS = 0.25
+
+    def __init__(self, list_pids, *, proc: str = "/proc", close=lambda: None):
+        self.list_pids = list_pids
+        self.proc = proc
+        self.close = close
+        self.first: dict[tuple[int, int], float] = {}  # (pid, start time) → CPU at first sight
+        self.last: dict[tuple[int, int], float] = {}
+        self.alive: set[tuple[int, int]] = set()
+        self.appeared: set[tuple[int, int]] = set()
+        self.missing: set[int] = set()  # listed pids with no postgres process in /proc
+        self.sampled = False
+
+    @classmethod
+    def connect(cls, server_url: str, database: str) -> PostgresBackends:
+        """Backends of `database`, listed through a connection to `server_url`'s own
+        database (the `postgres` one), which is therefore never among them."""
+        import psycopg
+
+        conn = psycopg.connect(server_url, autocommit=True)
+
+        def list_pids() -> list[int]:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [database]
+            ).fetchall()
+            return [row[0] for row in rows]
+
+        return cls(list_pids, close=conn.close)
+
+    def stat(self, pid: int) -> tuple[int, float] | None:
+        """(start time, CPU seconds) of a postgres process; None if gone or another program."""
+        try:
+            with open(f"{self.proc}/{pid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            return None
+        name, _, rest = text.partition("(")[2].rpartition(")")
+        if name != "postgres":
+            return None
+        fields = rest.split()
+        return int(fields[19]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def sample(self) -> None:
+        """Reads the CPU of the database's backends now and of every backend seen before."""
+        listed = set(self.list_pids())
+        alive = set()
+        for pid in listed | {pid for pid, _start in self.first}:
+            found = self.stat(pid)
+            if found is None:
+                if pid in listed:  # not a postgres process of this machine (another pid space)
+                    self.missing.add(pid)
+                continue
+            key = (pid, found[0])
+            if key not in self.first:
+                if pid not in listed:
+                    continue  # a known backend's pid, now another process's
+                self.first[key] = found[1] if not self.sampled else 0.0
+                if self.sampled:
+                    self.appeared.add(key)
+            self.last[key] = found[1]
+            alive.add(key)
+        self.alive = alive
+        self.sampled = True
+
+    def seconds(self) -> float:
+        """CPU seconds the database's backends used since the first sample."""
+        return sum(self.last[key] - self.first[key] for key in self.first)
+
+    def counts(self) -> dict:
+        return {
+            "backends": len(self.first),
+            "appeared": len(self.appeared),
+            "gone": len(set(self.first) - self.alive),
+            "not_found": len(self.missing),
+        }
 
 
 def rss_kib(pid: int) -> int:
@@ -206,9 +299,12 @@ class Load:
         readers = [asyncio.create_task(self.read(m)) for m in self.members]
         ackers = [asyncio.create_task(self.acknowledge(m)) for m in self.members]
         pids = self.spec.get("pids", [])
+        postgres = self.postgres()
         start = time.monotonic()
         measured_from = start + warmup
         cpu_before = self.cpu(pids)
+        stop_polling = asyncio.Event()
+        polling = asyncio.create_task(self.poll(postgres, stop_polling)) if postgres else None
         pending_sends = set()
         text = self.spec.get("text", "bench")
         for number in range(int(rate * (warmup + duration))):
@@ -226,10 +322,37 @@ class Load:
         late_by = time.monotonic() - (start + warmup + duration)
         await self.drain()
         cpu_after = self.cpu(pids)
+        if postgres:
+            stop_polling.set()
+            await polling  # a sample under way ends first: one sample at a time
+            postgres.sample()
+            cpu_after["postgres"] = postgres.seconds()
+            postgres.close()
         await self.close_all(readers, ackers)
         report = self.report(cpu_before, cpu_after)
         report["sender_late_s"] = late_by  # > 0: the load itself could not keep the rate
+        if postgres:
+            report["postgres_backends"] = postgres.counts()
         return report
+
+    def postgres(self) -> PostgresBackends | None:
+        """The backends of the stack's database (spec "postgres": server and database),
+        sampled once: the CPU they used so far is the baseline."""
+        if not self.spec.get("postgres"):
+            return None
+        backends = PostgresBackends.connect(
+            self.spec["postgres"]["server"], self.spec["postgres"]["database"]
+        )
+        backends.sample()
+        return backends
+
+    async def poll(self, postgres: PostgresBackends, stop: asyncio.Event) -> None:
+        """Samples the backends until `stop` (in a thread: the query blocks)."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), PostgresBackends.POLL_SECONDS)
+            except TimeoutError:
+                await asyncio.to_thread(postgres.sample)
 
     async def close_all(self, readers: list, ackers: list) -> None:
         """Stop acknowledging, close every socket and let the readers end."""
@@ -260,10 +383,13 @@ class Load:
             self.errors["send_on_closed"] += 1
 
     def cpu(self, pids: list[int]) -> dict:
+        """CPU seconds so far; "postgres" (the stack's database's backends) is set by
+        drive from PostgresBackends, "all_postgres" is every postgres process's here."""
         return {
             "servers": sum(cpu_seconds(pid) for pid in pids),
             "load": cpu_seconds(os.getpid()),
-            "postgres": postgres_cpu_seconds() if self.spec.get("postgres") else 0.0,
+            "postgres": 0.0,
+            "all_postgres": all_postgres_cpu_seconds() if self.spec.get("postgres") else 0.0,
         }
 
     def report(self, before: dict, after: dict) -> dict:

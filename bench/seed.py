@@ -76,7 +76,12 @@ def _requests(organisations, customers) -> list[ServiceRequest]:
                 )
             )
     ServiceRequest.objects.bulk_create(rows, batch_size=1000)
-    return list(ServiceRequest.objects.exclude(status=ServiceRequest.Status.CLOSED).order_by("pk"))
+    # These organisations' only: the volume data (`volume()`) is in the same database.
+    return list(
+        ServiceRequest.objects.filter(organisation__in=organisations)
+        .exclude(status=ServiceRequest.Status.CLOSED)
+        .order_by("pk")
+    )
 
 
 def _sessions(users: list[User]) -> list[str]:
