@@ -52,8 +52,7 @@ def text_for(message, language):
                 "event": message.event,
                 "created_at": message.created_at.isoformat(),
                 "author_name": None,
-            },
-            reader_id=None,
+            }
         )["text"]
 
 
