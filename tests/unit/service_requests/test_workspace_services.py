@@ -74,7 +74,8 @@ def test_take_assigns_the_manager_records_it_and_posts_a_system_message_everyone
     assert text_for(message, "ru") == "Назначена: Anna Ivanova"
     # Broadcast to the request's group, i.e. to the customer's sockets as well.
     [(group, event)] = [(g, e) for g, e in outbox if e["type"] == "chat.message"]
-    assert group.endswith(str(service_request.pk)) and event["data"]["id"] == message.pk
+    assert group.endswith(str(service_request.pk)) and event["id"] == message.pk
+    assert event["internal"] is False  # not a note: customers' sockets pass it on
 
 
 def test_assign_to_another_manager_and_unassign(manager, anna, service_request):
