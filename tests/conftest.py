@@ -71,6 +71,17 @@ def _every_socket_frame_matches_its_schema(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request through LocaleMiddleware leaves its language active in the thread: a test
+    # after one that signed in a Russian-speaking person must not inherit Russian.
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _no_remembered_digests():
     # Ids repeat between tests (rolled back): what a process remembers of waiting digest
     # jobs (notifications.digests) belongs to the test that saw them.

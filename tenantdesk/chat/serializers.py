@@ -9,16 +9,14 @@ the page tells from `author_id`.
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from functools import lru_cache
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.core.date_labels import day_label, time_label
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.closure import reopened_text
 
@@ -135,21 +133,10 @@ def _when(iso: str) -> dict:
     moment = timezone.localtime(datetime.fromisoformat(iso))
     day = moment.date()
     return {
-        "time_label": _time_label(moment.hour, moment.minute, get_language()),
+        "time_label": time_label(moment),
         "day": day.isoformat(),
-        "day_label": _day_label(day, get_language()),
+        "day_label": day_label(day),
     }
-
-
-# A page of messages shares a few days and fewer languages: each label is written once.
-@lru_cache(maxsize=4096)
-def _time_label(hour: int, minute: int, language: str | None) -> str:
-    return date_format(time(hour, minute), "TIME_FORMAT")
-
-
-@lru_cache(maxsize=1024)
-def _day_label(day, language: str | None) -> str:
-    return date_format(day, "DATE_FORMAT")
 
 
 def message_for_language(data: dict) -> dict:

@@ -233,3 +233,22 @@ def test_query_count_is_the_same_for_1_and_50_rows(
     # the navigation's unread total; the customer's tabs and the manager's queues add the
     # counts of every tab (issue 12), the manager's the closed tab's capped count.
     assert queries_for_one == (6 if role == "customer" else 8)
+
+
+def test_the_managers_rows_show_text_as_text(client, manager):
+    organisation = OrganisationFactory(name='Smith & "Sons" <Ltd>')
+    author = CustomerFactory(organisation=organisation)
+    [service_request] = bulk_requests(organisation, author, 1)
+    ServiceRequest.objects.filter(pk=service_request.pk).update(
+        title="<script>alert(1)</script> & more", office="12'B", assignee=manager
+    )
+    client.force_login(manager)
+    html = client.get(URL).content.decode()
+    assert (
+        "<script>alert(1)</script>" not in html
+        and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    )
+    assert "Smith &amp; &quot;Sons&quot; &lt;Ltd&gt;" in html and "<Ltd>" not in html
+    assert "12&#x27;B" in html
+    assert f'href="/request/{service_request.pk}"' in html
+    assert 'data-testid="row-assignee">' + manager.display_name in html.replace("\n", "")
