@@ -27,8 +27,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from tenantdesk.accounts.models import User  # noqa: E402
-from tenantdesk.chat.consumers import RequestChatConsumer  # noqa: E402
-from tenantdesk.chat.inbox_consumer import InboxConsumer  # noqa: E402
+from tenantdesk.chat.ws.inbox_socket import InboxSocket  # noqa: E402
+from tenantdesk.chat.ws.request_socket import RequestSocket  # noqa: E402
 from tests.factories import CustomerFactory, OrganisationFactory  # noqa: E402
 from tests.unit.chat.helpers import make_service_request  # noqa: E402
 
@@ -37,22 +37,21 @@ SOCKETS = (100, 1000, 5000)
 BULK = (1, 100, 1000)
 
 
-def _socket(consumer_class, session_key: str, **attrs):
-    # The access mixin alone, as a socket holds it after its handshake.
+def _socket(consumer_class, session_key: str, service_request_id=None):
+    # The access check alone, as a socket holds it after its handshake.
     socket = consumer_class.__new__(consumer_class)
     socket.session_key, socket.user = session_key, None
-    for name, value in attrs.items():
-        setattr(socket, name, value)
-    assert socket._access_close_code() is None
+    socket.scope = {"url_route": {"kwargs": {"service_request_id": service_request_id}}}
+    assert socket.access_close_code() is None
     return socket
 
 
 def periodic_check(name: str, socket) -> None:
     with CaptureQueriesContext(connection) as queries:
-        socket._access_close_code()
+        socket.access_close_code()
     cpu, wall = time.process_time(), time.perf_counter()
     for _ in range(CHECKS):
-        socket._access_close_code()
+        socket.access_close_code()
     cpu = (time.process_time() - cpu) / CHECKS
     wall = (time.perf_counter() - wall) / CHECKS
     print(f"  {name}: {len(queries)} queries, {cpu * 1e3:.2f} ms CPU, {wall * 1e3:.2f} ms wall")
@@ -84,8 +83,8 @@ def main() -> None:
     key = client.cookies["sessionid"].value
 
     print("A. a periodic access check (per socket, per check)")
-    periodic_check("chat", _socket(RequestChatConsumer, key, service_request_id=service_request.pk))
-    periodic_check("inbox", _socket(InboxConsumer, key))
+    periodic_check("chat", _socket(RequestSocket, key, service_request_id=service_request.pk))
+    periodic_check("inbox", _socket(InboxSocket, key))
 
     print("B. update(is_active=False) of many users: Django's vs announced (ids + pushes)")
     user_ids = [CustomerFactory(organisation=organisation).pk for _ in range(max(BULK))]

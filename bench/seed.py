@@ -93,7 +93,7 @@ def _sessions(users: list[User]) -> list[str]:
         key = get_random_string(32)
         data = {
             SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            BACKEND_SESSION_KEY: "tenantdesk.accounts.backends.PeopleBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash(),
         }
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))

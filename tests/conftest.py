@@ -48,6 +48,49 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _every_socket_frame_matches_its_schema(monkeypatch):
+    """Every frame a socket sends in any test is checked against its socket's schemas
+    (chat/ws/frames.py), as Zulip's event_schema checks its events: a frame that does not
+    match fails the test that sent it."""
+    import msgspec
+
+    from tenantdesk.chat.ws.base import BaseSocket
+
+    send_text, wrong = BaseSocket.send_text, []
+
+    async def checked(self, text):
+        try:
+            msgspec.json.decode(text, type=self.server_frames, strict=True)
+        except msgspec.ValidationError as error:
+            wrong.append(f"{type(self).__name__} sent {text[:300]}: {error}")
+        await send_text(self, text)
+
+    monkeypatch.setattr(BaseSocket, "send_text", checked)
+    yield
+    assert not wrong, wrong
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request through LocaleMiddleware leaves its language active in the thread: a test
+    # after one that signed in a Russian-speaking person must not inherit Russian.
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_digests():
+    # Ids repeat between tests (rolled back): what a process remembers of waiting digest
+    # jobs (notifications.digests) belongs to the test that saw them.
+    from tenantdesk.notifications import digests
+
+    digests._known_waiting.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     # User ids repeat between tests (rolled back): start every test with no sends counted.
     from django.core.cache import caches

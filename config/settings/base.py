@@ -177,6 +177,11 @@ AUTHENTICATION_BACKENDS = [
     # attempt) before any later backend checks a password, for every caller of
     # authenticate(): the sign-in page and the admin login page (accounts/gate.py).
     "tenantdesk.accounts.backends.SignInGateBackend",
+    # Checks the password; reads the signed-in user of each page in one query.
+    "tenantdesk.accounts.backends.PeopleBackend",
+    # Still listed for the sessions begun before PeopleBackend (a session names the
+    # backend that signed it in, and one not listed here signs its user out). Safe to
+    # remove once those have expired (SESSION_COOKIE_AGE after the release of 2026-12).
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

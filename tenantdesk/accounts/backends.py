@@ -3,9 +3,12 @@
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.gate import sign_in_gate_reserve
+from tenantdesk.accounts.sessions import user_with_role
 
 
 class SignInGateBackend(AxesStandaloneBackend):
@@ -36,3 +39,25 @@ class SignInGateBackend(AxesStandaloneBackend):
         # Settled by the axes handler: a failure keeps the slot, a sign-in gives it back.
         request.sign_in_gate_reservation = reservation
         return None
+
+
+class PeopleBackend(ModelBackend):
+    """Django's password check, with the signed-in user read for each page in one query:
+    the user, their organisation and whether they are a manager
+    (accounts.sessions.user_with_role). ModelBackend's get_user took one query and the
+    first role question another; the organisation a third on most pages.
+
+    It ends the chain when it refuses: ModelBackend is listed after it only for the
+    sessions it signed in before (settings), and must not check the password again.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            # authenticate() stops at PermissionDenied and reports the failure as usual.
+            raise PermissionDenied
+        return user
+
+    def get_user(self, user_id):
+        user = user_with_role(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -13,7 +13,7 @@ until its periodic recheck: User.objects….update() and bulk_update() of a watc
 each), deleting a group, and removing memberships however it is done: user.groups.remove(),
 group.user_set.clear() or the through model's rows in bulk all go through the membership
 table's manager (MembershipQuerySet). Raw SQL is the one way left; the sockets' periodic
-recheck (chat/socket_access.py) still catches it.
+recheck (chat/ws/base.py) still catches it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def announced_update(queryset, values: dict, update) -> int:
 
     Their ids are read in the same transaction just before the update (one query, only
     for such updates). A row that starts matching in between is updated unannounced; its
-    sockets still find out at their next periodic recheck (chat/socket_access.py)."""
+    sockets still find out at their next periodic recheck (chat/ws/base.py)."""
     if not _watched_fields_saved(values):
         return update(**values)
     with transaction.atomic(using=queryset.db, savepoint=False):

@@ -56,38 +56,42 @@ def collecting() -> Iterator[list]:
 
 
 def send_now(group: str, event: dict) -> None:
-    """From synchronous code, on any thread: send through the channel layer.
+    """From synchronous code, on any thread: send through the channel layer."""
+    send_all_now([(group, event)])
+
+
+def send_all_now(outbox: list) -> None:
+    """From synchronous code, on any thread: send each (group, event) through the channel
+    layer, in one trip to the event loop (a trip per event costs a fresh loop and Redis
+    connection).
 
     A thread without a running event loop (a request's, the task worker's, a
     sync_to_async or database thread) sends before this returns. On a thread whose loop
     is running (a signal fired from async code, the browser tests' thread that
-    Playwright's loop runs in) async_to_sync refuses and this cannot wait: the send is
+    Playwright's loop runs in) async_to_sync refuses and this cannot wait: the sends are
     handed to that loop as a task, after the ones handed to it before."""
-    layer = get_channel_layer()
-    if layer is None:
+    if not outbox or get_channel_layer() is None:
         return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        with _reported(group):
-            async_to_sync(layer.group_send)(group, event)
+        async_to_sync(send_collected)(outbox)
     else:
-        _send_on_loop(loop, layer, group, event)
+        _send_on_loop(loop, outbox)
 
 
-# Per event loop: the last send handed to it by send_now, still running; gone once done.
-# Only that loop's thread touches its entry.
+# Per event loop: the last send handed to it by send_all_now, still running; gone once
+# done. Only that loop's thread touches its entry.
 _loop_sends: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
-def _send_on_loop(loop: asyncio.AbstractEventLoop, layer, group: str, event: dict) -> None:
+def _send_on_loop(loop: asyncio.AbstractEventLoop, outbox: list) -> None:
     previous = _loop_sends.get(loop)
 
     async def send():
         if previous is not None:  # in order: its outcome was reported by itself
             await asyncio.wait([previous])
-        with _reported(group):
-            await layer.group_send(group, event)
+        await send_collected(outbox)
 
     # Kept here until done: the loop holds only a weak reference to a task.
     task = _loop_sends[loop] = loop.create_task(send())
@@ -99,18 +103,19 @@ def _send_on_loop(loop: asyncio.AbstractEventLoop, layer, group: str, event: dic
     task.add_done_callback(forget)
 
 
-def send_all_now(outbox: list) -> None:
-    """From synchronous code: send each (group, event) through the channel layer, in one
-    trip to the event loop (a trip per event costs a fresh loop and Redis connection)."""
-    if outbox and get_channel_layer() is not None:
-        with _reported(outbox[0][0] if len(outbox) == 1 else f"{len(outbox)} groups"):
-            async_to_sync(send_collected)(outbox)
-
-
 async def send_collected(outbox: list) -> None:
-    """From the event loop: send what `collecting()` kept, in order."""
+    """From the event loop: send what `collecting()` kept, in order: in one round trip
+    to Redis where the layer can (chat.layer's group_send_many, a pipeline), else one
+    group_send after the other (the in-memory layer)."""
     layer = get_channel_layer()
-    for group, event in outbox if layer is not None else ():
+    if layer is None or not outbox:
+        return
+    many = getattr(layer, "group_send_many", None)
+    if many is not None:
+        with _reported(outbox[0][0] if len(outbox) == 1 else f"{len(outbox)} groups"):
+            await many(outbox)
+        return
+    for group, event in outbox:
         with _reported(group):
             await layer.group_send(group, event)
 

@@ -1,4 +1,4 @@
-"""The live list's events: what the inbox sockets (/ws/inbox/, chat/inbox_consumer.py) hear.
+"""The live list's events: what the inbox sockets (/ws/inbox/, chat/ws/inbox_socket.py) hear.
 
 Every signed-in page keeps one inbox socket; it tells the page that its list, navigation
 badge or tab title may have changed, and carries what a browser notification shows. The
@@ -22,6 +22,8 @@ from tenantdesk.chat.groups import (
     inbox_person_group,
 )
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.ws.outgoing import inbox_frames
+from tenantdesk.chat.ws.protocol import Frame
 from tenantdesk.service_requests.models import ServiceRequest
 
 # The channel layer event every inbox socket handles (InboxConsumer.inbox_event).
@@ -63,7 +65,7 @@ def may_hear(audience, organisation_id: int | None) -> bool:
 
 
 def _to_request_audience(organisation_id: int, frame: dict) -> None:
-    event = {"type": EVENT_TYPE, "organisation_id": organisation_id, "frame": frame}
+    event = {"type": EVENT_TYPE, "organisation_id": organisation_id, "frames": inbox_frames(frame)}
     for group in (inbox_managers_group(), inbox_organisation_group(organisation_id)):
         after_commit(group, event)
 
@@ -91,7 +93,7 @@ def message_announce(*, message: Message) -> None:
     _to_request_audience(
         service_request.organisation_id,
         {
-            "type": "request.message",
+            "type": Frame.REQUEST_MESSAGE,
             "service_request_id": service_request.pk,
             "title": service_request.title,
             "message_id": message.pk,
@@ -111,11 +113,13 @@ def read_announce(*, reader_id: int, service_request_id: int, last_read_id: int)
         {
             "type": EVENT_TYPE,
             "organisation_id": None,
-            "frame": {
-                "type": "request.read",
-                "service_request_id": service_request_id,
-                "last_read_id": last_read_id,
-            },
+            "frames": inbox_frames(
+                {
+                    "type": Frame.REQUEST_READ,
+                    "service_request_id": service_request_id,
+                    "last_read_id": last_read_id,
+                }
+            ),
         },
     )
 
@@ -125,7 +129,7 @@ def request_created_announce(*, service_request: ServiceRequest) -> None:
     _to_request_audience(
         service_request.organisation_id,
         {
-            "type": "request.new",
+            "type": Frame.REQUEST_NEW,
             "service_request_id": service_request.pk,
             "title": service_request.title,
         },
@@ -138,7 +142,7 @@ def status_announce(*, service_request: ServiceRequest, status: str) -> None:
     _to_request_audience(
         service_request.organisation_id,
         {
-            "type": "request.status",
+            "type": Frame.REQUEST_STATUS,
             "service_request_id": service_request.pk,
             "status": status,
             "closed": status == ServiceRequest.Status.CLOSED,

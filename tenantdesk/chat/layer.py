@@ -20,7 +20,7 @@ from channels_redis.pubsub import (
 )
 from channels_redis.utils import _wrap_close
 
-from tenantdesk.chat.protocol import CLOSE_TRY_AGAIN_LATER
+from tenantdesk.chat.ws.protocol import Close
 from tenantdesk.core.outages import DATABASE_ERRORS, REDIS_ERRORS, Outage, database_outage
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class ClosesWhenADependencyFails:
             try:
                 if not self.accepted:  # else the client sees only a failed handshake
                     await send({"type": "websocket.accept"})
-                await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+                await send({"type": "websocket.close", "code": int(Close.TRY_AGAIN_LATER)})
             except Exception:  # the client is gone already; nothing is left to tell it
                 logger.debug("socket gone before its close after a dependency failed")
 
@@ -58,7 +58,7 @@ class ClosesWhenADependencyFails:
         self.accepted = True
 
     async def layer_lost(self, event):
-        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+        await self.close(code=Close.TRY_AGAIN_LATER)
 
     async def close_if_database_away(self, error: BaseException) -> bool:
         """After a frame failed and was answered: if the database is away, close with 1013
@@ -66,7 +66,7 @@ class ClosesWhenADependencyFails:
         if not isinstance(error, DATABASE_ERRORS):
             return False
         database_outage.failed(error)
-        await self.close(code=CLOSE_TRY_AGAIN_LATER)
+        await self.close(code=Close.TRY_AGAIN_LATER)
         return True
 
 
@@ -112,16 +112,41 @@ class _WatchedShard(RedisSingleShardConnection):
         for queue in self.channel_layer.channels.values():
             queue.put_nowait(data)
 
+    async def publish_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Several PUBLISHes in one round trip (a pipeline), under the shard's lock as
+        channels_redis' own publish takes it: one message's broadcasts (its request and
+        the inbox groups) cost one trip to Redis, not one each, one after the other."""
+        async with self._lock:
+            self._ensure_redis()
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for channel, message in items:
+                    pipe.publish(channel, message)
+                await pipe.execute()
+
 
 class _WatchedLoopLayer(RedisPubSubLoopLayer):
     def __init__(self, *args, hosts=None, **kwargs):
         super().__init__(*args, hosts=hosts, **kwargs)
         self._shards = [_WatchedShard(shard.host, self) for shard in self._shards]
 
+    async def group_send_many(self, sends: list[tuple[str, dict]]) -> None:
+        """group_send for each (group, message), in one round trip per Redis shard."""
+        by_shard: dict[_WatchedShard, list[tuple[str, bytes]]] = {}
+        for group, message in sends:
+            channel = self._get_group_channel_name(group)
+            by_shard.setdefault(self._get_shard(channel), []).append(
+                (channel, self.channel_layer.serialize(message))
+            )
+        await asyncio.gather(*(shard.publish_many(items) for shard, items in by_shard.items()))
+
 
 class WatchedPubSubChannelLayer(RedisPubSubChannelLayer):
     """The pub/sub layer (one PUBLISH per broadcast, no per-channel queues in Redis) with
     its outages reported to the sockets. Written against channels_redis 4.3."""
+
+    async def group_send_many(self, sends: list[tuple[str, dict]]) -> None:
+        """Each (group, message) sent, one round trip to Redis for them all."""
+        await self._get_layer().group_send_many(sends)
 
     def _get_layer(self):
         loop = asyncio.get_running_loop()

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.chat import selectors
 from tenantdesk.chat.read_marker import read_marker_token
-from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.serializers import message_data, message_for_language
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
+from tenantdesk.chat.without_script import messages_without_script
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
 from tenantdesk.service_requests.access import (
     can_post_message,
@@ -24,9 +25,7 @@ from tenantdesk.service_requests.access import (
 def page_json(request, page) -> dict:
     """A page of messages as the reader receives it."""
     return {
-        "messages": [
-            message_for_reader(message_data(m), reader_id=request.user.pk) for m in page.messages
-        ],
+        "messages": [message_for_language(message_data(m)) for m in page.messages],
         "has_more": page.has_more,
     }
 
@@ -92,6 +91,9 @@ def panel_context(request, service_request) -> dict:
     return {
         "chat_config": config,
         "chat_read_marker_url": _read_marker_url(request, service_request, initial, read_up_to),
+        "chat_messages_without_script": messages_without_script(
+            initial["messages"], reader_id=request.user.pk
+        ),
         "chat_closed": closed,
         "chat_can_write_note": config["canWriteNote"],
         "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,

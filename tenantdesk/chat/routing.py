@@ -1,10 +1,10 @@
 from django.urls import path
 
-from tenantdesk.chat.consumers import RequestChatConsumer
-from tenantdesk.chat.inbox_consumer import InboxConsumer
+from tenantdesk.chat.ws.inbox_socket import InboxSocket
+from tenantdesk.chat.ws.request_socket import RequestSocket
 
 websocket_urlpatterns: list = [
-    path("ws/request/<int:service_request_id>/", RequestChatConsumer.as_asgi()),
+    path("ws/request/<int:service_request_id>/", RequestSocket.as_asgi()),
     # Every signed-in page: the live list, the navigation badge, notifications.
-    path("ws/inbox/", InboxConsumer.as_asgi()),
+    path("ws/inbox/", InboxSocket.as_asgi()),
 ]

@@ -2,22 +2,21 @@
 
 Two steps, because one broadcast reaches many readers: `message_data` turns a stored
 message into language- and reader-neutral data (done once, where the database is);
-`message_for_reader` adds what depends on who reads it (their language, whether it is
-their own message) without touching the database, so each socket can do it cheaply.
+`message_for_language` adds what depends on the reader's language, without touching the
+database, once per language (chat/ws/outgoing.py). Whether a message is the reader's own
+the page tells from `author_id`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from functools import lru_cache
+from datetime import datetime
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Attachment, Message
+from tenantdesk.core.date_labels import day_label, time_label
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.closure import reopened_text
 
@@ -134,27 +133,15 @@ def _when(iso: str) -> dict:
     moment = timezone.localtime(datetime.fromisoformat(iso))
     day = moment.date()
     return {
-        "time_label": _time_label(moment.hour, moment.minute, get_language()),
+        "time_label": time_label(moment),
         "day": day.isoformat(),
-        "day_label": _day_label(day, get_language()),
+        "day_label": day_label(day),
     }
 
 
-# A page of messages shares a few days and fewer languages: each label is written once.
-@lru_cache(maxsize=4096)
-def _time_label(hour: int, minute: int, language: str | None) -> str:
-    return date_format(time(hour, minute), "TIME_FORMAT")
-
-
-@lru_cache(maxsize=1024)
-def _day_label(day, language: str | None) -> str:
-    return date_format(day, "DATE_FORMAT")
-
-
-def message_for_reader(data: dict, *, reader_id: int | None) -> dict:
-    """The neutral data completed for one reader, in the active language."""
+def message_for_language(data: dict) -> dict:
+    """The neutral data completed for a reader of the active language."""
     payload = dict(data)
-    payload["mine"] = reader_id is not None and data["author_id"] == reader_id
     payload.update(_when(data["created_at"]))
     if data["kind"] == Message.Kind.SYSTEM:
         payload["author_label"] = _("System")

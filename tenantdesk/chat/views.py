@@ -20,7 +20,7 @@ from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
 from tenantdesk.chat.ratelimit import check_send_rate
 from tenantdesk.chat.read_marker import read_marker_up_to
-from tenantdesk.chat.serializers import message_data, message_for_reader
+from tenantdesk.chat.serializers import message_data, message_for_language
 from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.receipts import messages_mark_delivered
 from tenantdesk.chat.services.send import message_send
@@ -75,7 +75,7 @@ def _post_message(request, service_request):
         internal=_internal_flag(request),
     )
     data = getattr(message, "data", None) or message_data(message)  # built when stored
-    payload = message_for_reader(data, reader_id=request.user.pk)
+    payload = message_for_language(data)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
 
 

@@ -11,6 +11,17 @@ class QuickSelect(forms.Select):
     of its own: for the managers' list of a few hundred organisations that was a third of
     the page's time. No option groups, no per-option attributes (none are used here)."""
 
+    # Flat (value, label) pairs kept as given: Django normalizes every choice on every
+    # assignment (groups, enums, callables), which for a few hundred organisations was
+    # most of the filter form's time.
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = list(value)
+
     def render(self, name, value, attrs=None, renderer=None):
         attributes = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
         chosen = set(self.format_value(value))
@@ -23,6 +34,21 @@ class QuickSelect(forms.Select):
             for option, label in self.choices
         )
         return format_html("<select{}>{}</select>", flatatt(attributes), mark_safe(options))  # noqa: S308  (every part escaped above)
+
+
+class FlatTypedChoiceField(forms.TypedChoiceField):
+    """A TypedChoiceField of flat (value, label) pairs drawn by QuickSelect, its choices kept
+    as given (see QuickSelect.choices): for long lists filled in per request."""
+
+    widget = QuickSelect
+
+    @property
+    def choices(self):
+        return self._choices
+
+    @choices.setter
+    def choices(self, value):
+        self._choices = self.widget.choices = list(value)
 
 
 class BootstrapFormMixin:

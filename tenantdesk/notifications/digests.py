@@ -10,19 +10,23 @@ Timing rules (docs/email.md):
 - Nothing is sent to someone who read the messages in time: their read position
   (chat.models.ReadCursor) is asked when the job runs, and again just before sending.
 
-Cost: a message looks up one PendingDigest row (one query) when a digest job of its
-request and side is already waiting early enough; otherwise it adds that row and the job
-(two inserts). All the work per recipient happens later, in the job (plan_digests).
+Cost: a message costs nothing when this process has seen a digest job of its request and
+side waiting, due by the message's own due time; else it looks the PendingDigest row up
+(one query) and, when none is waiting early enough, adds that row and the job (two
+inserts). All the work per recipient happens later, in the job (plan_digests).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.notifications.models import EmailDelivery, PendingDigest, Side
@@ -50,11 +54,44 @@ def digest_key(*, user_id: int, service_request_id: int, window_after: int) -> s
     return f"digest:{user_id}:{service_request_id}:{window_after}"
 
 
+# (request id, side) → when the digest job this process saw waiting is due. A busy chat's
+# messages then cost no query here at all (issue 20: the send path's second statement was
+# this lookup): while that time is still ahead, a job is waiting that will list them, or
+# (if another process brought it forward and it ran) the job that ran scheduled its next
+# look for whatever it found still waiting, these messages among them.
+_known_waiting: OrderedDict[tuple[int, str], datetime] = OrderedDict()
+_known_waiting_lock = threading.Lock()
+KNOWN_WAITING_MAX = 10_000
+
+
 def waiting_early_enough(*, service_request_id: int, side: str, when: datetime) -> bool:
-    """Is a digest job of this request and side already due by `when`? (One query.)"""
-    return PendingDigest.objects.filter(
-        service_request_id=service_request_id, side=side, due_at__lte=when
-    ).exists()
+    """Is a digest job of this request and side already due by `when`? A query only when
+    this process has not seen one waiting, still ahead of now, due by `when`."""
+    key = (service_request_id, side)
+    now = timezone.now()
+    with _known_waiting_lock:
+        known = _known_waiting.get(key)
+    if known is not None and now < known <= when:
+        return True
+    due = (
+        PendingDigest.objects.filter(
+            service_request_id=service_request_id, side=side, due_at__lte=when
+        )
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    if due is not None:
+        remember_waiting(service_request_id=service_request_id, side=side, due_at=due)
+    return due is not None
+
+
+def remember_waiting(*, service_request_id: int, side: str, due_at: datetime) -> None:
+    """Note that a digest job of this request and side is waiting, due at `due_at`."""
+    with _known_waiting_lock:
+        _known_waiting[(service_request_id, side)] = due_at
+        _known_waiting.move_to_end((service_request_id, side))
+        if len(_known_waiting) > KNOWN_WAITING_MAX:
+            _known_waiting.popitem(last=False)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,12 @@ from django.dispatch import receiver
 
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.models import Message
-from tenantdesk.notifications.digests import due_at, recipient_side, waiting_early_enough
+from tenantdesk.notifications.digests import (
+    due_at,
+    recipient_side,
+    remember_waiting,
+    waiting_early_enough,
+)
 from tenantdesk.notifications.tasks import (
     digest_schedule,
     notify_new_request,
@@ -22,8 +27,9 @@ from tenantdesk.service_requests.signals import request_event
 @receiver(message_posted, dispatch_uid="notifications_digest_on_message")
 def _schedule_digest(sender, message, **kwargs):
     # Status changes (system messages) never make a digest due by themselves: they are
-    # listed in the digest a person message brings. One query when a digest of this
-    # request and side is already waiting early enough; else two inserts.
+    # listed in the digest a person message brings. Nothing when this process has seen a
+    # digest of this request and side waiting early enough (the next messages of a busy
+    # chat), one query to look, two inserts when none is.
     if message.kind != Message.Kind.USER or message.internal:
         return  # an internal note is never mailed to anyone (docs/internal-notes.md)
     side = recipient_side(message)
@@ -31,6 +37,7 @@ def _schedule_digest(sender, message, **kwargs):
     if waiting_early_enough(service_request_id=message.service_request_id, side=side, when=when):
         return
     digest_schedule(service_request_id=message.service_request_id, side=side, due_at=when)
+    remember_waiting(service_request_id=message.service_request_id, side=side, due_at=when)
 
 
 @receiver(request_event, dispatch_uid="notifications_email_on_request_event")

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation
+from tenantdesk.core.forms import QuickSelect
 from tenantdesk.core.images import image_limits_text, process_image
 from tenantdesk.service_requests import queues
 from tenantdesk.service_requests.forms import RequestListFilterForm, ServiceRequestForm
@@ -30,7 +31,9 @@ class QueueFilterForm(RequestListFilterForm):
     tab = forms.ChoiceField(
         required=False, choices=[(tab, tab) for tab in (*queues.TABS, queues.TAB_ALL)]
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=QuickSelect
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

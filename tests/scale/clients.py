@@ -187,7 +187,7 @@ class Person:
             return False
         self.received[message["id"]] = message.get("client_id")
         self.arrived[message["id"]] = time.monotonic()
-        if message.get("client_id") in self.outbox and message.get("mine"):
+        if message.get("client_id") in self.outbox:  # client ids are this sender's own
             del self.outbox[message["client_id"]]
         return True
 

@@ -6,7 +6,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from tenantdesk.chat.serializers import message_for_reader
+from tenantdesk.chat.serializers import message_for_language
 
 # 05:36 UTC is 08:36 in Moscow (the default TIME_ZONE); 13:05 UTC is 16:05.
 MORNING = datetime(2026, 11, 27, 5, 36, tzinfo=UTC)
@@ -40,7 +40,7 @@ def test_chat_messages_carry_their_time_and_day_in_the_same_formats(language, da
         "created_at": MORNING.isoformat(),
     }
     with translation.override(language):
-        payload = message_for_reader(data, reader_id=2)
+        payload = message_for_language(data)
     assert payload["time_label"] == "08:36"
     assert payload["day"] == "2026-11-27"
     assert payload["day_label"] == day

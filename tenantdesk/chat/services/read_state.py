@@ -16,6 +16,7 @@ from tenantdesk.chat.announcements import messages_read
 from tenantdesk.chat.ids import is_message_id
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.chat.services.common import aware_time, broadcast_on_commit
+from tenantdesk.chat.ws.outgoing import receipt_frames
 from tenantdesk.service_requests.access import access_service_request
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ def messages_mark_read(
             return []
         receipts = _mark_read_up_to(reader, service_request, last_id)
         if receipts:
-            broadcast_on_commit(service_request.pk, {"type": "chat.receipt", "receipts": receipts})
+            broadcast_on_commit(
+                service_request.pk, {"type": "chat.receipt", "frames": receipt_frames(receipts)}
+            )
         transaction.on_commit(
             lambda: messages_read.send(
                 sender=ReadCursor,

@@ -11,6 +11,7 @@ from tenantdesk.accounts.roles import is_manager
 from tenantdesk.chat.ids import parse_message_ids
 from tenantdesk.chat.models import Message
 from tenantdesk.chat.services.common import aware_time, broadcast_on_commit
+from tenantdesk.chat.ws.outgoing import receipt_frames
 from tenantdesk.service_requests.access import access_service_request
 
 
@@ -47,7 +48,9 @@ def messages_mark_delivered(
         for pk, at in rows
     ]
     if receipts:
-        broadcast_on_commit(service_request.pk, {"type": "chat.receipt", "receipts": receipts})
+        broadcast_on_commit(
+            service_request.pk, {"type": "chat.receipt", "frames": receipt_frames(receipts)}
+        )
     return receipts
 
 

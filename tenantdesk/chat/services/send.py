@@ -33,6 +33,7 @@ from tenantdesk.chat.services.common import (
     announce_on_commit,
     message_with_relations,
 )
+from tenantdesk.chat.ws.outgoing import message_frames
 from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.access import (
     access_service_request,
@@ -119,7 +120,7 @@ def message_send(
     retry freely); `message.was_created` tells the two cases apart.
 
     `access_checked`: the caller holds `service_request` from service_requests.access for this
-    author and keeps it current (the chat socket: chat.socket_access); else it is checked
+    author and keeps it current (the chat socket: chat/ws/request_socket.py); else it is checked
     here.
     Whether the request is closed is always decided here, in the write itself.
 
@@ -190,7 +191,15 @@ def _message_store(
     group = (service_request_managers_group if internal else service_request_group)(
         service_request.pk
     )
-    after_commit(group, {"type": "chat.message", "data": message.data})
+    after_commit(
+        group,
+        {
+            "type": "chat.message",
+            "id": message.pk,
+            "internal": internal,
+            "frames": message_frames(message.data),
+        },
+    )
     announce_on_commit(message)
     return message
 

@@ -13,6 +13,7 @@ from tenantdesk.chat.services.common import (
     announce_on_commit,
     broadcast_on_commit,
 )
+from tenantdesk.chat.ws.outgoing import message_frames, status_frames
 from tenantdesk.service_requests.models import RequestEvent
 
 # The kinds of RequestEvent the chat reports, each as a system message everyone in the chat
@@ -70,11 +71,15 @@ def request_event_message_post(*, event: RequestEvent) -> Message | None:
     if event.kind == RequestEvent.Kind.STATUS:
         frame = {
             "type": "request.status",
-            "service_request_id": event.service_request_id,
-            "status": event.payload.to_status,
-            "data": message.data,
+            "id": message.pk,
+            "frames": status_frames(message.data, event.payload.to_status),
         }
     else:
-        frame = {"type": "chat.message", "data": message.data}
+        frame = {
+            "type": "chat.message",
+            "id": message.pk,
+            "internal": False,
+            "frames": message_frames(message.data),
+        }
     broadcast_on_commit(event.service_request_id, frame)
     return message

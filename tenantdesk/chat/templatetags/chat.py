@@ -4,8 +4,10 @@ The page's view needs to know nothing about the chat; the reader comes from the 
 """
 
 from django import template
+from django.utils.html import json_script
 
 from tenantdesk.chat.panel import panel_context
+from tenantdesk.chat.ws import protocol
 
 register = template.Library()
 
@@ -16,3 +18,10 @@ def chat_panel(context, service_request):
         "service_request": service_request,
         **panel_context(context["request"], service_request),
     }
+
+
+@register.simple_tag
+def socket_protocol():
+    """The sockets' close codes and frame names as JSON for the pages' scripts
+    (static/chat/js/protocol.js reads it): defined once, in chat/ws/protocol.py."""
+    return json_script(protocol.for_pages(), "td-socket-protocol")

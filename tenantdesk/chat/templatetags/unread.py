@@ -5,6 +5,7 @@
 - {% nav_unread_badge %}: the navigation's total, #nav-unread[data-unread-total].
 - {% unread_counts_for rows as counts %} (one query for all the rows), then per row
   {% unread_count counts row %}: span[data-unread-count], hidden when 0.
+  {% unread_badges_for rows as badges %}: each row's badge at once, {id: markup}.
 
 The totals come from chat.context_processors.unread (unread_total), the rows' counts from
 chat.unread.unread_counts; both are limited to what the person may see.
@@ -16,6 +17,7 @@ import json
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
 from tenantdesk.chat.unread import unread_counts
@@ -85,7 +87,27 @@ def unread_counts_for(context, service_requests) -> dict[int, int]:
     )
 
 
-@register.inclusion_tag("chat/_unread_count.html")
-def unread_count(counts: dict, service_request):
-    count = counts.get(service_request.pk, 0)
-    return {"count": count, "label": unread_label(count)}
+def unread_count_html(count: int) -> str:
+    """A row's unread badge (hidden at 0): written here, not by a template of its own,
+    because a list renders one per row."""
+    return format_html(
+        '<span class="badge rounded-pill text-bg-danger ms-1" data-unread-count="{}" '
+        'role="img" aria-label="{}"{}>{}</span>',
+        count,
+        unread_label(count),
+        "" if count else mark_safe(" hidden"),
+        count,
+    )
+
+
+@register.simple_tag
+def unread_count(counts: dict, service_request) -> str:
+    return unread_count_html(counts.get(service_request.pk, 0))
+
+
+@register.simple_tag(takes_context=True)
+def unread_badges_for(context, service_requests) -> dict[int, str]:
+    """{request id: its unread badge} for these rows, in one query: for rows written in
+    Python (service_requests/list_rows.py), which may not import the chat."""
+    counts = unread_counts_for(context, service_requests)
+    return {sr.pk: unread_count_html(counts.get(sr.pk, 0)) for sr in service_requests}

@@ -7,6 +7,7 @@
 // Each frame is also dispatched on the document as a "tenantdesk:inbox" event, for other
 // scripts of the page.
 
+import { Frame } from "../chat/js/protocol.js";
 import { ChatSocket } from "../chat/js/socket.js";
 import { Notifier } from "./live/notify.js";
 import { Push, stopPushOnSignOut } from "./live/push.js";
@@ -44,17 +45,17 @@ function start() {
   const onFrame = (frame) => {
     document.dispatchEvent(new CustomEvent("tenantdesk:inbox", { detail: frame }));
     switch (frame.type) {
-      case "request.message": {
+      case Frame.REQUEST_MESSAGE: {
         const watching = frame.service_request_id === openRequestId() && document.visibilityState === "visible";
         refresher.request({ list: true, total: true, ...(watching && frame.other_side ? { delay: READ_GRACE_MS } : {}) });
         notifier.message(frame).catch((error) => console.warn("notification failed", error));
         break;
       }
-      case "request.read":
-      case "request.status":
+      case Frame.REQUEST_READ:
+      case Frame.REQUEST_STATUS:
         refresher.request({ list: true, total: true });
         break;
-      case "request.new":
+      case Frame.REQUEST_NEW:
         refresher.request({ list: true });
         break;
       default:

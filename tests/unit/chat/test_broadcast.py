@@ -95,7 +95,9 @@ async def test_a_send_on_the_loop_that_fails_is_reported_not_lost_silently(
         failed.set()
         raise ValueError("refused")
 
+    # Both ways a send leaves: one group_send, or the Redis layers' pipelined group_send_many.
     monkeypatch.setattr(layer, "group_send", refuse)
+    monkeypatch.setattr(layer, "group_send_many", refuse, raising=False)
     with caplog.at_level(logging.ERROR, logger="tenantdesk.chat.broadcast"):
         send_now(group, {"type": "access.changed"})
         await asyncio.wait_for(failed.wait(), ARRIVAL_SECONDS)

@@ -16,9 +16,8 @@ from django.test import Client
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.roles import MANAGER_GROUP
-from tenantdesk.chat import protocol
-from tenantdesk.chat.inbox_consumer import CLOSE_AUDIENCE_CHANGED
 from tenantdesk.chat.models import Message
+from tenantdesk.chat.ws.protocol import Close
 from tests.factories import OrganisationFactory, UserFactory
 from tests.unit.chat import test_inbox_consumer
 from tests.unit.chat.helpers import session_cookie
@@ -28,9 +27,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The bound: both sockets of the person close within two seconds.
 REACTION_SECONDS = 2
-SIGNED_OUT = (protocol.CLOSE_SIGNED_OUT, protocol.CLOSE_SIGNED_OUT)
+SIGNED_OUT = (Close.SIGNED_OUT, Close.SIGNED_OUT)
 # (chat, inbox): the request is no longer theirs to read; the inbox must join other groups.
-LOST_ACCESS = (protocol.CLOSE_NOT_FOUND, CLOSE_AUDIENCE_CHANGED)
+LOST_ACCESS = (Close.NOT_FOUND, Close.AUDIENCE_CHANGED)
 
 
 def _admin_action(action: str, user_id: int, **extra) -> None:

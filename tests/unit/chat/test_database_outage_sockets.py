@@ -6,8 +6,8 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from tenantdesk.chat import protocol
 from tenantdesk.chat.groups import user_group
+from tenantdesk.chat.ws.protocol import Close
 from tests.unit.chat import test_inbox_consumer
 from tests.unit.chat.helpers import session_cookie
 from tests.unit.chat.test_consumer import connect, expect_close, receive_until, send_text
@@ -15,7 +15,7 @@ from tests.unit.outage import database_fixture  # noqa: F401  (the `database` fi
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TRY_AGAIN_LATER = protocol.CLOSE_TRY_AGAIN_LATER
+TRY_AGAIN_LATER = Close.TRY_AGAIN_LATER
 
 
 @database_sync_to_async

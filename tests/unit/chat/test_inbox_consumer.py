@@ -16,10 +16,11 @@ from tenantdesk.accounts.models import User
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.groups import inbox_organisation_group, inbox_person_group
 from tenantdesk.chat.inbox import EVENT_TYPE
-from tenantdesk.chat.inbox_consumer import CLOSE_AUDIENCE_CHANGED
 from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.send import message_send
 from tenantdesk.chat.services.sockets import user_sockets_disconnect
+from tenantdesk.chat.ws.outgoing import inbox_frames
+from tenantdesk.chat.ws.protocol import Close
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
@@ -242,7 +243,7 @@ async def test_an_event_of_another_organisation_is_dropped_even_in_the_wrong_gro
         {
             "type": EVENT_TYPE,
             "organisation_id": users["customer"].organisation_id + 1000,
-            "frame": foreign,
+            "frames": inbox_frames(foreign),
         },
     )
     await layer.group_send(
@@ -250,7 +251,7 @@ async def test_an_event_of_another_organisation_is_dropped_even_in_the_wrong_gro
         {
             "type": EVENT_TYPE,
             "organisation_id": users["customer"].organisation_id,
-            "frame": foreign,
+            "frames": inbox_frames(foreign),
         },
     )
     # Only the second (its own organisation's) arrives.
@@ -285,7 +286,7 @@ async def test_becoming_a_manager_makes_the_page_reconnect_into_the_managers_gro
     await database_sync_to_async(
         lambda: User.objects.get(pk=customer.pk).groups.add(Group.objects.get(name=MANAGER_GROUP))
     )()
-    await expect_close(socket, CLOSE_AUDIENCE_CHANGED, timeout=2)
+    await expect_close(socket, Close.AUDIENCE_CHANGED, timeout=2)
 
 
 async def test_moving_to_another_organisation_makes_the_page_reconnect(customer, other_customer):
@@ -298,5 +299,5 @@ async def test_moving_to_another_organisation_makes_the_page_reconnect(customer,
         user.save()
 
     await move()
-    await expect_close(socket, CLOSE_AUDIENCE_CHANGED, timeout=2)
+    await expect_close(socket, Close.AUDIENCE_CHANGED, timeout=2)
     await asyncio.sleep(0)

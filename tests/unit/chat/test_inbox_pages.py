@@ -50,8 +50,8 @@ def test_the_count_is_one_query_beyond_the_session(customer, django_assert_num_q
         make_service_request(customer)
     client = client_for(customer)
     client.get("/live/unread")  # warm: the session and user are loaded on every request
-    # session, user, the manager-group check, the count.
-    with django_assert_num_queries(4):
+    # session, the user with their role (accounts.backends), the count.
+    with django_assert_num_queries(3):
         response = client.get("/live/unread")
     assert response["Cache-Control"] == "no-store"
 

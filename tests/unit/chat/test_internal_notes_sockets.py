@@ -3,6 +3,7 @@ socket receives a note live; a customer's chat socket, its sync and its inbox so
 do; a customer asking for one gets an error frame and nothing is stored."""
 
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -58,11 +59,12 @@ async def sockets(service_request, customer, manager):
         await socket.disconnect()
 
 
-async def test_a_note_reaches_the_other_managers_socket_and_never_the_customers(sockets):
+async def test_a_note_reaches_the_other_managers_socket_and_never_the_customers(sockets, manager):
     client_id = await send_note(sockets["manager"])
     own = (await receive_until(sockets["manager"], "message"))["message"]
     seen = (await receive_until(sockets["second"], "message"))["message"]
-    assert own["client_id"] == client_id and own["internal"] is True and own["mine"] is True
+    assert own["client_id"] == client_id and own["internal"] is True
+    assert own["author_id"] == manager.pk
     assert seen["id"] == own["id"] and seen["text"] == NOTE and seen["internal"] is True
     assert await sockets["customer"].receive_nothing(timeout=QUIET_SECONDS)
 
@@ -91,16 +93,21 @@ async def test_a_non_boolean_internal_is_refused(sockets):
     assert await stored_messages() == []
 
 
-async def test_sync_gives_managers_the_note_and_customers_only_the_rest(sockets):
+async def test_sync_gives_managers_the_note_and_customers_only_the_rest(
+    sockets, service_request, customer, manager
+):
     await send_note(sockets["manager"])
     await receive_until(sockets["manager"], "message")
     await send_text(sockets["manager"], "Visible")
     await receive_until(sockets["customer"], "message")
 
-    for name, expected in (("customer", ["Visible"]), ("second", [NOTE, "Visible"])):
-        await sockets[name].send_json_to({"type": "sync", "after_id": 0})
-        page = await receive_until(sockets[name], "sync")
-        assert [m["text"] for m in page["messages"]] == expected, name
+    # A page that reconnects (a new socket) catches up with sync.
+    for user, expected in ((customer, ["Visible"]), (manager, [NOTE, "Visible"])):
+        socket, _ = await connect(service_request.pk, await cookie_of(user))
+        await socket.send_json_to({"type": "sync", "after_id": 0})
+        page = await receive_until(socket, "sync")
+        assert [m["text"] for m in page["messages"]] == expected, user
+        await socket.disconnect()
 
 
 async def test_a_customers_sync_asking_for_a_notes_receipt_gets_none(sockets):
@@ -164,6 +171,7 @@ async def test_a_note_is_broadcast_to_the_managers_group_only(service_request, m
         author=manager, service_request=service_request, text=NOTE, internal=True
     )
     event = await asyncio.wait_for(layer.receive(managers), timeout=3)
-    assert event["type"] == "chat.message" and event["data"]["text"] == NOTE
+    assert event["type"] == "chat.message" and event["internal"] is True
+    assert json.loads(event["frames"]["en"])["message"]["text"] == NOTE
     with pytest.raises(asyncio.TimeoutError):
         await asyncio.wait_for(layer.receive(everyone), timeout=QUIET_SECONDS)

@@ -7,7 +7,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from config.asgi import application
-from tenantdesk.chat import consumers
+from tenantdesk.chat.ws import frames
 from tests.unit.chat.helpers import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,14 +21,14 @@ def cookies(customer, manager):
 async def test_socket_frames_log_the_id_of_their_handshake(
     records, monkeypatch, service_request, cookies
 ):
-    parse_frame = consumers.protocol.parse_frame
+    parse_frame = frames.parse_client_frame
 
     def logging_parse_frame(text_data):
-        # A log line emitted while the consumer handles a frame.
-        logging.getLogger("tenantdesk.chat.consumers").warning("frame: %s", text_data)
+        # A log line emitted while the socket handles a frame.
+        logging.getLogger("tenantdesk.chat.ws").warning("frame: %s", text_data)
         return parse_frame(text_data)
 
-    monkeypatch.setattr(consumers.protocol, "parse_frame", logging_parse_frame)
+    monkeypatch.setattr(frames, "parse_client_frame", logging_parse_frame)
 
     async def open_socket(who, request_id):
         communicator = WebsocketCommunicator(

@@ -102,7 +102,7 @@ async def test_deleting_the_manager_group_closes_its_members_sockets(service_req
 async def test_a_socket_that_missed_the_push_finds_out_at_its_next_recheck(
     service_request, customer, monkeypatch
 ):
-    from tenantdesk.chat import socket_access
+    from tenantdesk.chat.ws import base as socket_access
 
     monkeypatch.setattr(socket_access, "ACCESS_RECHECK_SECONDS", 0.3)
     socket, _ = await connect(service_request.pk, await cookie_of(customer))

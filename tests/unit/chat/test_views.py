@@ -43,7 +43,7 @@ def test_owner_posts_and_reads_messages(customer, service_request):
     response = post_message(client, service_request, "<script>alert(1)</script>")
     assert response.status_code == 201
     body = response.json()["message"]
-    assert body["text"] == "<script>alert(1)</script>" and body["mine"] is True
+    assert body["text"] == "<script>alert(1)</script>" and body["author_id"] == customer.pk
     listing = client.get(messages_url(service_request)).json()
     assert [m["id"] for m in listing["messages"]] == [body["id"]]
     assert listing["has_more"] is False

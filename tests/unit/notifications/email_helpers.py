@@ -10,6 +10,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from tenantdesk.chat.models import Message
+from tenantdesk.notifications import digests
 from tenantdesk.notifications.models import EmailDelivery, PendingDigest
 
 
@@ -56,6 +57,9 @@ def move_back(seconds: float) -> None:
         )
     for pending in PendingDigest.objects.all():
         PendingDigest.objects.filter(pk=pending.pk).update(due_at=pending.due_at - delta)
+    # What this process remembers of waiting digest jobs moves with them.
+    for key, due in list(digests._known_waiting.items()):
+        digests._known_waiting[key] = due - delta
     for job in DBTaskResult.objects.filter(status="READY"):
         if job.run_after.year < 9999:
             DBTaskResult.objects.filter(pk=job.pk).update(run_after=job.run_after - delta)

@@ -5,7 +5,10 @@ a manager."""
 import re
 
 import pytest
+from django.http import Http404
 
+from tenantdesk.accounts.roles import is_manager
+from tenantdesk.service_requests.access import access_service_request
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.unit.service_requests.helpers import create_request
 
@@ -147,3 +150,21 @@ def test_detail_page_shows_the_header(client, customer, sr):
     assert f'src="/request/{sr.pk}/photo"' in html  # the larger view
     assert 'id="chat"' in html
     assert "/media" not in html
+
+
+@pytest.mark.parametrize("who", ["customer", "manager"])
+def test_the_callers_joins_are_kept_and_another_organisation_is_still_refused(
+    request, who, other_customer, sr, django_assert_num_queries
+):
+    person = request.getfixturevalue(who)
+    is_manager(person)  # the role as a page has it already (accounts.backends)
+    joined = ServiceRequest.objects.select_related("organisation", "author", "assignee")
+    with django_assert_num_queries(1):
+        found = access_service_request(person, sr.pk, queryset=joined)
+        assert (found.organisation.name, found.author.pk, found.assignee) == (
+            sr.organisation.name,
+            sr.author_id,
+            None,
+        )
+    with pytest.raises(Http404):
+        access_service_request(other_customer, sr.pk, queryset=joined)

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.serializers import message_for_reader
+from tenantdesk.chat.serializers import message_for_language
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.closure import service_request_reopen
 from tenantdesk.service_requests.services.status import service_request_change_status
@@ -94,7 +94,7 @@ def test_the_reopen_message_is_written_in_each_readers_language(closed, customer
         "created_at": message.created_at.isoformat(),
     }
     with translation.override("ru"):
-        text = message_for_reader(data, reader_id=customer.pk)["text"]
+        text = message_for_language(data)["text"]
     assert text == f"Заявка открыта снова ({customer.display_name}): Still broken"
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from tenantdesk.chat import broadcast
 from tenantdesk.chat.models import Message
-from tenantdesk.chat.serializers import message_for_reader
+from tenantdesk.chat.serializers import message_for_language
 from tenantdesk.core.errors import Closed
 from tenantdesk.service_requests.due_times import due_at, targets_for, working_calendar
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
@@ -44,7 +44,7 @@ def system_messages(service_request):
 
 def text_for(message, language):
     with translation.override(language):
-        return message_for_reader(
+        return message_for_language(
             {
                 **{"author_id": None, "by_manager": False, "organisation": None},
                 "kind": message.kind,
@@ -52,8 +52,7 @@ def text_for(message, language):
                 "event": message.event,
                 "created_at": message.created_at.isoformat(),
                 "author_name": None,
-            },
-            reader_id=None,
+            }
         )["text"]
 
 
@@ -75,7 +74,8 @@ def test_take_assigns_the_manager_records_it_and_posts_a_system_message_everyone
     assert text_for(message, "ru") == "Назначена: Anna Ivanova"
     # Broadcast to the request's group, i.e. to the customer's sockets as well.
     [(group, event)] = [(g, e) for g, e in outbox if e["type"] == "chat.message"]
-    assert group.endswith(str(service_request.pk)) and event["data"]["id"] == message.pk
+    assert group.endswith(str(service_request.pk)) and event["id"] == message.pk
+    assert event["internal"] is False  # not a note: customers' sockets pass it on
 
 
 def test_assign_to_another_manager_and_unassign(manager, anna, service_request):

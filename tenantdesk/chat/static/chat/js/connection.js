@@ -3,6 +3,7 @@
 
 import { fetchMessages } from "./api.js";
 import { catchUp } from "./catchup.js";
+import { Frame } from "./protocol.js";
 import { ChatSocket } from "./socket.js";
 
 const POLL_MS = 5000;
@@ -56,9 +57,9 @@ export class Connection {
     const ws = this.socket.ws;
     let receiptsFor = this.store.ownIdsAwaitingReceipts(); // asked once, with the first page
     const viaSocket = (after) => {
-      const frame = { type: "sync", after_id: after, receipts_for: receiptsFor };
+      const frame = { type: Frame.SYNC, after_id: after, receipts_for: receiptsFor };
       receiptsFor = [];
-      return this.socket.request(frame, (answer) => answer.type === "sync" && answer.after_id === after);
+      return this.socket.request(frame, (answer) => answer.type === Frame.SYNC && answer.after_id === after);
     };
     // A socket that closes meanwhile ends it, and the next one starts where its pages ended;
     // on the same socket, it tries again.

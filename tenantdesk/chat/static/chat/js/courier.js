@@ -4,6 +4,7 @@
 // the store.
 
 import { postDelivered, postMessage, postRead } from "./api.js";
+import { Frame } from "./protocol.js";
 
 // Acknowledgements wait this long, so a page of messages makes one frame.
 const ACK_BATCH_MS = 50;
@@ -34,7 +35,7 @@ export class Courier {
     const ids = [...this.acks];
     if (!ids.length) return;
     this.acks.clear();
-    if (this.socket.send({ type: "message.delivered", ids })) return;
+    if (this.socket.send({ type: Frame.MESSAGE_DELIVERED, ids })) return;
     try {
       await postDelivered(this.deliveredUrl, ids);
     } catch {
@@ -55,7 +56,7 @@ export class Courier {
   async flushRead() {
     const upToId = this.readUpTo;
     if (!upToId || this.#readReported(upToId)) return;
-    if (this.socket.send({ type: "message.read", up_to_id: upToId })) {
+    if (this.socket.send({ type: Frame.MESSAGE_READ, up_to_id: upToId })) {
       this.readSent = { id: upToId, via: this.socket.ws };
       return;
     }
@@ -76,7 +77,7 @@ export class Courier {
   // answer may have been lost with the connection. The server stores a client_id once.
   flushOutbox() {
     for (const entry of this.store.pending()) {
-      const frame = { type: "message.send", client_id: entry.client_id, text: entry.text };
+      const frame = { type: Frame.MESSAGE_SEND, client_id: entry.client_id, text: entry.text };
       if (entry.internal) frame.internal = true;
       if (!this.socket.send(frame)) this.#post(entry);
     }
@@ -87,11 +88,11 @@ export class Courier {
     this.posting.add(clientId);
     try {
       const message = await postMessage(this.messagesUrl, { text, clientId, internal });
-      this.onFrame({ type: "message", message });
+      this.onFrame({ type: Frame.MESSAGE, message });
     } catch (error) {
       // A network failure keeps it queued; a refusal is the server's answer, as on the socket.
       if (error.status >= 400 && error.status < 500) {
-        this.onFrame({ type: "error", client_id: clientId, code: error.code, detail: error.message });
+        this.onFrame({ type: Frame.ERROR, client_id: clientId, code: error.code, detail: error.message });
       }
     } finally {
       this.posting.delete(clientId);

@@ -12,11 +12,11 @@ import { Connection } from "./connection.js";
 import { ConversationView } from "./conversation.js";
 import { Courier } from "./courier.js";
 import { announceActivity, hideWhenClosed, showRequestStatus } from "./page.js";
+import { Close, Frame } from "./protocol.js";
 import { ReadTracker } from "./read.js";
 import { ChatStore } from "./store.js";
 
 const RETRY_LATER_MS = 3000; // after "too many messages" or "database unavailable"
-const CLOSE_SIGNED_OUT = 4401;
 
 function startChat(root, config) {
   const { strings } = config;
@@ -41,10 +41,14 @@ function startChat(root, config) {
   });
   const composer = new Composer(root.querySelector("[data-chat-composer]"), config, {
     onText: sendText,
-    onUploaded: (message) => handle({ type: "message", message }),
+    onUploaded: (message) => handle({ type: Frame.MESSAGE, message }),
   });
 
+  // Every frame's messages learn whether they are the reader's own: the server sends one
+  // text per language to every reader (chat/ws/outgoing.py), with the author's id.
   function handle(frame) {
+    const messages = frame.message ? [frame.message] : frame.messages || [];
+    for (const message of messages) message.mine = message.author_id === config.userId;
     react(store.apply(frame), frame.type);
   }
 
@@ -73,7 +77,7 @@ function startChat(root, config) {
   }
 
   function onFinalClose(code) {
-    showNotice(code === CLOSE_SIGNED_OUT ? strings.signedOut : strings.notFound);
+    showNotice(code === Close.SIGNED_OUT ? strings.signedOut : strings.notFound);
     composer.disable();
   }
 

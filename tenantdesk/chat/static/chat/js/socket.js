@@ -5,11 +5,10 @@
 // once when it gets focus, becomes visible again or the browser says it is online.
 // Closed with 1013 ("try again later": the database or Redis is away), it backs off for
 // real: longer pauses, up to half a minute, and no retry on focus, so that a server
-// coming back is not met by every open tab at once (chat/protocol.py's close codes).
+// coming back is not met by every open tab at once (the close codes: protocol.js).
 
-const CLOSE_SIGNED_OUT = 4401;
-const CLOSE_NOT_FOUND = 4404;
-const CLOSE_TRY_AGAIN_LATER = 1013;
+import { Close, FINAL_CLOSES } from "./protocol.js";
+
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_VISIBLE_MS = 3000;
 const MAX_DELAY_HIDDEN_MS = 15000;
@@ -80,10 +79,10 @@ export class ChatSocket {
       this.waiters.clear();
       if (this.openedAt && Date.now() - this.openedAt >= STABLE_OPEN_MS) this.attempt = 0;
       this.openedAt = 0;
-      this.tryAgainLater = event.code === CLOSE_TRY_AGAIN_LATER;
-      // Only these two are final. Every other close reconnects, 1012 among them: a
-      // worker restarting (deploy/README.md, upgrades) closes its sockets with it.
-      if (event.code === CLOSE_SIGNED_OUT || event.code === CLOSE_NOT_FOUND) {
+      this.tryAgainLater = event.code === Close.TRY_AGAIN_LATER;
+      // Only signed out and not found are final. Every other close reconnects, RESTARTING
+      // among them: a worker restarting (deploy/README.md, upgrades) closes its sockets so.
+      if (FINAL_CLOSES.has(event.code)) {
         this.stopped = true;
         this.handlers.onFinalClose(event.code);
         return;

@@ -7,6 +7,8 @@
 //   {type: "earlier", messages, has_more}          the first page, or one from "load earlier"
 //   {type: "connection.lost"}                      the socket closed: live frames may be missing
 
+import { Frame } from "./protocol.js";
+
 // Refusals that say "not now" rather than "not this": the message stays in the outbox.
 const RETRY_LATER = new Set(["rate_limited", "unavailable"]);
 const STATUS_RANK = { sending: 0, sent: 1, delivered: 2, read: 3 };
@@ -125,13 +127,15 @@ export class ChatStore {
   apply(frame) {
     const changes = emptyChanges();
     const handler = {
-      message: () => this.#message(frame.message, changes),
-      sync: () => this.#page(frame, changes, { socket: true }),
+      // The socket's frames (their names: protocol.js) …
+      [Frame.MESSAGE]: () => this.#message(frame.message, changes),
+      [Frame.SYNC]: () => this.#page(frame, changes, { socket: true }),
+      [Frame.RECEIPT]: () => this.#receipt(frame, changes),
+      [Frame.REQUEST_STATUS]: () => this.#status(frame, changes),
+      [Frame.ERROR]: () => this.#error(frame, changes),
+      // … and the page's own, built from HTTP answers and the socket's state.
       page: () => this.#page(frame, changes, { socket: false }),
       earlier: () => this.#earlier(frame, changes),
-      receipt: () => this.#receipt(frame, changes),
-      "request.status": () => this.#status(frame, changes),
-      error: () => this.#error(frame, changes),
       "connection.lost": () => {
         this.live = false;
         this.#unsettle();

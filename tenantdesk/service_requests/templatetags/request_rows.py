@@ -1,0 +1,15 @@
+"""{% load request_rows %}: the managers' list's rows, written in Python (list_rows.py).
+
+{% unread_badges_for service_requests as badges %}{% manager_rows service_requests badges %}
+"""
+
+from django import template
+
+from tenantdesk.service_requests import list_rows
+
+register = template.Library()
+
+
+@register.simple_tag
+def manager_rows(service_requests, unread_badges) -> str:
+    return list_rows.manager_rows(service_requests, unread_badges)
