@@ -13,6 +13,7 @@ and cannot find raises Unavailable; tests turn that into a skip (tests/integrati
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import secrets
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -118,6 +119,7 @@ class PrivateDatabase:
     def __init__(self, server_url: str, suffix: str):
         import psycopg  # noqa: F401  (a dependency; imported here to fail early if missing)
 
+        self.server_url = server_url
         parsed = urlparse(server_url)
         base = os.environ.get("TEST_DATABASE_NAME", "test_tenantdesk")
         self.name = f"{base}_{suffix}"
@@ -131,12 +133,22 @@ class PrivateDatabase:
         with psycopg.connect(self._admin, autocommit=True) as conn:
             conn.execute(sql)
 
-    def create(self) -> None:
+    def create(self, template: str | None = None) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self._execute(f'CREATE DATABASE "{self.name}"{copy}')
 
     def drop(self) -> None:
         self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def drop_quietly(self) -> None:
+        # At exit: the server may be gone already (a private cluster a test stopped).
+        with suppress(Exception):
+            self.drop()
+
+
+# Migrated template databases of this process, by PostgreSQL server (Stack._migrated_template).
+_TEMPLATES: dict[str, str] = {}
 
 
 def unit_environment() -> dict[str, str]:
@@ -266,11 +278,11 @@ class Stack:
         lines = result.stdout.strip().splitlines()
         return json.loads(lines[-1]) if lines else None
 
-    def manage(self, *args: str) -> None:
+    def manage(self, *args: str, env: dict[str, str] | None = None) -> None:
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             capture_output=True,
             text=True,
             timeout=300,
@@ -280,13 +292,26 @@ class Stack:
 
     def start(self, *, static: bool = False) -> None:
         (self.tmp_path / "static").mkdir(exist_ok=True)
-        if self.database is not None:  # None: a subclass on SQLite (bench.servers)
-            self.database.create()
-        self.manage("migrate", "--noinput", "-v", "0")
+        if self.database is None:  # a subclass on SQLite (bench.servers)
+            self.manage("migrate", "--noinput", "-v", "0")
+        else:
+            self.database.create(template=self._migrated_template())
         if static:  # pages need the manifest of hashed static files
             self.manage("collectstatic", "--noinput", "-v", "0")
         for worker in self.workers:
             worker.start()
+
+    def _migrated_template(self) -> str:
+        """A migrated database on this stack's PostgreSQL server, made once per process and
+        copied for every stack (CREATE DATABASE … TEMPLATE takes 0.1 s, migrate 5–9 s)."""
+        server = self.database.server_url
+        if server not in _TEMPLATES:
+            template = PrivateDatabase(server, f"template_{os.getpid()}")
+            template.create()
+            atexit.register(template.drop_quietly)
+            self.manage("migrate", "--noinput", "-v", "0", env={"DATABASE_URL": template.url})
+            _TEMPLATES[server] = template.name
+        return _TEMPLATES[server]
 
     def stop(self) -> None:
         for worker in self.workers:

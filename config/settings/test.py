@@ -4,10 +4,19 @@ It runs on the embedded defaults; DATABASE_URL, REDIS_URL and S3_* from the envi
 switch it to real services (CI's second run does so).
 """
 
+import os
 from datetime import timedelta
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env
+# Under pytest-xdist every worker has its own database (pytest-django appends the worker's
+# name) and must have its own channel-layer groups too: ids repeat between the workers'
+# databases, so "request.1" of one worker would reach the other's sockets on a shared Redis.
+if _xdist_worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["CHANNELS_PREFIX"] = (
+        f"{os.environ.get('CHANNELS_PREFIX', 'tenantdesk')}-{_xdist_worker}"
+    )
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, env  # noqa: E402
 
 DEBUG = False
 DEMO_DATA = False

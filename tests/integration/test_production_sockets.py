@@ -1,5 +1,6 @@
-"""Chat sockets under the production shape: idle for long stretches, and through a Redis
-outage (a private redis-server the test stops and starts again)."""
+"""Chat sockets under the production shape through a Redis outage (a private redis-server
+the test stops and starts again) and a revocation on every worker. Sockets idle for long
+stretches are the scale test's soak (tests/scale/test_03_soak.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import urllib.request
 import uuid
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.stack import (
@@ -26,8 +26,6 @@ from tests.integration.stack import (
 )
 
 pytestmark = pytest.mark.services
-
-IDLE_SECONDS = 30
 
 
 def http_send(port: int, request_id: int, cookie: str, text: str, client_id: str):
@@ -58,73 +56,6 @@ def http_send(port: int, request_id: int, cookie: str, text: str, client_id: str
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(errors="replace")
-
-
-@pytest.fixture
-def stack(tmp_path):
-    with production_stack(tmp_path, workers=1) as stack:
-        yield stack
-
-
-def test_an_idle_socket_stays_open_and_then_receives(stack):
-    data = stack.python(SEED_CHAT)
-    port = stack.workers[0].port
-
-    async def scenario():
-        manager = await ws_connect(port, data["request"], data["manager"])
-        customer = await ws_connect(port, data["request"], data["customer"])
-        try:
-            started = time.monotonic()
-            # Nothing is sent or received for the whole stretch; a close would end recv().
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(manager.recv(), IDLE_SECONDS)
-            assert time.monotonic() - started >= IDLE_SECONDS
-            await ws_send_text(customer, "after a quiet half minute")
-            frame = await ws_next(manager, "message", timeout=5)
-            assert frame["message"]["text"] == "after a quiet half minute"
-        finally:
-            await manager.close()
-            await customer.close()
-
-    try:
-        asyncio.run(scenario())
-    except BaseException as error:
-        raise AssertionError(f"{error!r}\n{stack.logs()}") from error
-    assert "Exception in ASGI application" not in stack.workers[0].log()
-
-
-def test_an_idle_inbox_socket_stays_open_and_then_hears_of_a_message(stack):
-    # The per-person socket of every list page (/ws/inbox/) rides the same layer: a minute
-    # of silence, then the customer's message reaches the manager's list.
-    data = stack.python(SEED_CHAT)
-    port = stack.workers[0].port
-
-    async def scenario():
-        inbox = await connect(
-            f"ws://127.0.0.1:{port}/ws/inbox/?lang=en",
-            origin=f"http://127.0.0.1:{port}",
-            additional_headers={"Cookie": f"sessionid={data['manager']}"},
-            open_timeout=10,
-            ping_interval=None,  # as idle as a list page nobody touches
-        )
-        customer = await ws_connect(port, data["request"], data["customer"])
-        try:
-            started = time.monotonic()
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(inbox.recv(), 2 * IDLE_SECONDS)
-            assert time.monotonic() - started >= 2 * IDLE_SECONDS
-            await ws_send_text(customer, "after a quiet minute")
-            frame = await ws_next(inbox, "request.message", timeout=5)
-            assert frame["service_request_id"] == data["request"]
-        finally:
-            await inbox.close()
-            await customer.close()
-
-    try:
-        asyncio.run(scenario())
-    except BaseException as error:
-        raise AssertionError(f"{error!r}\n{stack.logs()}") from error
-    assert "Exception in ASGI application" not in stack.workers[0].log()
 
 
 @pytest.fixture

@@ -10,7 +10,11 @@ from tests.integration.test_s3_storage import moto_endpoint, s3  # noqa: F401  (
 pytestmark = pytest.mark.django_db
 
 
-def test_readyz_reaches_the_bucket(client, s3):  # noqa: F811
+def test_readyz_reaches_the_bucket(client, s3, settings):  # noqa: F811
+    # What is checked is that the bucket is reached, not how fast: the first call builds a
+    # boto3 client and moto answers its first request slowly, beyond the 2 s probe budget
+    # on a loaded machine (it failed so under a parallel run).
+    settings.READINESS_TIMEOUT_SECONDS = 15
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"]["storage"]["ok"] is True

@@ -1,9 +1,13 @@
 """Soak through nginx: 200 signed-in sockets over 100 requests (a customer and a manager
-each), 50 messages a second for 2 minutes, every socket also idle for 40 s in a stretch.
+each), 50 messages a second for 80 s, every socket also idle for 40 s in a stretch.
+Beside them, one more request's two chat sockets and its customer's inbox socket (the live
+list's) stay silent for the whole soak, as tabs nobody touches; then a message must reach
+both of the customer's sockets. This is the suite's only soak: the integration tests' idle
+sockets of half a minute and a minute moved here (they cost CI a minute and a half).
 
 The load is bench.load's open-loop client (messages go out at fixed times whatever the
-server does; each receiver acknowledges as the page does), on a schedule of three phases:
-the rooms are in three groups and each group is silent for one whole phase, so every socket
+server does; each receiver acknowledges as the page does), on a schedule of two phases:
+the rooms are in two groups and each group is silent for one whole phase, so every socket
 holds an idle stretch of 40 s (nothing sent, nothing received) between busy ones. Then:
 sent = stored = received by the other member, none twice, none out of order (each sender's
 messages in the order stored), none refused,
@@ -17,14 +21,18 @@ import json
 import time
 import uuid
 
+import pytest
+from websockets.asyncio.client import connect
+
 from bench.load import ACK_BATCH_SECONDS, Load, Sent
+from harness.wsclient import ws_connect, ws_next, ws_send_text
 from tests.scale.conftest import seed, stored
 
 SCENARIO = "soak"
 ROOMS = 100
 RATE = 50  # messages per second, over all rooms
-DURATION = 120  # seconds
-GROUPS = 3  # each silent for one phase of DURATION / GROUPS seconds
+DURATION = 80  # seconds
+GROUPS = 2  # each silent for one phase of DURATION / GROUPS seconds
 IDLE_AT_LEAST = 30
 
 
@@ -118,8 +126,52 @@ class Soak(Load):
         return {"answered": answered, "missed": missed}
 
 
+class IdleTabs:
+    """A request's chat open in the customer's and the manager's tab, and the customer's
+    list (the inbox socket), none of them sending or receiving anything for the soak."""
+
+    def __init__(self, port: int, room: dict):
+        self.port, self.room = port, room
+
+    async def open(self) -> None:
+        port, room = self.port, self.room
+        self.manager = await ws_connect(port, room["id"], room["manager"])
+        self.customer = await ws_connect(port, room["id"], room["customer"])
+        self.inbox = await connect(
+            f"ws://127.0.0.1:{port}/ws/inbox/?lang=en",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={"Cookie": f"sessionid={room['customer']}"},
+            open_timeout=10,
+            ping_interval=None,  # as idle as a list page nobody touches
+        )
+        self.opened_at = time.monotonic()
+
+    async def prove_still_open(self) -> float:
+        """The seconds they stayed silent; then the manager's message reaches the
+        customer's chat and list. A socket the server closed meanwhile raises here."""
+        idle = time.monotonic() - self.opened_at
+        for socket in (self.manager, self.customer, self.inbox):
+            with pytest.raises(TimeoutError):  # nothing came (a close would raise instead)
+                await asyncio.wait_for(socket.recv(), 0.2)
+        await ws_send_text(self.manager, "after a quiet soak")
+        frame = await ws_next(self.customer, "message", timeout=10)
+        assert frame["message"]["text"] == "after a quiet soak"
+        frame = await ws_next(self.inbox, "request.message", timeout=10)
+        assert frame["service_request_id"] == self.room["id"]
+        for socket in (self.manager, self.customer, self.inbox):
+            await socket.close()
+        return idle
+
+
+async def soak_beside_idle_tabs(load: Soak, idle: IdleTabs) -> tuple[dict, float]:
+    await idle.open()
+    report = await load.run()
+    return report, await idle.prove_still_open()
+
+
 def test_soak_200_sockets_50_messages_a_second_with_idle_stretches(site, figures):
     data = seed(site, ROOMS, "soak")
+    quiet = seed(site, 1, "soak-idle")["rooms"][0]
     spec = {
         "ws_bases": [f"ws://127.0.0.1:{site.nginx.port}"],
         "rooms": [{"id": r["id"], "cookies": [r["customer"], r["manager"]]} for r in data["rooms"]],
@@ -132,7 +184,9 @@ def test_soak_200_sockets_50_messages_a_second_with_idle_stretches(site, figures
     }
     load = Soak(spec)
     rss_before = site.figures()["workers"]
-    report = asyncio.run(load.run())
+    report, idle_seconds = asyncio.run(
+        soak_beside_idle_tabs(load, IdleTabs(site.nginx.port, quiet))
+    )
     rss_after = site.figures()["workers"]
     database = stored(site, [room["id"] for room in data["rooms"]])
     gaps = sorted(report["gaps"].values())
@@ -156,6 +210,7 @@ def test_soak_200_sockets_50_messages_a_second_with_idle_stretches(site, figures
     add("sender late at the end s", report["sender_late_s"])
     add("longest idle stretch held s (max)", gaps[-1])
     add("shortest of the sockets' longest idle s", gaps[0])
+    add("silent chat and list sockets held s", idle_seconds)
     add(
         "final sync answered / brought missed",
         f"{report['probes']['answered']} / {report['probes']['missed']}",
@@ -181,3 +236,4 @@ def test_soak_200_sockets_50_messages_a_second_with_idle_stretches(site, figures
     assert report["closed_by_server"] == 0
     assert report["probes"] == {"answered": len(load.members), "missed": 0}
     assert gaps[0] >= IDLE_AT_LEAST, gaps[:5]
+    assert idle_seconds >= DURATION

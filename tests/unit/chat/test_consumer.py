@@ -125,11 +125,22 @@ async def test_repeated_client_id_stores_one_message_and_sends_it_once_per_socke
     await again_socket.disconnect()
 
 
+# A fixed client id: the parameters name the tests, and every process of a parallel run
+# (pytest-xdist) must collect the same names.
+FIXED_CLIENT_ID = "5b0e8c1a-2f4d-4e6b-9a7c-1d3e5f7a9b0c"
+
+
 @pytest.mark.parametrize(
     "frame, code",
     [
         (
-            json.dumps({"type": "message.send", "client_id": str(uuid.uuid4()), "text": " "}),
+            json.dumps(
+                {
+                    "type": "message.send",
+                    "client_id": FIXED_CLIENT_ID,
+                    "text": " ",
+                }
+            ),
             "empty",
         ),
         ("{not json", "malformed"),
@@ -145,13 +156,11 @@ async def test_repeated_client_id_stores_one_message_and_sends_it_once_per_socke
         ('{"type": "sync", "after_id": 1000000000000000000000000000000}', "invalid"),
         # Text PostgreSQL cannot store (NUL) or no encoding can carry (a lone surrogate).
         (
-            '{"type": "message.send", "client_id": "'
-            + str(uuid.uuid4())
-            + '", "text": "a\\u0000b"}',
+            '{"type": "message.send", "client_id": "' + FIXED_CLIENT_ID + '", "text": "a\\u0000b"}',
             "invalid_text",
         ),
         (
-            '{"type": "message.send", "client_id": "' + str(uuid.uuid4()) + '", "text": "\\ud800"}',
+            '{"type": "message.send", "client_id": "' + FIXED_CLIENT_ID + '", "text": "\\ud800"}',
             "invalid_text",
         ),
         # Nesting deep enough to exhaust the parser's recursion.
