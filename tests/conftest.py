@@ -8,6 +8,7 @@ stage on the embedded defaults requires the browser; its service-backed stage re
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -27,7 +28,19 @@ def skip_or_fail(reason: str, *, needs: str) -> None:
     pytest.skip(reason)
 
 
+def _remove_sqlite_side_files() -> None:
+    # Django removes a SQLite test database's file, not the WAL mode's side files.
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    name = database.get("TEST", {}).get("NAME")
+    if database["ENGINE"] == "django.db.backends.sqlite3" and name:
+        for path in (name, f"{name}-wal", f"{name}-shm"):
+            Path(path).unlink(missing_ok=True)
+
+
 def pytest_sessionfinish(session, exitstatus):
+    _remove_sqlite_side_files()
     # Belt and braces: a skip from anywhere else (a plain pytest.skip) fails a run that
     # requires everything.
     if set(KINDS) != REQUIRED:

@@ -5,6 +5,7 @@ switch it to real services (CI's second run does so).
 """
 
 import os
+import tempfile
 from datetime import timedelta
 
 # Under pytest-xdist every worker has its own database (pytest-django appends the worker's
@@ -33,11 +34,17 @@ MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default="/tmp/tenantdesk-test-media")  
 LOGIN_COOLOFF_SECONDS = env.int("LOGIN_COOLOFF_SECONDS", default=3)
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
 
-# Browser tests run a live server in another thread, which cannot share an in-memory
-# SQLite database: tests/e2e sets TEST_SQLITE_NAME to a file for its own process.
+# SQLite's test database is a file (in WAL mode, as `make run`'s), one per test process:
+# an in-memory database shares one cache between connections, and a socket's database
+# thread reading while a test writes got "database table is locked" (no busy wait in a
+# shared cache), which the socket rightly took for an outage. Browser tests need a file
+# anyway (their server is another process); tests/e2e names its own.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    _test_name = env.str("TEST_SQLITE_NAME", default="")
-    DATABASES["default"]["TEST"] = {"NAME": _test_name} if _test_name else {}
+    _test_name = env.str(
+        "TEST_SQLITE_NAME",
+        default=os.path.join(tempfile.gettempdir(), f"tenantdesk-test-{os.getpid()}.sqlite3"),
+    )
+    DATABASES["default"]["TEST"] = {"NAME": _test_name}
 else:
     DATABASES["default"]["TEST"] = {
         "NAME": env.str("TEST_DATABASE_NAME", default="test_tenantdesk")

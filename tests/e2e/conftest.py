@@ -41,13 +41,6 @@ def _sqlite_test_database_in_a_file():
 _sqlite_test_database_in_a_file()
 
 
-def pytest_sessionfinish(session, exitstatus):
-    # Django removes the test database file but not SQLite's WAL side files.
-    name = os.environ["TEST_SQLITE_NAME"]
-    for path in (name, f"{name}-wal", f"{name}-shm"):
-        Path(path).unlink(missing_ok=True)
-
-
 from tests.conftest import skip_or_fail  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
