@@ -37,10 +37,12 @@ run: install
 	echo "Task worker (e-mails) started, pid $$worker"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-# Unit and integration tests in one run, browser tests in another (a live server process
-# and asyncio tests do not mix well in one process). Each run spreads its tests over one
-# process per CPU core (pytest-xdist; every process has its own test database, channel
-# prefix and live server): TEST_WORKERS=0 runs them in this process, one by one.
+# Unit and integration tests in one session, browser tests in another (a live server
+# process and asyncio tests do not mix well in one process), one after the other: run at
+# the same time on 2 cores they took longer than in turn, and timing tests failed. Each
+# session spreads its tests over one process per CPU core (pytest-xdist; every process has
+# its own test database, channel prefix and live server); TEST_WORKERS=0 runs a session's
+# tests in one process, one by one.
 TEST_WORKERS ?= auto
 PYTEST := $(PY) -m pytest -p no:cacheprovider -n $(TEST_WORKERS)
 

@@ -7,7 +7,11 @@ stops start-up instead of running on a laptop default.
 from pythonjsonlogger.core import RESERVED_ATTRS
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, env
+from .base import INSTALLED_APPS, LOG_LEVEL, env
+
+# Daphne is the development server's (`make run`: its runserver serves WebSockets); the
+# workers are uvicorn, and importing Daphne's Twisted cost each of them a quarter of its start.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "daphne"]
 
 DEBUG = False
 DEMO_DATA = False

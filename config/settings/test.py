@@ -11,9 +11,10 @@ from datetime import timedelta
 # Under pytest-xdist every worker has its own database (pytest-django appends the worker's
 # name) and must have its own channel-layer groups too: ids repeat between the workers'
 # databases, so "request.1" of one worker would reach the other's sockets on a shared Redis.
+# The process id as well: two sessions at once (unit and browser tests) each have a "gw0".
 if _xdist_worker := os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["CHANNELS_PREFIX"] = (
-        f"{os.environ.get('CHANNELS_PREFIX', 'tenantdesk')}-{_xdist_worker}"
+        f"{os.environ.get('CHANNELS_PREFIX', 'tenantdesk')}-{_xdist_worker}-{os.getpid()}"
     )
 
 from .base import *  # noqa: E402, F403

@@ -35,7 +35,6 @@ from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
-from pywebpush import WebPushException, webpush
 
 from tenantdesk.accounts.roles import is_customer, is_manager
 from tenantdesk.chat.announcements import message_posted
@@ -141,6 +140,11 @@ def payload_for(message: Message, user) -> dict:
 
 
 def _send(subscription: PushSubscription, payload: dict, session: requests.Session) -> bool:
+    # Imported here, not at the top: pywebpush brings aiohttp, a third of a second of every
+    # Django process's start (web workers, scripts, each test's subprocesses) for what only
+    # the task worker does.
+    from pywebpush import WebPushException, webpush
+
     try:
         push_endpoint_check(endpoint=subscription.endpoint, lookup_host=False)
     except outbound.OutboundRefused as refused:

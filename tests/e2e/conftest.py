@@ -27,18 +27,21 @@ from django.conf import settings as django_settings  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
-def _sqlite_test_database_in_a_file():
+def _a_test_database_of_their_own():
     # pytest-django has loaded the settings before this file runs, so TEST_SQLITE_NAME above
-    # came too late for config/settings/test.py: name the file in place. The server process
-    # is forked later and inherits it.
+    # came too late for config/settings/test.py: name the file in place. On PostgreSQL the
+    # browser tests' database gets a name of its own, so that they may run beside the unit
+    # tests, whose workers have the same names (pytest-django appends "_gw0").
+    # The server process is forked later and inherits the name.
     database = django_settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        test = database.setdefault("TEST", {})
-        if not test.get("NAME"):
-            test["NAME"] = os.environ["TEST_SQLITE_NAME"]
+        test["NAME"] = os.environ["TEST_SQLITE_NAME"]
+    else:
+        test["NAME"] = f"{test.get('NAME') or 'test_tenantdesk'}_e2e"
 
 
-_sqlite_test_database_in_a_file()
+_a_test_database_of_their_own()
 
 
 from tests.conftest import skip_or_fail  # noqa: E402
