@@ -4,7 +4,7 @@ Browser tests need Chromium; service tests need PostgreSQL/Redis named in the en
 (DATABASE_URL, REDIS_URL). On a user's machine without them those tests skip with a
 message saying what to install or set. TENANTDESK_REQUIRE names what must be there
 (`browser`, `services`, or `all`): a skip for a required kind fails the run instead. CI's
-stage on the embedded defaults requires the browser; its service-backed stage requires all.
+PostgreSQL and Redis stage, where the browser tests run, requires all (.ci/README.md).
 """
 
 import os
