@@ -39,7 +39,7 @@ AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_COOLOFF_SECONDS)
 # an in-memory database shares one cache between connections, and a socket's database
 # thread reading while a test writes got "database table is locked" (no busy wait in a
 # shared cache), which the socket rightly took for an outage. Browser tests need a file
-# anyway (their server is another process); tests/e2e names its own.
+# anyway: their server is another process.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _test_name = env.str(
         "TEST_SQLITE_NAME",

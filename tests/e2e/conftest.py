@@ -2,8 +2,8 @@
 
 Run in their own pytest process (`make test` does): Playwright's sync API runs an event
 loop, so Django's ORM calls from the test need DJANGO_ALLOW_ASYNC_UNSAFE, which must not
-leak into the async consumer tests. The server process uses the test database by name,
-so SQLite gets a file here instead of an in-memory database.
+leak into the async consumer tests. The server process uses the test database by name
+(on SQLite a file of the test process's own, config/settings/test.py).
 
 Every page runs under the site's Content-Security-Policy and a test fails on any violation
 (`csp_violations`). Give `wait_for_function` a function (`"() => ..."`), not a bare
@@ -13,14 +13,10 @@ expression: Playwright evaluates a bare one with eval, which the policy refuses.
 import contextlib
 import os
 import shutil
-import tempfile
 from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-os.environ.setdefault(
-    "TEST_SQLITE_NAME", str(Path(tempfile.gettempdir()) / f"tenantdesk-e2e-{os.getpid()}.sqlite3")
-)
 
 import pytest  # noqa: E402
 from django.conf import settings as django_settings  # noqa: E402
@@ -28,16 +24,13 @@ from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 def _a_test_database_of_their_own():
-    # pytest-django has loaded the settings before this file runs, so TEST_SQLITE_NAME above
-    # came too late for config/settings/test.py: name the file in place. On PostgreSQL the
-    # browser tests' database gets a name of its own, so that they may run beside the unit
-    # tests, whose workers have the same names (pytest-django appends "_gw0").
-    # The server process is forked later and inherits the name.
-    database = django_settings.DATABASES["default"]
-    test = database.setdefault("TEST", {})
-    if database["ENGINE"] == "django.db.backends.sqlite3":
-        test["NAME"] = os.environ["TEST_SQLITE_NAME"]
-    else:
+    # On SQLite every test process already has a file of its own (config/settings/test.py).
+    # On PostgreSQL the browser tests' database gets a name of its own, so that they may run
+    # beside the unit tests, whose workers have the same names (pytest-django appends
+    # "_gw0"). pytest-django has loaded the settings before this file runs: the name is
+    # changed in place, and the server process, forked later, inherits it.
+    test = django_settings.DATABASES["default"].setdefault("TEST", {})
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         test["NAME"] = f"{test.get('NAME') or 'test_tenantdesk'}_e2e"
 
 
