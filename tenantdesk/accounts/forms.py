@@ -10,7 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
-from tenantdesk.accounts.models import User
+from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.usernames import username_without_nul
 from tenantdesk.core.forms import BootstrapFormMixin
 
@@ -55,13 +55,23 @@ class ContactPhoneField(PhoneNumberField):
 class RegistrationForm(BootstrapFormMixin, UserCreationForm):
     """A new customer account and the organisation it registers, on one form."""
 
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("Shown to the managers and your colleagues in the chat."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
     organisation_name = forms.CharField(label=_("Organisation name"), max_length=200)
     organisation_address = forms.CharField(label=_("Address"), max_length=300)
     organisation_phone = ContactPhoneField(label=_("Contact phone"))
+    # Offered only once the form has found an organisation of the same name and phone.
+    register_anyway = forms.BooleanField(
+        label=_("Register a new organisation anyway"), required=False
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "email")
+        fields = ("name", "username", "email")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,6 +82,28 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
         # Drop Django 5.1's "usable password" toggle: a customer always sets a password.
         self.fields.pop("usable_password", None)
         self._set_up_phone(self.fields["organisation_phone"])
+        self.duplicate_organisation = False
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        name, phone = cleaned.get("organisation_name"), cleaned.get("organisation_phone")
+        # Colleagues of a registered organisation join it by invitation; a second
+        # registration is allowed (two companies may share a name), but only once warned.
+        if name and phone and not cleaned.get("register_anyway"):
+            if Organisation.objects.filter(name__iexact=name.strip(), phone=phone).exists():
+                self.duplicate_organisation = True
+                raise ValidationError(
+                    _(
+                        "An organisation with this name and phone is already registered. "
+                        "To join it, ask its admin for an invitation; to register another "
+                        "one, tick the box below."
+                    ),
+                    code="duplicate_organisation",
+                )
+        return cleaned
 
     @staticmethod
     def _set_up_phone(field: ContactPhoneField) -> None:

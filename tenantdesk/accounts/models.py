@@ -38,6 +38,13 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     """Django's user manager (create_user, …) over UserQuerySet."""
 
 
+class OrganisationRole(models.TextChoices):
+    """A customer's role inside their organisation (SPEC "Organisations and people")."""
+
+    MEMBER = "member", _("Member")
+    ADMIN = "admin", _("Organisation admin")
+
+
 class User(AbstractUser):
     """A person who signs in: a customer (has an organisation) or a manager (in the group)."""
 
@@ -48,6 +55,13 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+    )
+    # Meaningful only with an organisation: an admin manages its people (/org/members).
+    organisation_role = models.CharField(
+        _("role in the organisation"),
+        max_length=10,
+        choices=OrganisationRole.choices,
+        default=OrganisationRole.MEMBER,
     )
     # The interface language the person last used (a code from LANGUAGES), so that
     # e-mails reach them in it; empty until they have used the site.

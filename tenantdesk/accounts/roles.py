@@ -6,6 +6,8 @@ for requests and their chats; accounts asks them where a person lands after sign
 
 from __future__ import annotations
 
+from tenantdesk.accounts.models import OrganisationRole
+
 MANAGER_GROUP = "manager"
 
 
@@ -37,3 +39,8 @@ def is_customer(user) -> bool:
         and user.organisation_id is not None
         and not is_manager(user)
     )
+
+
+def is_organisation_admin(user) -> bool:
+    """A customer who manages their organisation's people and details."""
+    return is_customer(user) and user.organisation_role == OrganisationRole.ADMIN

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.accounts.models import Organisation, OrganisationRole, User
 from tenantdesk.accounts.roles import MANAGER_GROUP
 
 
@@ -13,16 +13,22 @@ def organisation_register(
     username: str,
     email: str,
     password: str,
+    name: str = "",
     organisation_name: str,
     organisation_address: str,
     organisation_phone,
 ) -> User:
-    """Create an organisation and its first member together: both or neither."""
+    """Create an organisation and its first member, its admin, together: both or neither."""
     organisation = Organisation.objects.create(
         name=organisation_name, address=organisation_address, phone=organisation_phone
     )
     return User.objects.create_user(
-        username=username, email=email, password=password, organisation=organisation
+        username=username,
+        email=email,
+        password=password,
+        first_name=name,
+        organisation=organisation,
+        organisation_role=OrganisationRole.ADMIN,
     )
 
 

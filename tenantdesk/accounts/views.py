@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
@@ -14,10 +15,13 @@ from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
 
 
+PEOPLE_BACKEND = "tenantdesk.accounts.backends.PeopleBackend"
+
+
 class RegisterView(FormView):
     template_name = "accounts/register.html"
     form_class = RegistrationForm
-    success_url = reverse_lazy("accounts:login")
+    success_url = reverse_lazy("service_requests:new")
 
     def form_invalid(self, form):
         # The same status as every other form of the site that refuses its input.
@@ -33,10 +37,11 @@ class RegisterView(FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            services.organisation_register(
+            user = services.organisation_register(
                 username=data["username"],
                 email=data["email"],
                 password=data["password1"],
+                name=data["name"],
                 organisation_name=data["organisation_name"],
                 organisation_address=data["organisation_address"],
                 organisation_phone=data["organisation_phone"],
@@ -46,8 +51,14 @@ class RegisterView(FormView):
             # for both, the database's unique constraint let only one through.
             form.add_error("username", _("A user with that username already exists."))
             return self.form_invalid(form)
+        # Signed in at once: the person has just proved nothing less than a sign-in would.
+        login(self.request, user, backend=PEOPLE_BACKEND)
         messages.success(
-            self.request, _("Your organisation is registered. Sign in to create a request.")
+            self.request,
+            _(
+                "Your organisation is registered and you are its admin. Create a request, "
+                "or invite your colleagues from Members."
+            ),
         )
         return super().form_valid(form)
 

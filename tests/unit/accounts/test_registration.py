@@ -7,8 +7,8 @@ from django.db import IntegrityError
 
 from tenantdesk.accounts import services
 from tenantdesk.accounts.forms import RegistrationForm
-from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.accounts.roles import is_customer, is_manager
+from tenantdesk.accounts.models import Organisation, OrganisationRole, User
+from tenantdesk.accounts.roles import is_customer, is_manager, is_organisation_admin
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,7 @@ PASSWORD = "tall-Giraffe-eats-7-leaves"
 
 def form_data(**overrides):
     data = {
+        "name": "Olga Smirnova",
         "username": "olga",
         "email": "olga@example.com",
         "password1": PASSWORD,
@@ -48,6 +49,7 @@ def test_page_shows_every_field_and_the_phone_example(client):
     assert response.status_code == 200
     body = response.content.decode()
     for name in (
+        "name",
         "username",
         "email",
         "password1",
@@ -63,25 +65,63 @@ def test_page_shows_every_field_and_the_phone_example(client):
     assert 'type="tel"' in body
 
 
-def test_success_creates_user_and_organisation_and_redirects_to_sign_in(client):
-    response = client.post(URL, form_data(), follow=True)
-    assert response.redirect_chain == [("/accounts/login", 302)]
-    assert "Your organisation is registered. Sign in to create a request." in (
-        response.content.decode()
-    )
+def test_success_creates_the_organisation_and_its_admin_and_signs_in(client):
+    response = client.post(URL, form_data(name="  Olga   Smirnova "), follow=True)
+    assert response.redirect_chain == [("/request/new", 302)]
+    assert "Your organisation is registered and you are its admin." in response.content.decode()
     user = User.objects.get()
     organisation = Organisation.objects.get()
     assert user.username == "olga"
     assert user.email == "olga@example.com"
+    # The name, with its spaces tidied, is how the chat shows the person.
+    assert user.first_name == "Olga Smirnova" and user.display_name == "Olga Smirnova"
     assert user.organisation == organisation
     assert user.check_password(PASSWORD)
     assert not user.is_staff and not user.is_superuser
     assert is_customer(user) and not is_manager(user)
+    # Whoever registers an organisation is its admin (SPEC "Organisations and people").
+    assert user.organisation_role == OrganisationRole.ADMIN and is_organisation_admin(user)
     assert organisation.name == "Rainbow Ltd"
     assert organisation.address == "Office 204, 5 Lenina Street"
     assert str(organisation.phone) == "+79090951670"
-    # Registering does not sign in: the message asks to sign in.
-    assert "_auth_user_id" not in client.session
+    # Registered is signed in.
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_the_page_says_how_to_join_an_organisation_that_has_an_account(client):
+    body = client.get(URL).content.decode()
+    assert "ask its admin to invite you" in body
+    # The "register anyway" box appears only after a duplicate was found.
+    assert 'name="register_anyway"' not in body
+
+
+def test_a_second_registration_of_the_same_organisation_is_warned_then_allowed(client):
+    first = CustomerFactory(organisation__name="Rainbow Ltd")
+    first.organisation.phone = "+79090951670"
+    first.organisation.save()
+    response = client.post(URL, form_data(organisation_name="rainbow ltd"))
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "An organisation with this name and phone is already registered. To join it, ask its "
+        "admin for an invitation; to register another one, tick the box below."
+    ]
+    assert 'name="register_anyway"' in response.content.decode()
+    assert User.objects.count() == 1 and Organisation.objects.count() == 1
+
+    response = client.post(URL, form_data(organisation_name="rainbow ltd", register_anyway="on"))
+    assert response.status_code == 302
+    assert Organisation.objects.count() == 2
+    # Another phone is another organisation: no warning.
+    response = client.post(
+        URL, form_data(username="pavel", organisation_phone="+79102212222")
+    )
+    assert response.status_code == 302
+
+
+def test_a_blank_name_is_refused(client):
+    response = client.post(URL, form_data(name="   "))
+    assert field_errors(response, "name") == ["This field is required."]
+    assert_nothing_created()
 
 
 @pytest.mark.parametrize(
@@ -150,6 +190,7 @@ def test_every_field_is_required(client):
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert set(errors) == {
+        "name",
         "username",
         "email",
         "password1",
