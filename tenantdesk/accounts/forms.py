@@ -92,17 +92,17 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
         name, phone = cleaned.get("organisation_name"), cleaned.get("organisation_phone")
         # Colleagues of a registered organisation join it by invitation; a second
         # registration is allowed (two companies may share a name), but only once warned.
-        if name and phone and not cleaned.get("register_anyway"):
-            if Organisation.objects.filter(name__iexact=name.strip(), phone=phone).exists():
-                self.duplicate_organisation = True
-                raise ValidationError(
-                    _(
-                        "An organisation with this name and phone is already registered. "
-                        "To join it, ask its admin for an invitation; to register another "
-                        "one, tick the box below."
-                    ),
-                    code="duplicate_organisation",
-                )
+        warn = name and phone and not cleaned.get("register_anyway")
+        if warn and Organisation.objects.filter(name__iexact=name.strip(), phone=phone).exists():
+            self.duplicate_organisation = True
+            raise ValidationError(
+                _(
+                    "An organisation with this name and phone is already registered. "
+                    "To join it, ask its admin for an invitation; to register another "
+                    "one, tick the box below."
+                ),
+                code="duplicate_organisation",
+            )
         return cleaned
 
     @staticmethod

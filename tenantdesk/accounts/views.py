@@ -14,7 +14,6 @@ from tenantdesk.accounts.forms import RegistrationForm, SignInForm
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
 
-
 PEOPLE_BACKEND = "tenantdesk.accounts.backends.PeopleBackend"
 
 

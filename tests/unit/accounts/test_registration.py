@@ -112,9 +112,7 @@ def test_a_second_registration_of_the_same_organisation_is_warned_then_allowed(c
     assert response.status_code == 302
     assert Organisation.objects.count() == 2
     # Another phone is another organisation: no warning.
-    response = client.post(
-        URL, form_data(username="pavel", organisation_phone="+79102212222")
-    )
+    response = client.post(URL, form_data(username="pavel", organisation_phone="+79102212222"))
     assert response.status_code == 302
 
 
