@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Before accounts/: the e-mail preferences live at /accounts/notifications.
     path("", include("tenantdesk.notifications.urls")),
+    # Before accounts/: the invitation link lives at /accounts/invite/<token>.
+    path("", include("tenantdesk.people.urls")),
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     # Our apps before the contrib apps, so our templates and translations take precedence.
     "tenantdesk.core",
     "tenantdesk.accounts",
+    "tenantdesk.people",
     "tenantdesk.service_requests",
     "tenantdesk.chat",
     "tenantdesk.notifications",
@@ -304,6 +305,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tenant Desk <noreply
 # The site's own address, for links in e-mails and push notifications (no request there).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Tenant Desk")
+
+# --- People (tenantdesk/people) ---------------------------------------------------------------
+# An invitation link works this many days …
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# … and one organisation sends at most this many invitations (first ones and resends) an hour.
+INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=20)
 
 # --- Notifications (tenantdesk/notifications) ----------------------------------------------
 # A message of the other side still unread after this long is e-mailed in a digest …

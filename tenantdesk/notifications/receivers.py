@@ -19,7 +19,10 @@ from tenantdesk.notifications.tasks import (
     notify_new_request,
     notify_request_closed,
     notify_request_reopened,
+    send_invitation,
 )
+from tenantdesk.people.models import Invitation
+from tenantdesk.people.signals import invitation_sent
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 from tenantdesk.service_requests.signals import request_event
 
@@ -52,3 +55,8 @@ def _email_on_request_event(sender, event, **kwargs):
         elif step.from_status == ServiceRequest.Status.CLOSED:
             # A customer reopened a closed request: tell the manager side at once.
             notify_request_reopened.enqueue(event.pk)
+
+
+@receiver(invitation_sent, sender=Invitation, dispatch_uid="notifications_invitation_email")
+def _email_invitation(sender, invitation_id, nonce, **kwargs):
+    send_invitation.enqueue(invitation_id, nonce)

@@ -20,8 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from tenantdesk.notifications.delivery import delivery_send
+from tenantdesk.notifications.delivery import MAX_ATTEMPTS, delivery_send, retry_delay
 from tenantdesk.notifications.digests import plan_digests
+from tenantdesk.notifications.invitations import invitation_send
 from tenantdesk.notifications.models import EmailDelivery, PendingDigest, Side
 from tenantdesk.notifications.recipients import NEW_REQUESTS, STATUS_CHANGES, side_recipients
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
@@ -238,3 +239,16 @@ def notify_request_reopened(event_id: int) -> dict:
         event_id=event.pk,
     )
     return {"emails": claimed}
+
+
+@task()
+def send_invitation(invitation_id: int, nonce: str, attempt: int = 1) -> dict:
+    """E-mail an invitation's current link; on a mail server's failure, try again later
+    (at most MAX_ATTEMPTS times)."""
+    status = invitation_send(invitation_id=invitation_id, nonce=nonce)
+    if status == "retry":
+        if attempt >= MAX_ATTEMPTS:
+            return {"status": "failed", "attempt": attempt}
+        run_after = timezone.now() + retry_delay(attempt)
+        send_invitation.using(run_after=run_after).enqueue(invitation_id, nonce, attempt + 1)
+    return {"status": status, "attempt": attempt}

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import CommandError, call_command
 
-from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.accounts.models import Organisation, OrganisationRole, User
 from tenantdesk.accounts.roles import MANAGER_GROUP, is_customer, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.factories import CustomerFactory, UserFactory
@@ -198,12 +198,13 @@ def test_seed_demo_refused_when_demo_data_is_off(settings):
     assert not Organisation.objects.exists()
 
 
-def test_seed_demo_creates_a_customer_and_a_manager_once_and_prints_them(settings, client):
+def test_seed_demo_creates_every_role_once_and_prints_them(settings, client):
     settings.DEMO_DATA = True
     out = io.StringIO()
     call_command("seed_demo", "--url", "http://127.0.0.1:8123/", stdout=out)
     call_command("seed_demo", stdout=io.StringIO())
-    assert User.objects.count() == 2
+    # The organisation's admin and two members; two managers.
+    assert User.objects.count() == 5
     demo_request = ServiceRequest.objects.get()  # one, however often the command runs
     assert demo_request.organisation.name == "Demo Tenant LLC"
     assert demo_request.photo.storage.exists(demo_request.photo.name)
@@ -215,6 +216,12 @@ def test_seed_demo_creates_a_customer_and_a_manager_once_and_prints_them(setting
     printed = out.getvalue()
     assert "demo-customer / demo-pass-2024" in printed
     assert "demo-manager / demo-pass-2024" in printed
+    assert customer.organisation_role == OrganisationRole.ADMIN
+    members = User.objects.filter(organisation=customer.organisation).exclude(pk=customer.pk)
+    assert [m.organisation_role for m in members] == [OrganisationRole.MEMBER] * 2
+    assert all(f"{m.username} / demo-pass-2024" in printed for m in members)
+    assert "organisation admin:" in printed and "demo-manager-2 / demo-pass-2024" in printed
+    assert is_manager(User.objects.get(username="demo-manager-2"))
     assert customer.check_password("demo-pass-2024")
 
 

@@ -11,8 +11,15 @@ from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_request_create
 
 # Local demo only: refused unless DEMO_DATA is on (it is forced off in production).
-DEMO_CUSTOMER = ("demo-customer", "demo-pass-2024")
+DEMO_CUSTOMER = ("demo-customer", "demo-pass-2024")  # the organisation's admin
 DEMO_MANAGER = ("demo-manager", "demo-pass-2024")
+# More people, so that a newcomer can try every role: the organisation's members and a
+# second manager (login, e-mail, first name, last name).
+DEMO_MEMBERS = (
+    ("demo-member", "member@example.com", "Maria", "Sokolova"),
+    ("demo-member-2", "member2@example.com", "Dmitry", "Kozlov"),
+)
+DEMO_MANAGERS = (("demo-manager-2", "manager2@example.com", "Sergey", "Volkov"),)
 
 
 def _demo_photo() -> SimpleUploadedFile:
@@ -73,12 +80,34 @@ class Command(BaseCommand):
         User.objects.filter(username=DEMO_MANAGER[0], first_name="").update(
             first_name="Anna", last_name="Ivanova"
         )
+        for username, email, first_name, last_name in DEMO_MEMBERS:
+            if not User.objects.filter(username=username).exists():
+                User.objects.create_user(
+                    username=username,
+                    email=email,
+                    password=DEMO_CUSTOMER[1],
+                    first_name=first_name,
+                    last_name=last_name,
+                    organisation_id=customer.organisation_id,
+                )
+        for username, email, first_name, last_name in DEMO_MANAGERS:
+            if not User.objects.filter(username=username).exists():
+                User.objects.filter(
+                    pk=manager_create(username=username, email=email, password=DEMO_MANAGER[1]).pk
+                ).update(first_name=first_name, last_name=last_name)
         if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
             create_demo_request(customer)
         line = "=" * 64
+        people = [
+            ("organisation admin", DEMO_CUSTOMER[0], DEMO_CUSTOMER[1]),
+            *(("member", member[0], DEMO_CUSTOMER[1]) for member in DEMO_MEMBERS),
+            ("manager", DEMO_MANAGER[0], DEMO_MANAGER[1]),
+            *(("manager", manager[0], DEMO_MANAGER[1]) for manager in DEMO_MANAGERS),
+        ]
+        rows = "".join(
+            f"  {role + ':':20}{login} / {password}\n" for role, login, password in people
+        )
         self.stdout.write(
-            f"{line}\nDemo accounts (local use only):\n"
-            f"  customer: {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}\n"
-            f"  manager:  {DEMO_MANAGER[0]} / {DEMO_MANAGER[1]}\n"
-            f"Open {url}\n{line}"
+            f"{line}\nDemo accounts (local use only), Demo Tenant LLC and the company:\n"
+            f"{rows}Open {url}\n{line}"
         )
