@@ -112,7 +112,7 @@ def user_email_change_confirm(*, user: User, token: str) -> str:
         )
     # Locked, so two links opened at once cannot both pass the check below.
     current = User.objects.select_for_update().only("email").get(pk=user.pk).email
-    if current != change.old_email:
+    if not change.made_for(current):
         raise ValidationError(
             _("This confirmation link has been used already or your address has changed since."),
             code="used",

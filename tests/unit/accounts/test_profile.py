@@ -8,7 +8,7 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
-from tenantdesk.accounts.email_change import email_change_token
+from tenantdesk.accounts.email_change import SALT, email_change_token
 from tenantdesk.accounts.revocation import user_access_changed
 from tenantdesk.accounts.sessions import session_user
 from tests.factories import PASSWORD, CustomerFactory, ManagerFactory
@@ -350,3 +350,13 @@ def test_a_manager_can_change_their_address():
     assert client.get(confirmation_link(client, "boss@example.com")).status_code == 302
     manager.refresh_from_db()
     assert manager.email == "boss@example.com"
+
+
+def test_the_link_does_not_tell_the_new_address_the_current_one(customer):
+    # A mistyped new address belongs to a stranger, who can read a signed value.
+    path = confirmation_link(signed_in(customer), "olga.new@example.com")
+    token = path.rsplit("/", 1)[1]
+    payload = signing.loads(token, salt=SALT)
+    assert payload["new"] == "olga.new@example.com"
+    assert customer.email not in str(payload)
+    assert customer.email.split("@")[0] not in str(payload)
