@@ -1,5 +1,6 @@
 """Password reset in a real browser: from "Forgot your password?" on the sign-in page,
-through the e-mail the task worker sends, to signing in with the new password."""
+through the e-mail the task worker sends, to signing in with the new password; then the
+profile that the navigation links to. Every page passes axe."""
 
 import re
 
@@ -7,6 +8,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
 from tests.factories import PASSWORD, CustomerFactory
 from tests.unit.notifications.email_helpers import run_worker
@@ -35,9 +37,11 @@ def test_forgot_password_then_sign_in_with_the_new_one(
     page.goto(asgi_server.url + "/accounts/login")
     page.get_by_test_id("forgot-password").click()
     page.wait_for_url(asgi_server.url + "/accounts/password-reset")
+    assert_accessible(page)
     page.fill("#id_email", customer.email)
     assert submit(page) == 200
     expect(page.get_by_test_id("password-reset-sent")).to_contain_text("Check your e-mail")
+    assert_accessible(page)
     # Queued by the page, sent by the task worker (here: its loop, in this process).
     assert mail.outbox == []
     settings.SITE_URL = asgi_server.url
@@ -49,12 +53,14 @@ def test_forgot_password_then_sign_in_with_the_new_one(
 
     page.goto(link.group(0))
     expect(page.locator("h1")).to_have_text("Choose a new password")
+    assert_accessible(page)
     page.fill("#id_new_password1", NEW_PASSWORD)
     page.fill("#id_new_password2", NEW_PASSWORD)
     assert submit(page) == 200
     expect(page.get_by_test_id("password-reset-complete")).to_contain_text(
         "Your password has been changed"
     )
+    assert_accessible(page)
     screenshot(page, "accounts-password-reset-complete-en")
 
     # The link is spent.
@@ -68,3 +74,14 @@ def test_forgot_password_then_sign_in_with_the_new_one(
     sign_in(page, asgi_server.url, customer.username, NEW_PASSWORD)
     page.wait_for_url(asgi_server.url + "/request/new")
     expect(page.get_by_test_id("nav-user")).to_contain_text("Olga")
+
+    # The profile, from the navigation: the language chosen there is the page's at once.
+    page.get_by_test_id("nav-profile").click()
+    page.wait_for_url(asgi_server.url + "/accounts/profile")
+    assert_accessible(page)
+    page.select_option("#id_language", "ru")
+    with page.expect_navigation():
+        page.click("[data-testid=profile-details-form] button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Профиль")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+    screenshot(page, "accounts-profile-ru")
