@@ -225,6 +225,17 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "tenantdesk.accounts.client_ip.client_ip"
 
+# Password reset (/accounts/password-reset, Django's own views and tokens): how long the
+# e-mailed link works, in seconds (Django's own setting; the link also works only once).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+# At most this many reset e-mails per address, and per client address, in an hour; past
+# either the page answers the same and nothing is sent (accounts/email_limits.py). The
+# confirmation e-mails of a change of address (profile) count the same way, separately.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
+# How long the link that confirms a new e-mail address (profile) works, in seconds.
+EMAIL_CHANGE_TIMEOUT = env.int("EMAIL_CHANGE_TIMEOUT", default=24 * 3600)
+
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]

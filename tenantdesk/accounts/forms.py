@@ -3,13 +3,20 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from tenantdesk.accounts.email_change import email_taken
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.usernames import username_without_nul
 from tenantdesk.core.forms import BootstrapFormMixin
@@ -182,3 +189,85 @@ class SignInForm(
 
 class AdminSignInForm(AnyNameSignInMixin, CountRefusedSignInMixin, AdminAuthenticationForm):
     """The admin site's login form (admin.site.login_form, set in accounts/admin.py)."""
+
+
+# --- password reset and the profile ------------------------------------------------------
+
+
+class PasswordResetRequestForm(BootstrapFormMixin, forms.Form):
+    """The address a reset link is to be sent to; whether it has an account is not asked
+    here (the task worker finds out, tenantdesk/accounts/tasks.py)."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class ResetSetPasswordForm(BootstrapFormMixin, SetPasswordForm):
+    """Django's form for the new password (its validators), Bootstrap style."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()
+
+
+class ProfileForm(BootstrapFormMixin, forms.Form):
+    """The name shown in the chat and the interface language."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("Shown to the managers and your colleagues in the chat."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # Each language by its own name ("Русский"), as the switcher in the navigation shows it.
+    language = forms.ChoiceField(
+        label=_("Interface language"),
+        choices=lambda: [
+            (code, get_language_info(code)["name_local"].capitalize())
+            for code, _name in settings.LANGUAGES
+        ],
+    )
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+
+class EmailChangeForm(BootstrapFormMixin, forms.Form):
+    """A new address; it replaces the current one only once confirmed from that address."""
+
+    email = forms.EmailField(
+        label=_("New e-mail address"),
+        max_length=254,
+        help_text=_("We send a confirmation link to the new address; it changes when you open it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.casefold() == (self.user.email or "").casefold():
+            raise ValidationError(_("This is already your e-mail address."), code="same")
+        if email_taken(email=email, by_other_than=self.user):
+            raise ValidationError(
+                _("Another account uses this e-mail address."), code="email_taken"
+            )
+        return email
+
+
+class ProfilePasswordForm(BootstrapFormMixin, PasswordChangeForm):
+    """Django's password change: the current password, then the new one twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        self.fields[
+            "new_password1"
+        ].help_text = password_validation.password_validators_help_text_html()

@@ -8,4 +8,24 @@ urlpatterns = [
     path("register", views.RegisterView.as_view(), name="register"),
     path("login", views.SignInView.as_view(), name="login"),
     path("logout", views.SignOutView.as_view(), name="logout"),
+    path("password-reset", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("profile", views.profile, name="profile"),
+    path("profile/email", views.profile_email, name="profile_email"),
+    path("profile/password", views.profile_password, name="profile_password"),
+    path(
+        "profile/email/confirm/<str:token>",
+        views.email_change_confirm,
+        name="email_change_confirm",
+    ),
 ]
