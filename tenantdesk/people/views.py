@@ -63,6 +63,10 @@ def _members_page(request, invite_form=None, status=200):
         {
             "organisation": organisation,
             "members": members,
+            # Stepping down is offered only when another admin stays.
+            "active_admins": sum(
+                1 for m in members if m.is_active and m.organisation_role == "admin"
+            ),
             "invitations": invitations,
             "invite_form": invite_form,
             "role_form": RoleForm(),

@@ -11,25 +11,21 @@ asserted, and written to test-artifacts/email-timing.json.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import os
 import random
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from harness.stack import free_port
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.send import message_send
 from tests.factories import CustomerFactory, ManagerFactory
+from tests.smtp import smtp_server
 from tests.unit.chat.helpers import make_service_request
 from tests.unit.notifications.email_helpers import run_worker
 
@@ -41,38 +37,13 @@ POLL = 1.0  # db_worker's --interval
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
 
 
-class Inbox:
-    """What the SMTP server accepted, with the moment it accepted each message."""
-
-    def __init__(self):
-        self.messages: list[tuple[float, list[str], email.message.EmailMessage]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.messages.append((time.time(), list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str):
-        with self.lock:
-            return [m for m in self.messages if address in m[1]]
-
-
 @pytest.fixture
 def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.NOTIFY_DELAY_SECONDS = DELAY
-    settings.NOTIFY_MIN_INTERVAL_SECONDS = INTERVAL
-    settings.SITE_URL = "http://testserver"
-    yield inbox
-    controller.stop()
+    with smtp_server(settings) as inbox:
+        settings.NOTIFY_DELAY_SECONDS = DELAY
+        settings.NOTIFY_MIN_INTERVAL_SECONDS = INTERVAL
+        settings.SITE_URL = "http://testserver"
+        yield inbox
 
 
 def work_until(predicate, *, timeout: float, phase: float = 0.0) -> bool:
