@@ -277,9 +277,25 @@ def test_after_a_reconnect_the_page_catches_up_with_what_it_missed(
 
 def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_context, tenants):
     customer, manager, stranger, older, newer = tenants
+    # A colleague's request: in the organisation's tab, not in the customer's own (issue 21).
+    colleague = CustomerFactory(organisation=customer.organisation)
+    make_service_request(colleague, title="The colleague's lamp")
     base = asgi_server.url
     cust = open_page(new_context, base, customer, "/request/list")
-    assert row_ids(cust) == [newer.pk, older.pk]
+    assert row_ids(cust) == [newer.pk, older.pk]  # "Mine", the default with a colleague
+
+    def counts():
+        return {
+            name: cust.locator(f"[data-{kind}-count={name}]").inner_text()
+            for kind, name in [
+                ("tab", "active"),
+                ("tab", "closed"),
+                ("scope", "mine"),
+                ("scope", "organisation"),
+            ]
+        }
+
+    assert counts() == {"active": "2", "closed": "0", "mine": "2", "organisation": "3"}
 
     mgr = open_page(new_context, base, manager, f"/request/{newer.pk}")
     mgr.click("[data-status-action=closed]")
@@ -288,6 +304,9 @@ def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_cont
 
     expect(cust.locator("#request-list-rows [data-request-id]")).to_have_count(1)
     assert row_ids(cust) == [older.pk]
+    # The tabs' counts are a live part of the page: they follow without a reload.
+    expect(cust.locator("[data-tab-count=closed]")).to_have_text("1")
+    assert counts() == {"active": "1", "closed": "1", "mine": "1", "organisation": "2"}
     assert cust.evaluate("() => window.__notReloaded")
     statuses = [
         f["status"] for f in cust.evaluate("() => window.__frames") if f["type"] == "request.status"

@@ -119,6 +119,8 @@ def test_the_default_is_mine_with_colleagues_and_organisation_for_a_member_alone
     client.force_login(alone)
     response = client.get(URL)
     assert response.context["scope"] == "organisation" and len(row_ids(response)) == 1
+    # The links of a member alone are the ones from before the scopes.
+    assert response.context["tab_urls"] == {"active": URL, "closed": f"{URL}?tab=closed"}
     CustomerFactory(organisation=alone.organisation)
     assert client.get(URL).context["scope"] == "mine"
     # A colleague who was removed does not count.
