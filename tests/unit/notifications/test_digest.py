@@ -156,6 +156,21 @@ def test_reading_after_the_decision_but_before_the_send_still_stops_the_email(
     assert delivery.status == EmailDelivery.Status.SKIPPED
 
 
+def test_unfollowing_after_the_decision_but_before_the_send_stops_the_email(
+    customer, manager, service_request, post
+):
+    post(manager, service_request)
+    move_back(301)
+    digest_job = jobs("send_digests", ready_only=True).get()
+    digest_job.task.call(*digest_job.args_kwargs["args"])
+    delivery = EmailDelivery.objects.get()
+    service_request_unfollow(user=customer, service_request=service_request)
+    run_worker()
+    assert mail.outbox == []
+    delivery.refresh_from_db()
+    assert delivery.status == EmailDelivery.Status.SKIPPED
+
+
 def test_one_digest_lists_every_unread_message_and_status_change_then_waits_the_interval(
     customer, manager, service_request, post
 ):
