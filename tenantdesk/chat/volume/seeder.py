@@ -245,18 +245,7 @@ class VolumeSeeder(ChatRows):
         counts, longest = self._message_counts()
         # The longest chat goes to the newest request, open and busy.
         longest_index = len(created) - 1
-        ids = {
-            model: _next_id(model)
-            for model in (
-                ServiceRequest,
-                Message,
-                ReadCursor,
-                Attachment,
-                RequestEvent,
-                Rating,
-                RequestFollower,
-            )
-        }
+        ids = {model: _next_id(model) for model in COLUMNS}  # every table written per request
         self.ids = ids
         batch: list[tuple] = []
         for index, created_at in enumerate(created):
@@ -273,15 +262,7 @@ class VolumeSeeder(ChatRows):
             self.summary.longest_chat_request = self.longest_request_id
 
     def _write_batch(self, batch: list[tuple]) -> None:
-        tables: dict[type, list[tuple]] = {
-            ServiceRequest: [],
-            Message: [],
-            ReadCursor: [],
-            Attachment: [],
-            RequestEvent: [],
-            Rating: [],
-            RequestFollower: [],
-        }
+        tables: dict[type, list[tuple]] = {model: [] for model in COLUMNS}
         for created_at, is_open, messages, is_longest in batch:
             self._one_request(tables, created_at, is_open, messages, is_longest)
         for model, rows in tables.items():
@@ -378,14 +359,7 @@ class VolumeSeeder(ChatRows):
                 (self._take(RequestEvent), pk, "status", changer, changed_at, step)
             )
         self._cursors(tables, pk, message_rows, author, assignee, members, is_open)
-        # Its followers, as the services make them (and migration chat 0007 made them for
-        # older requests): the author, and each member who wrote, from their first message.
-        since = {author: created_at}
-        for row in message_rows:
-            if row[3] == "user" and not row[5]:
-                since.setdefault(row[2], row[9])
-        for user_id, at in since.items():
-            tables[RequestFollower].append((self._take(RequestFollower), pk, user_id, at))
+        self._followers(tables, pk, message_rows, author, created_at)
         if not is_open and assignee and rng.random() < 0.4:
             score = rng.choices([5, 4, 3, 2, 1], [50, 25, 12, 8, 5])[0]
             tables[Rating].append((self._take(Rating), pk, author, assignee, score, "", ends_at))
