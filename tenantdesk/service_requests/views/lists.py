@@ -1,6 +1,6 @@
 """/request/list: the customers' Active and Closed tabs (of their own requests or their
-organisation's), the managers' queues (tabs with
-counts, filters and sorting kept in the URL). Reads only: selectors and queues."""
+organisation's), the managers' queues (tabs with counts, filters and sorting kept in the
+URL). Reads only: selectors and queues."""
 
 from __future__ import annotations
 
