@@ -5,8 +5,9 @@ An EmailDelivery row moves pending → sending → sent (or skipped, or failed):
 - The worker takes the row with a conditional UPDATE (pending → sending). Only one
   worker can win it, so a job run twice, or by two workers, sends nothing twice.
 - Just before sending, everything is asked again: is the person active, with an address,
-  still allowed to see the request (service_requests.access), still wanting this kind? A digest
-  is built from their read position at that moment; read in time → skipped.
+  still allowed to see the request (service_requests.access) and, on the customer side,
+  still following it, still wanting this kind? A digest is built from their read
+  position at that moment; read in time → skipped.
 - The mail server refuses or cannot be reached → back to pending with the error, and the
   caller (tasks.py) enqueues the next attempt after RETRY_BASE_SECONDS × 2^(attempt − 1);
   after MAX_ATTEMPTS it is failed.
@@ -76,7 +77,12 @@ def _still_wanted(delivery: EmailDelivery) -> bool:
     user = delivery.user
     if not user.is_active or not user.email:
         return False
-    if not service_requests_visible_to(user).filter(pk=delivery.service_request_id).exists():
+    visible = service_requests_visible_to(user).filter(pk=delivery.service_request_id)
+    if not is_manager(user):
+        # The customer side hears of a request while they follow it (recipients.py): an
+        # unfollow between the decision and the sending holds. The same query.
+        visible = visible.filter(followers__user=user)
+    if not visible.exists():
         return False
     if delivery.kind in MANAGERS_ONLY and not is_manager(user):
         return False

@@ -5,10 +5,10 @@ A stored message is announced after commit (chat.announcements.message_posted); 
 receiver here only enqueues `push_message` (django-tasks, run by `manage.py db_worker`),
 so no push service is ever called inside a web request or a socket handler. The task
 decides at run time who gets it: the people of the other side who may see the request
-(service_requests.access), on the manager side only its assignee, else every manager (the
-e-mails' rule, notifications.recipients); not its author, and not those who have read it
-meanwhile. A push service that answers 404 or 410 has forgotten the subscription: it is
-deleted.
+(service_requests.access), on the customer side only its followers (active members of its
+organisation), on the manager side only its assignee, else every manager (the e-mails'
+rules, notifications.recipients); not its author, and not those who have read it meanwhile.
+A push service that answers 404 or 410 has forgotten the subscription: it is deleted.
 
 Pushes go out through the outbound guard (core.outbound, SPEC "Outbound requests"), to the
 push services' hosts only (PUSH_SERVICE_HOSTS), at public addresses only. The endpoint was
@@ -42,7 +42,10 @@ from tenantdesk.chat.inbox import preview
 from tenantdesk.chat.models import Message, ReadCursor
 from tenantdesk.core import outbound
 from tenantdesk.notifications.models import PushSubscription
-from tenantdesk.notifications.recipients import manager_push_recipients
+from tenantdesk.notifications.recipients import (
+    customer_push_recipients,
+    manager_push_recipients,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,10 +101,10 @@ def _may_receive(user, message: Message) -> bool:
 
 
 def _subscriptions_for(message: Message) -> list[PushSubscription]:
-    organisation_id = message.service_request.organisation_id
     candidates = (
         PushSubscription.objects.filter(
-            Q(user__organisation_id=organisation_id)
+            # The customer side as for e-mails: the request's followers.
+            Q(user__in=customer_push_recipients(message.service_request))
             # The manager side as for e-mails: the assignee, else every manager.
             | Q(user__in=manager_push_recipients(message.service_request)),
             user__is_active=True,

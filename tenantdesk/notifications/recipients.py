@@ -1,11 +1,14 @@
 """Who gets which e-mail (selectors).
 
-Customer side: every active member of the request's organisation (managers excepted).
+Customer side: the request's followers (service_requests.models.RequestFollower) who are
+still active members of its organisation (managers excepted): a member who was removed
+(deactivated, or moved to another organisation) is never told, whatever rows are left.
 Manager side: the request's assignee when they can be told, else every active manager,
 narrowed to NOTIFY_MANAGER_EMAILS when it is set (the same rule for Web Push).
 People without an e-mail address, and people who turned that kind off on
 /accounts/notifications, are left out. Each function is one query (the manager side
-asks one EXISTS first when the request has an assignee).
+asks one EXISTS first when the request has an assignee); the customer side's is a join of
+the request's followers (their unique index) with the users.
 
 Whether a person may see the request is decided by service_requests.access, and asked again
 just before each e-mail is sent (delivery.py): this module only picks whom to tell.
@@ -42,11 +45,26 @@ def _reachable(queryset: QuerySet[User], preference: str) -> QuerySet[User]:
     )
 
 
+def followers(service_request: ServiceRequest) -> QuerySet[User]:
+    """The request's followers who are still members of its organisation (not managers).
+    Active or not: the caller narrows (_reachable, or is_active for a push)."""
+    return User.objects.filter(
+        followed_requests__service_request_id=service_request.pk,
+        organisation_id=service_request.organisation_id,
+    ).exclude(pk__in=User.objects.filter(_MANAGERS).values("pk"))
+
+
 def customer_recipients(service_request: ServiceRequest, *, preference: str) -> QuerySet[User]:
-    """The organisation's members who want this kind of e-mail about the request."""
-    members = User.objects.filter(organisation_id=service_request.organisation_id)
-    members = members.exclude(pk__in=User.objects.filter(_MANAGERS).values("pk"))
-    return _reachable(members, preference).order_by("pk")
+    """The request's followers, still active members of its organisation, who want this
+    kind of e-mail about it."""
+    return _reachable(followers(service_request), preference).order_by("pk")
+
+
+def customer_push_recipients(service_request: ServiceRequest) -> QuerySet[User]:
+    """The people of the customer side a Web Push about this request may go to: its
+    followers who are active members of its organisation (the browser's subscription is
+    the opt-in; no address or e-mail preference is needed)."""
+    return followers(service_request).filter(is_active=True)
 
 
 def _managers() -> QuerySet[User]:

@@ -90,6 +90,15 @@ def can_rate(user: User, service_request: ServiceRequest) -> bool:
     return _member_of_its_organisation(user, service_request)
 
 
+# --- Followers (issue 21) -------------------------------------------------------------------
+
+
+def can_follow(user: User, service_request: ServiceRequest) -> bool:
+    """A member of the request's organisation follows it to get its notifications;
+    managers have assignment instead (the caller has checked visibility)."""
+    return _member_of_its_organisation(user, service_request)
+
+
 # --- the manager's workspace (issue 12) ---------------------------------------------------
 
 

@@ -281,3 +281,49 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.service_request_id}: {self.score}"
+
+
+class RequestFollower(models.Model):
+    """A member of the request's organisation who gets its notifications (issue 21).
+
+    The author follows from creation (services/create.py), a customer who writes in the
+    chat from their first message (chat.services.send), anyone of the organisation by the
+    request page's Follow button; Unfollow removes the row. The customer side of every
+    notification goes to the followers who are still active members of the request's
+    organisation (notifications.recipients); seeing the request does not depend on it
+    (service_requests.access: every member sees all the organisation's requests).
+    """
+
+    service_request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("service request"),
+        related_name="followers",
+        on_delete=models.CASCADE,
+        # The unique constraint's index (request, user) serves "followers of a request".
+        db_index=False,
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        related_name="followed_requests",
+        on_delete=models.CASCADE,
+        # The index (user, request) below serves "requests I follow".
+        db_index=False,
+    )
+    created_at = models.DateTimeField(_("following since"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            # One row per person and request: following twice (a double click, two
+            # messages at once) is INSERT … ON CONFLICT DO NOTHING, never a lookup first.
+            models.UniqueConstraint(fields=["service_request", "user"], name="sr_follower_unique"),
+        ]
+        indexes = [
+            # The customers' "Mine" tab: the requests a person follows.
+            models.Index(fields=["user", "service_request"], name="sr_follower_user_request"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.service_request_id} ← {self.user_id}"

@@ -18,6 +18,9 @@ urlpatterns = [
     # The closure loop and further photos (issue 12).
     path("<int:pk>/reopen", actions.reopen, name="reopen"),
     path("<int:pk>/rate", actions.rate, name="rate"),
+    # Followers (issue 21): whose notifications a member of the organisation gets.
+    path("<int:pk>/follow", actions.follow, name="follow"),
+    path("<int:pk>/unfollow", actions.unfollow, name="unfollow"),
     path("<int:pk>/photos/<int:position>", detail.photo_at, name="photo_at"),
     path(
         "<int:pk>/photos/<int:position>/thumb",

@@ -277,9 +277,25 @@ def test_after_a_reconnect_the_page_catches_up_with_what_it_missed(
 
 def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_context, tenants):
     customer, manager, stranger, older, newer = tenants
+    # A colleague's request: in the organisation's tab, not in the customer's own (issue 21).
+    colleague = CustomerFactory(organisation=customer.organisation)
+    make_service_request(colleague, title="The colleague's lamp")
     base = asgi_server.url
     cust = open_page(new_context, base, customer, "/request/list")
-    assert row_ids(cust) == [newer.pk, older.pk]
+    assert row_ids(cust) == [newer.pk, older.pk]  # "Mine", the default with a colleague
+
+    def counts():
+        return {
+            name: cust.locator(f"[data-{kind}-count={name}]").inner_text()
+            for kind, name in [
+                ("tab", "active"),
+                ("tab", "closed"),
+                ("scope", "mine"),
+                ("scope", "organisation"),
+            ]
+        }
+
+    assert counts() == {"active": "2", "closed": "0", "mine": "2", "organisation": "3"}
 
     mgr = open_page(new_context, base, manager, f"/request/{newer.pk}")
     mgr.click("[data-status-action=closed]")
@@ -288,6 +304,9 @@ def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_cont
 
     expect(cust.locator("#request-list-rows [data-request-id]")).to_have_count(1)
     assert row_ids(cust) == [older.pk]
+    # The tabs' counts are a live part of the page: they follow without a reload.
+    expect(cust.locator("[data-tab-count=closed]")).to_have_text("1")
+    assert counts() == {"active": "1", "closed": "1", "mine": "1", "organisation": "2"}
     assert cust.evaluate("() => window.__notReloaded")
     statuses = [
         f["status"] for f in cust.evaluate("() => window.__frames") if f["type"] == "request.status"
@@ -643,3 +662,44 @@ def test_the_service_worker_shows_a_push_only_when_no_page_is_visible(
             "url": f"/request/{older.pk}",
         }
     ]
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "ru-RU"])
+def test_a_member_follows_a_colleagues_request_from_its_page_and_finds_it_in_mine(
+    asgi_server, new_context, tenants, locale, screenshot
+):
+    customer, manager, stranger, older, newer = tenants
+    colleague = CustomerFactory(organisation=customer.organisation)
+    theirs = make_service_request(colleague, title="The colleague's lamp")
+    base = asgi_server.url
+    texts = {
+        "en-GB": ("You do not get notifications", "You get notifications", "Following"),
+        "ru-RU": ("Вы не получаете уведомлений", "Вы получаете уведомления", "Вы подписаны"),
+    }[locale]
+    context = new_context(locale=locale, viewport={"width": 390, "height": 844})
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(customer), "url": base, "httpOnly": True}]
+    )
+    page = open_page(new_context, base, customer, "/request/list", context=context)
+    assert row_ids(page) == [newer.pk, older.pk]  # Mine: not the colleague's
+    page.get_by_test_id("scope-organisation").click()
+    page.wait_for_url(f"{base}/request/list?scope=organisation")
+    assert theirs.pk in row_ids(page)
+    screenshot(page, f"customer-list-organisation-{locale}-phone")
+    assert_accessible(page)
+
+    page.goto(f"{base}/request/{theirs.pk}")
+    expect(page.get_by_test_id("following")).to_contain_text(texts[0])
+    page.get_by_test_id("follow").click()  # a POST with the page's CSRF token
+    expect(page.get_by_test_id("following-badge")).to_have_text(texts[2])
+    expect(page.get_by_test_id("following")).to_contain_text(texts[1])
+    screenshot(page, f"request-following-{locale}-phone")
+    assert_accessible(page)
+
+    page.goto(f"{base}/request/list")
+    assert theirs.pk in row_ids(page)
+    expect(page.locator("[data-scope-count=mine]")).to_have_text("3")
+    page.goto(f"{base}/request/{theirs.pk}")
+    page.get_by_test_id("unfollow").click()
+    expect(page.get_by_test_id("follow")).to_be_visible()
+    assert page.errors == []

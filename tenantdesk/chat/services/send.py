@@ -1,5 +1,7 @@
 """Sending a person's message: checked, stored once per client_id, counted for the
-unread state (chat/unread.py) and broadcast after commit.
+unread state (chat/unread.py) and broadcast after commit. A customer who writes in a
+request follows it from then on (service_requests.models.RequestFollower), in the same
+transaction (on PostgreSQL in the same statement).
 
 Raises Http404 when the author may not see the request (service_requests.access), core.errors.
 Closed (a PermissionDenied) when the request is closed, ValidationError with a code for
@@ -40,7 +42,7 @@ from tenantdesk.service_requests.access import (
     can_post_message,
     can_write_internal_note,
 )
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 
 
 def _clean_client_id(client_id) -> uuid.UUID | None:
@@ -245,6 +247,19 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
             if not bumped:
                 return None
             message.save(force_insert=True)
+            if not message.by_manager:
+                # A customer who writes follows (issue 21): INSERT … ON CONFLICT DO
+                # NOTHING, one statement, no lookup first.
+                RequestFollower.objects.bulk_create(
+                    [
+                        RequestFollower(
+                            service_request_id=message.service_request_id,
+                            user_id=message.author_id,
+                            created_at=message.created_at,
+                        )
+                    ],
+                    ignore_conflicts=True,
+                )
     except IntegrityError:
         if message.client_id is None:
             raise
@@ -258,7 +273,10 @@ def _message_store_with_orm(message: Message, prepared) -> list | None:
 # message unless its client_id is already stored (the partial unique constraint decides, as
 # in the ORM path), and only if it was inserted bump the request's activity and its message
 # counts (chat/unread.py). No row back: closed, or a retry. A manager's first message also
-# stamps first_response_at (kept once set), as in the ORM path.
+# stamps first_response_at (kept once set), as in the ORM path. A customer's message makes
+# its author a follower of the request (issue 21) in the same statement: ON CONFLICT DO
+# NOTHING on the followers' unique index, so a member who already follows costs one index
+# probe and no extra round trip.
 _INSERT_IF_OPEN = """
 WITH open_request AS (
     SELECT id FROM {requests}
@@ -281,6 +299,10 @@ WITH open_request AS (
         messages_from_customers = messages_from_customers + %(from_customers)s,
         messages_from_managers = messages_from_managers + %(from_managers)s
     WHERE id IN (SELECT service_request_id FROM stored)
+), followed AS (
+    INSERT INTO {followers} (service_request_id, user_id, created_at)
+    SELECT service_request_id, %(author)s, %(now)s FROM stored WHERE NOT %(by_manager)s
+    ON CONFLICT (service_request_id, user_id) DO NOTHING
 )
 SELECT id FROM stored
 """
@@ -290,6 +312,7 @@ def _message_store_in_one_statement(message: Message) -> list | None:
     sql = _INSERT_IF_OPEN.format(
         requests=connection.ops.quote_name(ServiceRequest._meta.db_table),
         messages=connection.ops.quote_name(Message._meta.db_table),
+        followers=connection.ops.quote_name(RequestFollower._meta.db_table),
     )
     from_customers, from_managers = _counted_for(message)
     with connection.cursor() as cursor:

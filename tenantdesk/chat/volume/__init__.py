@@ -1,7 +1,8 @@
 """A year of a mid-size management company's data, written straight into the database
 (`manage.py seed_volume`, SPEC "Data volume"): organisations and their people, managers,
 requests over a year with their status history, chats with read positions, receipts,
-attachments and ratings, every kept count (chat/unread.py) consistent with the messages.
+attachments, ratings and followers (each request's author and the members who wrote in
+it), every kept count (chat/unread.py) consistent with the messages.
 
 Fast because nothing goes through the services or the ORM's per-object saves: rows are
 made as tuples in batches of requests and written with COPY on PostgreSQL (executemany

@@ -1,5 +1,5 @@
 """A request's chat in the data set: its messages in time order, the counts the unread
-state keeps, read positions and the receipts that match them."""
+state keeps, read positions and the receipts that match them, its followers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import system_text
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 
 Status = ServiceRequest.Status
 
@@ -108,3 +108,14 @@ class ChatRows:
                 elif not is_open or rng.random() < 0.7:
                     delivered = m[9] + delay
             tables[Message].append((*m, delivered, read))
+
+    def _followers(self, tables, request_id, messages, author, created_at):
+        """Followers as the services make them (and migration chat 0007 made them for older
+        requests): the author from the start, each customer who wrote from their first
+        message."""
+        since = {author: created_at}
+        for m in messages:
+            if m[3] == "user" and not m[5]:
+                since.setdefault(m[2], m[9])
+        for user_id, at in since.items():
+            tables[RequestFollower].append((self._take(RequestFollower), request_id, user_id, at))

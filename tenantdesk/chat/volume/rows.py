@@ -14,7 +14,12 @@ from django.db import connection, models
 from PIL import Image
 
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
-from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
+from tenantdesk.service_requests.models import (
+    Rating,
+    RequestEvent,
+    RequestFollower,
+    ServiceRequest,
+)
 
 _ADAPTED = {
     "postgresql": {"JSONField"},
@@ -152,4 +157,5 @@ COLUMNS = {
     ),
     RequestEvent: ("id", "service_request", "kind", "actor", "created_at", "data"),
     Rating: ("id", "service_request", "author", "manager", "score", "comment", "created_at"),
+    RequestFollower: ("id", "service_request", "user", "created_at"),
 }

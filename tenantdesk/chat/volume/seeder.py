@@ -27,7 +27,12 @@ from tenantdesk.chat.volume.rows import (
     _sample_photo,
     _write,
 )
-from tenantdesk.service_requests.models import Rating, RequestEvent, ServiceRequest
+from tenantdesk.service_requests.models import (
+    Rating,
+    RequestEvent,
+    RequestFollower,
+    ServiceRequest,
+)
 
 Status = ServiceRequest.Status
 Priority = ServiceRequest.Priority
@@ -107,7 +112,16 @@ class VolumeSeeder(ChatRows):
         self.password_hash = make_password(password)
         self.now = timezone.now().replace(microsecond=0)
         self.counts = dict.fromkeys(
-            ("organisations", "people", "requests", "messages", "read_positions", "attachments"), 0
+            (
+                "organisations",
+                "people",
+                "requests",
+                "messages",
+                "read_positions",
+                "attachments",
+                "followers",
+            ),
+            0,
         )
 
     # people ------------------------------------------------------------------------------
@@ -146,11 +160,12 @@ class VolumeSeeder(ChatRows):
             "date_joined",
             "organisation_id",
             "language",
+            "organisation_role",
         )
         rows, self.managers = [], []
         for n in range(sizes.managers):
             username = f"{self.prefix}-manager-{n + 1:02d}"
-            rows.append(self._person(user_id, username, None, staff=True))
+            rows.append(self._person(user_id, username, None, staff=True, role="member"))
             self.managers.append(user_id)
             self.summary.managers.append(username)
             user_id += 1
@@ -164,7 +179,11 @@ class VolumeSeeder(ChatRows):
         for organisation_id, share in zip(self.organisation_ids, shares, strict=True):
             for n in range(share):
                 username = f"{self.prefix}-{organisation_id}-{n + 1}"
-                rows.append(self._person(user_id, username, organisation_id, staff=False))
+                # Each organisation's first person registered it: its admin.
+                role = "admin" if n == 0 else "member"
+                rows.append(
+                    self._person(user_id, username, organisation_id, staff=False, role=role)
+                )
                 self.members.setdefault(organisation_id, []).append(user_id)
                 if len(self.summary.customers) < 3 and n == 0:
                     self.summary.customers.append(username)
@@ -177,7 +196,7 @@ class VolumeSeeder(ChatRows):
         self.counts["organisations"] = len(organisations)
         self.counts["people"] = len(rows)
 
-    def _person(self, pk: int, username: str, organisation_id, *, staff: bool) -> tuple:
+    def _person(self, pk: int, username: str, organisation_id, *, staff: bool, role: str) -> tuple:
         rng = self.rng
         language = "ru" if rng.random() < 0.7 else "en"
         return (
@@ -193,6 +212,7 @@ class VolumeSeeder(ChatRows):
             self.now - timedelta(days=self.sizes.days + 30),
             organisation_id,
             language,
+            role,
         )
 
     # requests ----------------------------------------------------------------------------
@@ -225,10 +245,7 @@ class VolumeSeeder(ChatRows):
         counts, longest = self._message_counts()
         # The longest chat goes to the newest request, open and busy.
         longest_index = len(created) - 1
-        ids = {
-            model: _next_id(model)
-            for model in (ServiceRequest, Message, ReadCursor, Attachment, RequestEvent, Rating)
-        }
+        ids = {model: _next_id(model) for model in COLUMNS}  # every table written per request
         self.ids = ids
         batch: list[tuple] = []
         for index, created_at in enumerate(created):
@@ -245,14 +262,7 @@ class VolumeSeeder(ChatRows):
             self.summary.longest_chat_request = self.longest_request_id
 
     def _write_batch(self, batch: list[tuple]) -> None:
-        tables: dict[type, list[tuple]] = {
-            ServiceRequest: [],
-            Message: [],
-            ReadCursor: [],
-            Attachment: [],
-            RequestEvent: [],
-            Rating: [],
-        }
+        tables: dict[type, list[tuple]] = {model: [] for model in COLUMNS}
         for created_at, is_open, messages, is_longest in batch:
             self._one_request(tables, created_at, is_open, messages, is_longest)
         for model, rows in tables.items():
@@ -261,6 +271,7 @@ class VolumeSeeder(ChatRows):
         self.counts["messages"] += len(tables[Message])
         self.counts["read_positions"] += len(tables[ReadCursor])
         self.counts["attachments"] += len(tables[Attachment])
+        self.counts["followers"] += len(tables[RequestFollower])
 
     def _one_request(
         self, tables, created_at: datetime, is_open: bool, message_count: int, is_longest: bool
@@ -348,6 +359,7 @@ class VolumeSeeder(ChatRows):
                 (self._take(RequestEvent), pk, "status", changer, changed_at, step)
             )
         self._cursors(tables, pk, message_rows, author, assignee, members, is_open)
+        self._followers(tables, pk, message_rows, author, created_at)
         if not is_open and assignee and rng.random() < 0.4:
             score = rng.choices([5, 4, 3, 2, 1], [50, 25, 12, 8, 5])[0]
             tables[Rating].append((self._take(Rating), pk, author, assignee, score, "", ends_at))

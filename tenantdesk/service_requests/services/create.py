@@ -8,6 +8,8 @@ Who creates decides the rules, from service_requests.access:
   photos optional; its history says it was taken by phone.
 Either way the request starts pending, its due times follow from its priority, and one
 RequestEvent "created" is recorded and announced with it (service_requests/events.py).
+A member who opens a request follows it (RequestFollower: its notifications reach them);
+a request taken by phone starts without followers.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tenantdesk.service_requests.access import (
     service_requests_visible_to,
 )
 from tenantdesk.service_requests.events import event_record
-from tenantdesk.service_requests.models import RequestPhoto, ServiceRequest
+from tenantdesk.service_requests.models import RequestFollower, RequestPhoto, ServiceRequest
 from tenantdesk.service_requests.payloads import Created
 from tenantdesk.service_requests.services.workspace import CUSTOMER_PRIORITIES, due_times_for
 
@@ -108,10 +110,11 @@ def _follow_up_target(author, follow_up_of_id) -> ServiceRequest | None:
 
 
 def _rules(author, organisation, priority, channel):
-    """(the organisation, the channel, whether a photo is required) for this author, or
-    PermissionDenied / ValidationError (by field) as the form shows them. Without an
-    organisation (or naming their own) a member opens it for theirs; naming one is taking
-    it by phone, which only managers do."""
+    """(the organisation, the channel, whether the author is a member opening it for their
+    own organisation) for this author, or PermissionDenied / ValidationError (by field) as
+    the form shows them. Without an organisation (or naming their own) a member opens it
+    for theirs, with a photo, and follows it; naming one is taking it by phone, which only
+    managers do."""
     own = organisation is None or organisation.pk == getattr(author, "organisation_id", None)
     if own:
         if not can_create_service_request(author):
@@ -154,7 +157,7 @@ def service_request_create(
     written is removed here. (Inside a caller's own transaction, a later rollback of that
     one is the caller's to clean up.)
     """
-    organisation, channel, photo_required = _rules(author, organisation, priority, channel)
+    organisation, channel, by_member = _rules(author, organisation, priority, channel)
     existing = submitted_before(author, submission_key)
     if existing is not None:
         return existing
@@ -176,7 +179,7 @@ def service_request_create(
     )
     # The same rules as the form, so a caller that skipped the form cannot store junk.
     service_request.full_clean(exclude=["photo", "photo_thumbnail", "organisation", "author"])
-    if photo_required and not photos:
+    if by_member and not photos:
         raise ValidationError({"photo": _("Attach a photo of the problem.")}, code="required")
     processed = photos_process(list(photos))
     if follow_up_of_id is not None:
@@ -188,7 +191,17 @@ def service_request_create(
         )
     written: list = []
     try:
-        _store(service_request, processed, written=written, author=author, payload=payload)
+        _store(
+            service_request,
+            processed,
+            written=written,
+            author=author,
+            payload=payload,
+            # A member follows what they open. A request taken by phone has nobody to
+            # follow it: the phone form names no member of the organisation (a member who
+            # wants its notifications follows it from its page, or writes in its chat).
+            follower=author if by_member else None,
+        )
     except BaseException as error:
         for fieldfile in written:
             file_delete_quietly(fieldfile)
@@ -201,9 +214,12 @@ def service_request_create(
 
 
 @transaction.atomic
-def _store(service_request: ServiceRequest, processed, *, written: list, author, payload) -> None:
-    """The photos' files first (the rows name them), then the rows and the event; every
-    file written goes into `written` for the caller's clean-up."""
+def _store(
+    service_request: ServiceRequest, processed, *, written: list, author, payload, follower
+) -> None:
+    """The photos' files first (the rows name them), then the rows (the first follower's
+    among them) and the event; every file written goes into `written` for the caller's
+    clean-up."""
     if processed:
         first, *rest = processed
         service_request.photo.save("photo.jpg", first.image, save=False)
@@ -220,6 +236,8 @@ def _store(service_request: ServiceRequest, processed, *, written: list, author,
         extra.photo_thumbnail.save("thumb.jpg", image.thumbnail, save=False)
         written.append(extra.photo_thumbnail)
         extra.save(force_insert=True)
+    if follower is not None:
+        RequestFollower.objects.create(service_request=service_request, user=follower)
     event_record(
         service_request=service_request,
         actor=author,

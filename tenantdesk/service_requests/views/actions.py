@@ -1,6 +1,6 @@
 """What a person does to a request from its page: change its status, assign it, set its
-priority, reopen and rate it. Each asks service_requests.access (404 before 403), calls one
-service and answers a refusal with common.refused."""
+priority, reopen and rate it, follow and unfollow it. Each asks service_requests.access
+(404 before 403), calls one service and answers a refusal with common.refused."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from tenantdesk.service_requests.access import (
 from tenantdesk.service_requests.forms import RatingForm, ReopenForm, StatusChangeForm
 from tenantdesk.service_requests.forms_workspace import AssignForm, PriorityForm
 from tenantdesk.service_requests.models import Rating
-from tenantdesk.service_requests.services import closure, workspace
+from tenantdesk.service_requests.services import closure, following, workspace
 from tenantdesk.service_requests.services.status import service_request_change_status
 from tenantdesk.service_requests.views.common import refused
 
@@ -215,3 +215,38 @@ def rate(request, pk: int):
         not_now=not_now,
         template="service_requests/rate.html",
     )
+
+
+# --- following (issue 21) ----------------------------------------------------------------------
+
+
+def _following_changed(request, pk: int, *, follow: bool):
+    service_request = access_service_request(request.user, pk)  # 404 before 403
+    title = _("Notifications not changed")
+    change = following.service_request_follow if follow else following.service_request_unfollow
+    try:
+        change(user=request.user, service_request=service_request)
+    except PermissionDenied as error:
+        # A manager: they have assignment, not following.
+        return refused(request, service_request, error, title=title)
+    if wants_json(request):
+        return JsonResponse({"id": service_request.pk, "following": follow})
+    if follow:
+        messages.success(request, _("You follow this request: you get its notifications."))
+    else:
+        messages.success(request, _("You no longer follow this request."))
+    return redirect(service_request)
+
+
+@login_required
+@require_POST
+def follow(request, pk: int):
+    """Follow the request (its notifications reach the member), from its page."""
+    return _following_changed(request, pk, follow=True)
+
+
+@login_required
+@require_POST
+def unfollow(request, pk: int):
+    """Stop following the request."""
+    return _following_changed(request, pk, follow=False)

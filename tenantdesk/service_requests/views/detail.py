@@ -17,10 +17,12 @@ from tenantdesk.service_requests.access import (
     access_service_request,
     can_assign,
     can_change_status,
+    can_follow,
     can_set_priority,
     can_use_workspace,
     service_requests_visible_to,
 )
+from tenantdesk.service_requests.customer_selectors import followed_by
 from tenantdesk.service_requests.events import event_text
 from tenantdesk.service_requests.forms import RatingForm, ReopenForm
 from tenantdesk.service_requests.forms_workspace import AssignForm, PriorityForm
@@ -35,7 +37,10 @@ def detail(request, pk: int):
     service_request = access_service_request(
         request.user,
         pk,
-        queryset=ServiceRequest.objects.select_related("organisation", "author", "assignee"),
+        # Whether the viewer follows it, in the same query (issue 21).
+        queryset=ServiceRequest.objects.select_related(
+            "organisation", "author", "assignee"
+        ).annotate(viewer_follows=followed_by(request.user)),
     )
     may_change_status = can_change_status(request.user, service_request)
     return render(
@@ -47,6 +52,9 @@ def detail(request, pk: int):
             "status_actions": _status_actions(service_request) if may_change_status else [],
             **closure_context(request, service_request),
             **workspace_context(request.user, service_request),
+            # A member follows or unfollows; managers have assignment instead.
+            "can_follow": can_follow(request.user, service_request),
+            "following": service_request.viewer_follows,
         },
     )
 

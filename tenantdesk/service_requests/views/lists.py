@@ -1,11 +1,13 @@
-"""/request/list: the customers' Active and Closed tabs, the managers' queues (tabs with
-counts, filters and sorting kept in the URL). Reads only: selectors and queues."""
+"""/request/list: the customers' Active and Closed tabs (of their own requests or their
+organisation's), the managers' queues (tabs with counts, filters and sorting kept in the
+URL). Reads only: selectors and queues."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -91,19 +93,53 @@ def manager_list(request, *, page_size: int):
 
 
 def customer_list(request, *, page_size: int):
-    """/request/list for a customer: the Active or the Closed tab (?tab=closed), paginated."""
+    """/request/list for a customer: the Active or the Closed tab (?tab=closed), of the
+    member's own requests or the organisation's (?scope=mine / ?scope=organisation; the
+    default: customer_selectors.customer_scope), paginated."""
     tab = customer_selectors.customer_tab(request.GET.get("tab"))
-    queryset = customer_selectors.customer_request_list(user=request.user, tab=tab)
-    tab_counts = customer_selectors.customer_tab_counts(user=request.user)
-    # The one query for both tabs' counts also counts this tab: the paginator need not.
+    # One query counts every tab of both scopes and tells whether the member is alone in
+    # their organisation, which the default scope needs: it runs before the rows.
+    counts = customer_selectors.customer_tab_counts(user=request.user)
+    scope = customer_selectors.customer_scope(request.GET.get("scope"), alone=counts["alone"])
+    queryset = customer_selectors.customer_request_list(user=request.user, tab=tab, scope=scope)
+    tab_counts = counts[scope]
+    # The counts also count this tab: the paginator need not.
     paginator = CappedPaginator(queryset, page_size, known_count=tab_counts[tab])
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    if tab == customer_selectors.TAB_ACTIVE:
-        query.pop("tab", None)  # the default needs no parameter
-    else:
-        query["tab"] = tab
+    # Every link keeps the other choice and the page's other parameters; a default
+    # (Active; this member's default scope) needs no parameter.
+    default_scope = customer_selectors.customer_scope(None, alone=counts["alone"])
+    kept = request.GET.copy()
+    for name in ("page", "tab", "scope"):
+        kept.pop(name, None)
+
+    def query(*, to_tab: str, to_scope: str) -> str:
+        chosen = kept.copy()
+        if to_tab != customer_selectors.TAB_ACTIVE:
+            chosen["tab"] = to_tab
+        if to_scope != default_scope:
+            chosen["scope"] = to_scope
+        return chosen.urlencode()
+
+    list_url = reverse("service_requests:list")
+
+    def link(*, to_tab: str, to_scope: str) -> str:
+        chosen = query(to_tab=to_tab, to_scope=to_scope)
+        return f"{list_url}?{chosen}" if chosen else list_url
+
+    scopes = [
+        {
+            "name": name,
+            "label": label,
+            "count": counts[name][tab],
+            "url": link(to_tab=tab, to_scope=name),
+            "current": name == scope,
+        }
+        for name, label in (
+            (customer_selectors.SCOPE_MINE, _("Mine")),
+            (customer_selectors.SCOPE_ORGANISATION, pgettext("list scope", "Organisation")),
+        )
+    ]
     return render(
         request,
         "service_requests/list_customer.html",
@@ -111,7 +147,12 @@ def customer_list(request, *, page_size: int):
             "page_obj": page,
             "service_requests": page.object_list,
             "tab": tab,
+            "scope": scope,
+            "scopes": scopes,
             "tab_counts": tab_counts,
-            "query_string": query.urlencode(),
+            "tab_urls": {
+                name: link(to_tab=name, to_scope=scope) for name in customer_selectors.TABS
+            },
+            "query_string": query(to_tab=tab, to_scope=scope),
         },
     )

@@ -13,8 +13,11 @@ from tests.factories import image_bytes
 
 
 def make_service_request(customer, **fields):
-    from tenantdesk.service_requests.models import ServiceRequest
+    """A request saved directly (no event, no announcement); its author follows it, as
+    the creation service makes them (a member's request) unless `followed=False`."""
+    from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 
+    followed = fields.pop("followed", True)
     values = {
         "organisation": customer.organisation,
         "author": customer,
@@ -30,6 +33,8 @@ def make_service_request(customer, **fields):
         "thumb.jpg", ContentFile(image_bytes(320, 240)), save=False
     )
     service_request.save()
+    if followed and service_request.author.organisation_id == service_request.organisation_id:
+        RequestFollower.objects.create(service_request=service_request, user=service_request.author)
     return service_request
 
 
@@ -95,3 +100,10 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 
 def photo_upload(name="photo.jpg"):
     return upload(name, image_bytes(), "image/jpeg")
+
+
+def follow(user, service_request) -> None:
+    """`user` follows the request, as its page's Follow button makes them (issue 21)."""
+    from tenantdesk.service_requests.services.following import service_request_follow
+
+    service_request_follow(user=user, service_request=service_request)

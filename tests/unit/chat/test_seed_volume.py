@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from tenantdesk.chat.models import Message, ReadCursor
-from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
+from tenantdesk.service_requests.models import RequestEvent, RequestFollower, ServiceRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,16 @@ def test_the_data_set_has_the_sizes_asked_and_counts_that_agree_with_its_message
     assert longest.messages.count() == 300 and not longest.is_closed
     # Every request's history starts with its creation.
     assert RequestEvent.objects.filter(kind="created").count() == 120
+    # Followers as the services make them (issue 21): the author and every member who wrote.
+    writers = set(
+        Message.objects.filter(kind="user", by_manager=False).values_list(
+            "service_request_id", "author_id"
+        )
+    )
+    authors = set(ServiceRequest.objects.values_list("pk", "author_id"))
+    followers = set(RequestFollower.objects.values_list("service_request_id", "user_id"))
+    assert followers == writers | authors
+    assert summary["counts"]["followers"] == len(followers) > 120
 
 
 def test_it_refuses_a_database_that_holds_data_unless_forced():

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.base import ContentFile
 
+from tenantdesk.accounts.models import User
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.services.read_state import messages_mark_read
@@ -16,8 +17,9 @@ from tenantdesk.chat.services.send import message_send
 from tenantdesk.chat.services.system_messages import request_event_message_post
 from tenantdesk.notifications.models import EmailDelivery, EmailPreferences, PendingDigest, Side
 from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.services.following import service_request_unfollow
 from tests.factories import CustomerFactory, ManagerFactory, image_bytes
-from tests.unit.chat.helpers import status_change
+from tests.unit.chat.helpers import follow, status_change
 from tests.unit.notifications.email_helpers import jobs, move_back, run_worker
 
 
@@ -36,12 +38,14 @@ def _recipients():
     return sorted(address for message in mail.outbox for address in message.to)
 
 
-def test_an_unread_message_is_emailed_after_the_delay_to_every_member_of_the_other_side(
+def test_an_unread_message_is_emailed_after_the_delay_to_every_follower_of_the_other_side(
     customer, manager, service_request, other_customer, post
 ):
     colleague = CustomerFactory(organisation=customer.organisation)
-    CustomerFactory(organisation=customer.organisation, email="")  # no address: skipped
-    CustomerFactory(organisation=customer.organisation, is_active=False)
+    follow(colleague, service_request)
+    CustomerFactory(organisation=customer.organisation)  # a member who does not follow it
+    no_address = CustomerFactory(organisation=customer.organisation, email="")
+    follow(no_address, service_request)  # skipped: no address
     ManagerFactory()  # another manager: the message is theirs, not for them
     post(manager, service_request, "The plumber comes at 3 pm.")
 
@@ -53,9 +57,59 @@ def test_an_unread_message_is_emailed_after_the_delay_to_every_member_of_the_oth
     move_back(2)
     run_worker()
 
+    # The author follows from creation, the colleague from the Follow button.
     assert _recipients() == sorted([customer.email, colleague.email])
     assert other_customer.email not in _recipients()
     assert all("The plumber comes at 3 pm." in m.body for m in mail.outbox)
+
+
+def test_following_and_unfollowing_change_who_gets_the_digest(
+    customer, manager, service_request, post
+):
+    colleague = CustomerFactory(organisation=customer.organisation)
+    post(manager, service_request, "First answer")
+    move_back(301)
+    run_worker()
+    assert _recipients() == [customer.email]  # the colleague does not follow it yet
+
+    mail.outbox.clear()
+    follow(colleague, service_request)
+    service_request_unfollow(user=customer, service_request=service_request)
+    post(manager, service_request, "Second answer")
+    move_back(1801)
+    run_worker()
+    assert _recipients() == [colleague.email]
+    assert "Second answer" in mail.outbox[0].body
+
+
+def test_a_follower_who_was_removed_from_the_organisation_gets_nothing(
+    customer, manager, service_request, other_customer, post
+):
+    leaver = CustomerFactory(organisation=customer.organisation)
+    mover = CustomerFactory(organisation=customer.organisation)
+    follow(leaver, service_request)
+    follow(mover, service_request)
+    # Removed: deactivated, or now a member of another organisation (the rows stay).
+    User.objects.filter(pk=leaver.pk).update(is_active=False)
+    User.objects.filter(pk=mover.pk).update(organisation=other_customer.organisation)
+    post(manager, service_request, "Anyone there?")
+    move_back(301)
+    run_worker()
+    assert _recipients() == [customer.email]
+
+
+def test_a_managers_reply_goes_to_the_followers_not_the_whole_organisation(
+    customer, manager, service_request, post
+):
+    writer = CustomerFactory(organisation=customer.organisation)
+    silent = CustomerFactory(organisation=customer.organisation)
+    post(writer, service_request, "I have the same leak in 102")  # writing makes them follow
+    post(manager, service_request, "Both offices at 3 pm, then.")
+    move_back(1801)
+    run_worker()
+    to_customers = sorted(address for m in mail.outbox if "3 pm" in m.body for address in m.to)
+    assert to_customers == sorted([customer.email, writer.email])
+    assert silent.email not in _recipients()
 
 
 def test_a_customer_message_goes_to_every_manager_and_the_setting_narrows_it(
@@ -78,6 +132,7 @@ def test_a_customer_message_goes_to_every_manager_and_the_setting_narrows_it(
 
 def test_someone_who_read_in_time_gets_nothing(customer, manager, service_request, post):
     colleague = CustomerFactory(organisation=customer.organisation)
+    follow(colleague, service_request)
     message = post(manager, service_request, "Please leave the door open")
     messages_mark_read(reader=customer, service_request=service_request, up_to_id=message.pk)
     move_back(301)
@@ -95,6 +150,21 @@ def test_reading_after_the_decision_but_before_the_send_still_stops_the_email(
     digest_job.task.call(*digest_job.args_kwargs["args"])
     delivery = EmailDelivery.objects.get()
     messages_mark_read(reader=customer, service_request=service_request, up_to_id=message.pk)
+    run_worker()
+    assert mail.outbox == []
+    delivery.refresh_from_db()
+    assert delivery.status == EmailDelivery.Status.SKIPPED
+
+
+def test_unfollowing_after_the_decision_but_before_the_send_stops_the_email(
+    customer, manager, service_request, post
+):
+    post(manager, service_request)
+    move_back(301)
+    digest_job = jobs("send_digests", ready_only=True).get()
+    digest_job.task.call(*digest_job.args_kwargs["args"])
+    delivery = EmailDelivery.objects.get()
+    service_request_unfollow(user=customer, service_request=service_request)
     run_worker()
     assert mail.outbox == []
     delivery.refresh_from_db()

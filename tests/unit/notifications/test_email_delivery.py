@@ -21,6 +21,7 @@ from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.payloads import Created
 from tenantdesk.service_requests.services.status import service_request_change_status
 from tests.factories import CustomerFactory, ManagerFactory
+from tests.unit.chat.helpers import follow
 from tests.unit.notifications.email_helpers import jobs, move_back, run_worker
 
 
@@ -148,6 +149,7 @@ def test_each_person_gets_the_email_in_the_language_they_last_used(
     customer, manager, service_request, django_capture_on_commit_callbacks
 ):
     colleague = CustomerFactory(organisation=customer.organisation, language="ru")
+    follow(colleague, service_request)
     customer.language = "en"
     customer.save()
     # The sender's language does not matter.
@@ -204,7 +206,10 @@ def test_closing_emails_the_customer_side_at_once(
 ):
     colleague = CustomerFactory(organisation=customer.organisation, language="ru")
     quiet = CustomerFactory(organisation=customer.organisation)
+    follow(colleague, service_request)
+    follow(quiet, service_request)
     EmailPreferences.objects.create(user=quiet, status_changes=False)
+    CustomerFactory(organisation=customer.organisation)  # does not follow it: not told
     CustomerFactory()  # another organisation
     with django_capture_on_commit_callbacks(execute=True):
         service_request_change_status(

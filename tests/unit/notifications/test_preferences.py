@@ -9,6 +9,7 @@ from tenantdesk.notifications.models import EmailPreferences
 from tenantdesk.notifications.recipients import customer_recipients
 from tenantdesk.notifications.tokens import unsubscribe_token
 from tests.factories import CustomerFactory
+from tests.unit.chat.helpers import make_service_request
 
 URL = "/accounts/notifications"
 
@@ -171,7 +172,7 @@ def test_the_invalid_link_page_speaks_russian(client):
 
 def test_unsubscribed_people_get_no_more_of_that_kind(customer, manager):
     # The recipients' query leaves them out (the digest tests cover the sending side).
-    service_request = mock.Mock(organisation_id=customer.organisation_id)
+    service_request = make_service_request(customer)  # its author follows it
     assert list(customer_recipients(service_request, preference="missed_messages")) == [customer]
     Client().post(_link(customer))
     assert list(customer_recipients(service_request, preference="missed_messages")) == []

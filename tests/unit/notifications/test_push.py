@@ -38,7 +38,7 @@ from tests.outbound_helpers import (
     listener,
     make_certificates,
 )
-from tests.unit.chat.helpers import make_service_request, status_change
+from tests.unit.chat.helpers import follow, make_service_request, status_change
 
 pytestmark = pytest.mark.django_db
 
@@ -117,13 +117,17 @@ def people(db):
     manager, other_manager = ManagerFactory(), ManagerFactory()
     customer = CustomerFactory()
     colleague = CustomerFactory(organisation=customer.organisation)
+    # A member of the organisation who does not follow the request (issue 21).
+    bystander = CustomerFactory(organisation=customer.organisation)
     stranger = CustomerFactory()
     service_request = make_service_request(customer, title="Leaking pipe")
+    follow(colleague, service_request)
     return {
         "manager": manager,
         "other_manager": other_manager,
         "customer": customer,
         "colleague": colleague,
+        "bystander": bystander,
         "stranger": stranger,
         "request": service_request,
     }
@@ -161,7 +165,7 @@ def test_the_push_is_encrypted_for_the_stored_keys_and_signed_with_vapid(
     assert authorization.endswith(f"k={vapid}")
 
 
-def test_a_managers_message_goes_to_the_organisation_not_to_managers_or_strangers(
+def test_a_managers_message_goes_to_the_followers_not_to_managers_bystanders_or_strangers(
     people, vapid, push_service
 ):
     browsers = {name: Browser(name) for name in people if name != "request"}

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tenantdesk.chat.models import ReadCursor
 from tenantdesk.chat.services.send import message_send
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 from tenantdesk.service_requests.views.common import PAGE_SIZE
 from tests.factories import CustomerFactory, OrganisationFactory
 from tests.unit.service_requests.helpers import bulk_requests
@@ -191,22 +191,29 @@ def _count_queries(client, params=None) -> int:
     return len(ctx.captured_queries), len(row_ids(response))
 
 
-@pytest.mark.parametrize("role", ["customer", "manager"])
+@pytest.mark.parametrize(
+    ("role", "scope"), [("customer", "organisation"), ("customer", "mine"), ("manager", None)]
+)
 def test_query_count_is_the_same_for_1_and_50_rows(
-    request, client, role, customer, manager, django_assert_num_queries, monkeypatch
+    request, client, role, scope, customer, manager, django_assert_num_queries, monkeypatch
 ):
     """The numbers are part of the issue's closing note: 6 queries for a customer and 8 for
-    a manager, with an unread count on every row and the unread total in the navigation."""
+    a manager, with an unread count on every row and the unread total in the navigation.
+    A customer's "Mine" (issue 21) costs what "Organisation" costs."""
     monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 50)
     user = request.getfixturevalue(role)
     client.force_login(user)
-    params = {"status": "all"} if role == "manager" else {}
+    params = {"status": "all"} if role == "manager" else {"scope": scope}
 
     def add_request():
         # A new organisation per row for the manager, so a per-row lookup would show.
         org = customer.organisation if role == "customer" else OrganisationFactory()
         author = CustomerFactory(organisation=org)
+        if scope == "mine" and ServiceRequest.objects.count() % 2:
+            author = customer  # half of "Mine" opened by them, half followed
         service_request = bulk_requests(org, author, 1)[0]
+        if scope == "mine" and author != customer:
+            RequestFollower.objects.create(service_request=service_request, user=customer)
         # Unread for the viewer: a message of the other side, and for every other row a
         # read position below it, so rows differ and a per-row query would show.
         writer = manager if role == "customer" else author
@@ -221,6 +228,8 @@ def test_query_count_is_the_same_for_1_and_50_rows(
     assert rows == 1
     for _ in range(49):
         add_request()
+    if scope == "mine":  # and rows that are not theirs stay out
+        bulk_requests(customer.organisation, CustomerFactory(organisation=customer.organisation), 3)
     with django_assert_num_queries(queries_for_one):
         response = client.get(URL, params)
     assert len(row_ids(response)) == 50
@@ -231,7 +240,8 @@ def test_query_count_is_the_same_for_1_and_50_rows(
     # session, the user with their organisation and role (accounts.backends), the
     # organisations of the filter menu for the manager, page rows, the rows' unread counts,
     # the navigation's unread total; the customer's tabs and the manager's queues add the
-    # counts of every tab (issue 12), the manager's the closed tab's capped count.
+    # counts of every tab (issue 12), the manager's the closed tab's capped count. The
+    # customer's one count query counts both scopes' tabs (issue 21).
     assert queries_for_one == (6 if role == "customer" else 8)
 
 
