@@ -39,16 +39,18 @@ def customer_tab(value) -> str:
     return value if value in TABS else TAB_ACTIVE
 
 
-def customer_scope(value, *, alone: bool) -> str:
+def customer_scope(value, *, alone: bool, has_own: bool = True) -> str:
     """The scope a query string names (?scope=mine / ?scope=organisation); without one,
-    "Mine" when the organisation has other active members, "Organisation" for a member on
-    their own. Why not "Mine" always: a request a manager took by phone has no followers
-    (the phone form names no member), so a single member's "Mine" would hide it, while for
-    them "Organisation" is no noisier. With colleagues, "Mine" is what needs their
-    attention; the Organisation tab beside it shows how many more there are."""
+    "Mine" when the organisation has other active members and the member has requests of
+    their own, else "Organisation". Why not "Mine" always: a request a manager took by
+    phone has no followers (the phone form names no member), so a single member's "Mine"
+    would hide it, while for them "Organisation" is no noisier; and a colleague who has
+    just joined has nothing of their own yet, so "Mine" would greet them with an empty
+    list. With colleagues and requests of one's own, "Mine" is what needs attention; the
+    Organisation tab beside it shows how many more there are."""
     if value in SCOPES:
         return value
-    return SCOPE_ORGANISATION if alone else SCOPE_MINE
+    return SCOPE_ORGANISATION if alone or not has_own else SCOPE_MINE
 
 
 def followed_by(user) -> Exists:

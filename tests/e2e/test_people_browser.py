@@ -78,9 +78,13 @@ def test_register_invite_accept_share_and_remove(asgi_server, new_context, setti
     # A member: no Members page in the navigation.
     expect(nina.get_by_test_id("nav-members")).to_have_count(0)
 
-    # Both see the organisation's request; the colleague opens its chat.
+    # Both see the organisation's request: the newcomer, with nothing of her own yet, on
+    # the Organisation tab; she opens its chat.
     nina.goto(base + "/request/list")
     expect(nina.locator("main")).to_contain_text("The lift is stuck")
+    expect(nina.get_by_test_id("scope-tabs").locator("[aria-current=page]")).to_contain_text(
+        "Organisation"
+    )
     nina.goto(f"{base}/request/{request.pk}")
     nina.wait_for_selector("[data-chat-connection][data-state=online]")
 

@@ -26,7 +26,7 @@ from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.send import message_send
 from tests.factories import CustomerFactory, ManagerFactory
 from tests.smtp import smtp_server
-from tests.unit.chat.helpers import make_service_request
+from tests.unit.chat.helpers import follow, make_service_request
 from tests.unit.notifications.email_helpers import run_worker
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,8 @@ def people(db):
     colleague = CustomerFactory(organisation=customer.organisation, language="ru")
     manager = ManagerFactory()
     service_request = make_service_request(customer)
+    # Notifications go to a request's followers: the colleague follows it too.
+    follow(colleague, service_request)
     return customer, colleague, manager, service_request
 
 

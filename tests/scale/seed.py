@@ -17,7 +17,7 @@ from django.utils import timezone
 from bench.seed import _sessions
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.roles import MANAGER_GROUP
-from tenantdesk.service_requests.models import ServiceRequest
+from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 
 PASSWORD = "scale-password-1"
 
@@ -61,6 +61,11 @@ def rooms(count: int, tag: str) -> dict:
             )
             for n, (org, customer) in enumerate(zip(organisations, customers, strict=True))
         ][:count]
+    )
+    # The author follows their request, as the creation service makes them (issue 21):
+    # the customer side's e-mails go to followers.
+    RequestFollower.objects.bulk_create(
+        RequestFollower(service_request=request, user=request.author) for request in requests
     )
     customer_cookies = _sessions(customers)
     manager_cookies = _sessions(managers)

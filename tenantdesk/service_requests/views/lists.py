@@ -100,7 +100,11 @@ def customer_list(request, *, page_size: int):
     # One query counts every tab of both scopes and tells whether the member is alone in
     # their organisation, which the default scope needs: it runs before the rows.
     counts = customer_selectors.customer_tab_counts(user=request.user)
-    scope = customer_selectors.customer_scope(request.GET.get("scope"), alone=counts["alone"])
+    alone = counts["alone"]
+    has_own = bool(counts["mine"]["active"] or counts["mine"]["closed"])
+    scope = customer_selectors.customer_scope(
+        request.GET.get("scope"), alone=alone, has_own=has_own
+    )
     queryset = customer_selectors.customer_request_list(user=request.user, tab=tab, scope=scope)
     tab_counts = counts[scope]
     # The counts also count this tab: the paginator need not.
@@ -108,7 +112,7 @@ def customer_list(request, *, page_size: int):
     page = paginator.get_page(request.GET.get("page"))
     # Every link keeps the other choice and the page's other parameters; a default
     # (Active; this member's default scope) needs no parameter.
-    default_scope = customer_selectors.customer_scope(None, alone=counts["alone"])
+    default_scope = customer_selectors.customer_scope(None, alone=alone, has_own=has_own)
     kept = request.GET.copy()
     for name in ("page", "tab", "scope"):
         kept.pop(name, None)

@@ -121,8 +121,17 @@ def test_the_default_is_mine_with_colleagues_and_organisation_for_a_member_alone
     assert response.context["scope"] == "organisation" and len(row_ids(response)) == 1
     # The links of a member alone are the ones from before the scopes.
     assert response.context["tab_urls"] == {"active": URL, "closed": f"{URL}?tab=closed"}
-    CustomerFactory(organisation=alone.organisation)
+    colleague = CustomerFactory(organisation=alone.organisation)
+    make_service_request(alone)
     assert client.get(URL).context["scope"] == "mine"
+    # A colleague who has just joined has nothing of their own: the organisation's list,
+    # not an empty "Mine".
+    newcomer = Client()
+    newcomer.force_login(colleague)
+    response = newcomer.get(URL)
+    assert response.context["scope"] == "organisation" and len(row_ids(response)) == 2
+    make_service_request(colleague)
+    assert newcomer.get(URL).context["scope"] == "mine"
     # A colleague who was removed does not count.
     alone.organisation.members.exclude(pk=alone.pk).update(is_active=False)
     assert client.get(URL).context["scope"] == "organisation"
@@ -131,6 +140,7 @@ def test_the_default_is_mine_with_colleagues_and_organisation_for_a_member_alone
 def test_the_links_keep_the_scope_the_tab_and_the_page(client, customer, colleague, monkeypatch):
     monkeypatch.setattr("tenantdesk.service_requests.views.common.PAGE_SIZE", 2)
     bulk_requests(customer.organisation, colleague, 5, status="closed")
+    make_service_request(customer)  # one of their own (active): Mine is their default
     client.force_login(customer)
     response = client.get(URL, {"scope": "organisation", "tab": "closed", "page": "2"})
     assert len(row_ids(response)) == 2
