@@ -104,11 +104,18 @@ def _no_remembered_digests():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(monkeypatch):
     # User ids repeat between tests (rolled back): start every test with no sends counted.
     from django.core.cache import caches
 
+    from tenantdesk.chat import ratelimit
+
     caches["ratelimit"].clear()
+    # And every test in one send-limit window: the windows are cut from wall time, so a
+    # test's sends crossed an edge now and then, or took longer than a window on a loaded
+    # machine, and a send the test expected refused was let through (issue 25).
+    now = ratelimit.clock()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now)
 
 
 @pytest.fixture
