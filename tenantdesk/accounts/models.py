@@ -63,6 +63,9 @@ class User(AbstractUser):
         choices=OrganisationRole.choices,
         default=OrganisationRole.MEMBER,
     )
+    # A manager who runs the company's team in the app (/company/team); superusers are
+    # company admins too (accounts.roles.is_company_admin).
+    company_admin = models.BooleanField(_("company admin"), default=False)
     # The interface language the person last used (a code from LANGUAGES), so that
     # e-mails reach them in it; empty until they have used the site.
     language = models.CharField(_("language"), max_length=10, blank=True)

@@ -44,3 +44,8 @@ def is_customer(user) -> bool:
 def is_organisation_admin(user) -> bool:
     """A customer who manages their organisation's people and details."""
     return is_customer(user) and user.organisation_role == OrganisationRole.ADMIN
+
+
+def is_company_admin(user) -> bool:
+    """A manager who manages the company's team (a superuser always is)."""
+    return is_manager(user) and (user.is_superuser or user.company_admin)

@@ -30,9 +30,13 @@ logger = logging.getLogger(__name__)
 def build_invitation_email(invitation: Invitation) -> _Email:
     with translation.override(supported_language(invitation.language)):
         inviter = invitation.invited_by.display_name if invitation.invited_by else ""
-        subject = _("%(inviter)s invites you to %(organisation)s on %(site)s") % {
-            "inviter": inviter or invitation.organisation.name,
-            "organisation": invitation.organisation.name,
+        if invitation.organisation is None:
+            subject = _("%(inviter)s invites you to the management company's team on %(site)s")
+        else:
+            subject = _("%(inviter)s invites you to %(organisation)s on %(site)s")
+        subject %= {
+            "inviter": inviter or invitation.joins,
+            "organisation": invitation.joins,
             "site": settings.SITE_NAME,
         }
         context = {

@@ -13,7 +13,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from tenantdesk.accounts.models import Organisation, User
-from tenantdesk.accounts.roles import is_customer, is_manager, is_organisation_admin
+from tenantdesk.accounts.roles import (
+    MANAGER_GROUP,
+    is_company_admin,
+    is_customer,
+    is_manager,
+    is_organisation_admin,
+)
 from tenantdesk.people.models import Invitation, MembershipEvent
 
 
@@ -41,6 +47,7 @@ def access_member(admin, member_id) -> User:
 
 
 def access_invitation(admin, invitation_id) -> Invitation:
+    """An invitation into the admin's organisation (404 for another's or the company's)."""
     organisation = managed_organisation(admin)
     try:
         return Invitation.objects.get(pk=int(invitation_id), organisation=organisation)
@@ -49,9 +56,9 @@ def access_invitation(admin, invitation_id) -> Invitation:
 
 
 def membership_log_visible_to(user) -> QuerySet[MembershipEvent]:
-    """An organisation admin reads their organisation's log; a superuser every one (the
-    admin site, until company admins have a page of their own); nobody else any."""
-    if getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser:
+    """An organisation admin reads their organisation's log; a company admin every one
+    (the company's team included); nobody else any."""
+    if is_company_admin(user):
         return MembershipEvent.objects.all()
     if is_organisation_admin(user):
         return MembershipEvent.objects.filter(organisation_id=user.organisation_id)
@@ -61,3 +68,28 @@ def membership_log_visible_to(user) -> QuerySet[MembershipEvent]:
 def may_accept_invitations(user) -> bool:
     """A signed-in person who could join an organisation: nobody's member, not a manager."""
     return not is_manager(user) and not is_customer(user)
+
+
+def company_admin_or_403(user) -> None:
+    """The company's team is managed by company admins only (PermissionDenied else)."""
+    if not is_company_admin(user):
+        raise PermissionDenied
+
+
+def access_team_member(admin, manager_id) -> User:
+    """A manager of the team, for a company admin (404 for anyone else, or nobody)."""
+    company_admin_or_403(admin)
+    try:
+        return User.objects.filter(groups__name=MANAGER_GROUP, is_superuser=False).get(
+            pk=int(manager_id)
+        )
+    except (TypeError, ValueError, User.DoesNotExist):
+        raise Http404 from None
+
+
+def access_team_invitation(admin, invitation_id) -> Invitation:
+    company_admin_or_403(admin)
+    try:
+        return Invitation.objects.get(pk=int(invitation_id), organisation=None)
+    except (TypeError, ValueError, Invitation.DoesNotExist):
+        raise Http404 from None

@@ -20,6 +20,19 @@ class InviteForm(BootstrapFormMixin, forms.Form):
     )
 
 
+class ManagerInviteForm(BootstrapFormMixin, forms.Form):
+    """A manager of the company's team: an address and the language of the e-mail."""
+
+    email = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=settings.LANGUAGES,
+        help_text=_("The invitation and its page are written in this language."),
+    )
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=OrganisationRole.choices)
 

@@ -15,6 +15,15 @@ from django.utils.translation import gettext_lazy as _
 from tenantdesk.accounts.models import Organisation, OrganisationRole
 
 
+class InvitationRole(models.TextChoices):
+    """What an invitation makes of the person: one of an organisation's roles, or a
+    manager of the company (an invitation without an organisation)."""
+
+    MEMBER = OrganisationRole.MEMBER.value, OrganisationRole.MEMBER.label
+    ADMIN = OrganisationRole.ADMIN.value, OrganisationRole.ADMIN.label
+    MANAGER = "manager", _("Manager")
+
+
 class Invitation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
@@ -22,18 +31,21 @@ class Invitation(models.Model):
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")
 
+    # None: into the management company's team (role "manager").
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
         related_name="invitations",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
     )
     email = models.EmailField(_("e-mail"))
     role = models.CharField(
         _("role"),
         max_length=10,
-        choices=OrganisationRole.choices,
-        default=OrganisationRole.MEMBER,
+        choices=InvitationRole.choices,
+        default=InvitationRole.MEMBER,
     )
     # The language of the invitation e-mail and of the page it opens.
     language = models.CharField(_("language"), max_length=10)
@@ -67,7 +79,14 @@ class Invitation(models.Model):
         indexes = [models.Index(fields=["organisation", "email"])]
 
     def __str__(self) -> str:
-        return f"{self.email} → {self.organisation_id}"
+        return f"{self.email} → {self.organisation_id or 'company'}"
+
+    @property
+    def joins(self) -> str:
+        """What accepting joins, for people: the organisation's name or the company's team."""
+        if self.organisation is not None:
+            return self.organisation.name
+        return str(_("the management company's team"))
 
     @property
     def status(self) -> str:
@@ -101,13 +120,17 @@ class MembershipEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("Role changed")
         REMOVED = "removed", _("Removed")
         DETAILS_CHANGED = "details_changed", _("Organisation details changed")
+        DEACTIVATED = "deactivated", _("Manager deactivated")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now)
+    # None: the company's team (managers).
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),
         related_name="membership_events",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
     actor = models.ForeignKey(

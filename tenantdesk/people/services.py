@@ -12,35 +12,23 @@ Rules that guard an organisation (SPEC "Organisations and people"):
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.accounts.models import Organisation, OrganisationRole, User
-from tenantdesk.core.errors import RateLimited
-from tenantdesk.people import tokens
-from tenantdesk.people.access import managed_organisation, may_accept_invitations
+from tenantdesk.people.access import managed_organisation
 from tenantdesk.people.models import Invitation, MembershipEvent
-from tenantdesk.people.signals import invitation_sent
+from tenantdesk.people.records import (
+    announce_sent,
+    check_rate,
+    fresh_link,
+    log,
+    same_address,
+)
 
 Kind = MembershipEvent.Kind
-
-
-def _log(organisation_id, kind, *, actor=None, subject=None, email="", **data) -> None:
-    MembershipEvent.objects.create(
-        organisation_id=organisation_id,
-        kind=kind,
-        actor=actor,
-        actor_name=actor.display_name if actor else "",
-        subject=subject,
-        email=email or (subject.email if subject else ""),
-        data=data,
-    )
 
 
 def _locked_organisation(admin) -> Organisation:
@@ -48,36 +36,6 @@ def _locked_organisation(admin) -> Organisation:
     # invitation limit).
     organisation = managed_organisation(admin)
     return Organisation.objects.select_for_update().get(pk=organisation.pk)
-
-
-def _announce_sent(invitation: Invitation) -> None:
-    # Inside the transaction: the e-mail's job (a row) commits, or rolls back, with it.
-    invitation_sent.send(sender=Invitation, invitation_id=invitation.pk, nonce=invitation.nonce)
-
-
-def _check_rate(organisation: Organisation) -> None:
-    since = timezone.now() - timedelta(hours=1)
-    sent = MembershipEvent.objects.filter(
-        organisation=organisation,
-        kind__in=(Kind.INVITED, Kind.INVITATION_RESENT),
-        created_at__gte=since,
-    ).count()
-    if sent >= settings.INVITATIONS_PER_HOUR:
-        raise RateLimited(
-            _("This organisation has sent %(count)d invitations in the last hour; try later.")
-            % {"count": sent}
-        )
-
-
-def _fresh_link(invitation: Invitation) -> None:
-    invitation.nonce = tokens.new_nonce()
-    invitation.token_hash = tokens.token_hash(tokens.invitation_token(invitation.nonce))
-    invitation.sent_at = timezone.now()
-    invitation.expires_at = invitation.sent_at + timedelta(days=settings.INVITATION_VALID_DAYS)
-
-
-def same_address(queryset, email: str):
-    return queryset.filter(email__iexact=email.strip())
 
 
 @transaction.atomic
@@ -94,14 +52,14 @@ def invitation_create(*, actor, email: str, role: str, language: str) -> Invitat
             _("This address has an invitation waiting; send it again from the list instead."),
             code="already_invited",
         )
-    _check_rate(organisation)
+    check_rate(organisation.pk)
     invitation = Invitation(
         organisation=organisation, email=email, role=role, language=language, invited_by=actor
     )
-    _fresh_link(invitation)
+    fresh_link(invitation)
     invitation.save()
-    _log(organisation.pk, Kind.INVITED, actor=actor, email=email, role=role)
-    _announce_sent(invitation)
+    log(organisation.pk, Kind.INVITED, actor=actor, email=email, role=role)
+    announce_sent(invitation)
     return invitation
 
 
@@ -116,11 +74,11 @@ def invitation_resend(*, actor, invitation: Invitation) -> Invitation:
         raise ValidationError(
             _("This invitation was already used or revoked."), code="invitation_closed"
         )
-    _check_rate(organisation)
-    _fresh_link(invitation)
+    check_rate(organisation.pk)
+    fresh_link(invitation)
     invitation.save(update_fields=["nonce", "token_hash", "sent_at", "expires_at"])
-    _log(organisation.pk, Kind.INVITATION_RESENT, actor=actor, email=invitation.email)
-    _announce_sent(invitation)
+    log(organisation.pk, Kind.INVITATION_RESENT, actor=actor, email=invitation.email)
+    announce_sent(invitation)
     return invitation
 
 
@@ -134,110 +92,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> None:
         raise ValidationError(
             _("This invitation was already used or revoked."), code="invitation_closed"
         )
-    _log(organisation.pk, Kind.INVITATION_REVOKED, actor=actor, email=invitation.email)
-
-
-def invitation_by_token(token: str) -> Invitation | None:
-    """The open invitation this link names, or None (unknown, used, revoked, expired)."""
-    if not token or len(token) > 100:
-        return None
-    invitation = (
-        Invitation.objects.select_related("organisation")
-        .filter(token_hash=tokens.token_hash(token))
-        .first()
-    )
-    return invitation if invitation is not None and invitation.is_open else None
-
-
-def account_of(invitation: Invitation) -> User | None:
-    """The existing account of the invited address, if there is one (any organisation)."""
-    return same_address(User.objects.all(), invitation.email).order_by("-is_active", "pk").first()
-
-
-def _claim(token: str) -> Invitation:
-    # Locked and checked again inside the transaction: a link works once, whoever clicks
-    # twice at the same moment.
-    invitation = invitation_by_token(token)
-    if invitation is None:
-        raise ValidationError(_("This invitation link is not valid."), code="invalid_invitation")
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_open:
-        raise ValidationError(_("This invitation link is not valid."), code="invalid_invitation")
-    return invitation
-
-
-def _joined(invitation: Invitation, user: User) -> None:
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    _log(invitation.organisation_id, Kind.JOINED, actor=user, subject=user, role=invitation.role)
-
-
-def _free_username(email: str) -> str:
-    """The invited address is the new account's login, unless an account already has it
-    as its login (then the address with a number)."""
-    base = email.strip().lower()[:140]
-    candidate, number = base, 1
-    while User.objects.filter(username__iexact=candidate).exists():
-        number += 1
-        candidate = f"{base}-{number}"
-    return candidate
-
-
-@transaction.atomic
-def invitation_accept_new(*, token: str, name: str, password: str) -> User:
-    """Accept as a newcomer: a new account (its login is the invited address), or a
-    former member of the same organisation coming back (their old account, reactivated).
-
-    An address that has an active account is refused: that person signs in and accepts
-    from there (invitation_accept_signed_in)."""
-    invitation = _claim(token)
-    existing = account_of(invitation)
-    if existing is not None and (
-        existing.is_active or existing.organisation_id != invitation.organisation_id
-    ):
-        raise ValidationError(
-            _("An account with this e-mail address exists: sign in, then open the link again."),
-            code="account_exists",
-        )
-    user = existing or User(
-        username=_free_username(invitation.email),
-        email=invitation.email,
-        language=invitation.language,
-    )
-    password_validation.validate_password(password, user)
-    user.first_name, user.last_name = name, ""
-    user.organisation = invitation.organisation
-    user.organisation_role = invitation.role
-    user.is_active = True
-    user.set_password(password)
-    user.save()
-    _joined(invitation, user)
-    return user
-
-
-@transaction.atomic
-def invitation_accept_signed_in(*, token: str, user) -> User:
-    """Accept with the account one is signed in with (its address must be the invited one)."""
-    invitation = _claim(token)
-    if invitation.email.strip().lower() != (user.email or "").strip().lower():
-        raise PermissionDenied(
-            _("This invitation is for another e-mail address. Sign out to accept it.")
-        )
-    if not may_accept_invitations(user):
-        raise PermissionDenied(
-            _(
-                "Your account already belongs to an organisation or to the management "
-                "company; one account belongs to one organisation. Ask for an invitation "
-                "to another address."
-            )
-        )
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.organisation = invitation.organisation
-    user.organisation_role = invitation.role
-    user.save(update_fields=["organisation", "organisation_role"])
-    _joined(invitation, user)
-    return user
+    log(organisation.pk, Kind.INVITATION_REVOKED, actor=actor, email=invitation.email)
 
 
 def _active_admins(organisation: Organisation):
@@ -265,7 +120,7 @@ def member_set_role(*, actor, member: User, role: str) -> User:
     before = member.organisation_role
     member.organisation_role = role
     member.save(update_fields=["organisation_role"])
-    _log(
+    log(
         organisation.pk,
         Kind.ROLE_CHANGED,
         actor=actor,
@@ -292,7 +147,7 @@ def member_remove(*, actor, member: User) -> User:
     # update(), not save(): the queryset's update announces the deactivation.
     User.objects.filter(pk=member.pk).update(is_active=False)
     member.is_active = False
-    _log(organisation.pk, Kind.REMOVED, actor=actor, subject=member)
+    log(organisation.pk, Kind.REMOVED, actor=actor, subject=member)
     return member
 
 
@@ -308,5 +163,5 @@ def organisation_update(*, actor, name: str, address: str, phone) -> Organisatio
         return organisation
     organisation.name, organisation.address, organisation.phone = name, address, phone
     organisation.save(update_fields=["name", "address", "phone", "updated_at"])
-    _log(organisation.pk, Kind.DETAILS_CHANGED, actor=actor, changed=sorted(changed))
+    log(organisation.pk, Kind.DETAILS_CHANGED, actor=actor, changed=sorted(changed))
     return organisation

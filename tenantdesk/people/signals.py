@@ -9,3 +9,7 @@ with the change.
 from django.dispatch import Signal
 
 invitation_sent = Signal()
+
+# manager_deactivated(manager, actor): a company admin deactivated a manager; the
+# service_requests app unassigns their open requests (in the same transaction).
+manager_deactivated = Signal()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenantdesk.people import views
+from tenantdesk.people import views, views_company
 
 app_name = "people"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("org/details", views.details, name="details"),
     path("org/activity", views.activity, name="activity"),
     path("accounts/invite/<str:token>", views.accept, name="accept"),
+    path("company/team", views_company.team_page, name="team"),
+    path("company/team/invite", views_company.team_invite, name="team_invite"),
+    path("company/team/<int:pk>/admin", views_company.team_admin, name="team_admin"),
+    path("company/team/<int:pk>/deactivate", views_company.team_deactivate, name="team_deactivate"),
+    path(
+        "company/invitations/<int:pk>/resend",
+        views_company.team_invitation_resend,
+        name="team_invitation_resend",
+    ),
+    path(
+        "company/invitations/<int:pk>/revoke",
+        views_company.team_invitation_revoke,
+        name="team_invitation_revoke",
+    ),
+    path("company/activity", views_company.company_activity, name="company_activity"),
 ]

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from tenantdesk.accounts.roles import is_organisation_admin
 from tenantdesk.core.errors import RateLimited, describe
-from tenantdesk.people import services
+from tenantdesk.people import accepting, services
 from tenantdesk.people.access import (
     access_invitation,
     access_member,
@@ -35,7 +35,7 @@ PEOPLE_BACKEND = "tenantdesk.accounts.backends.PeopleBackend"
 LOG_PAGE_SIZE = 50
 
 
-def _refused(request, error, *, title: str):
+def refused(request, error, *, title: str):
     status, _code, detail = describe(error)
     return render(request, "people/refused.html", {"title": title, "detail": detail}, status=status)
 
@@ -108,7 +108,7 @@ def invitation_resend(request, pk: int):
     try:
         services.invitation_resend(actor=request.user, invitation=invitation)
     except (ValidationError, RateLimited) as error:
-        return _refused(request, error, title=_("Invitation not sent"))
+        return refused(request, error, title=_("Invitation not sent"))
     messages.success(
         request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
     )
@@ -122,7 +122,7 @@ def invitation_revoke(request, pk: int):
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
     except ValidationError as error:
-        return _refused(request, error, title=_("Invitation not revoked"))
+        return refused(request, error, title=_("Invitation not revoked"))
     messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
     return redirect("people:members")
 
@@ -139,7 +139,7 @@ def member_role(request, pk: int):
             actor=request.user, member=member, role=form.cleaned_data["role"]
         )
     except ValidationError as error:
-        return _refused(request, error, title=_("Role not changed"))
+        return refused(request, error, title=_("Role not changed"))
     messages.success(
         request,
         _("%(name)s is now: %(role)s.")
@@ -156,7 +156,7 @@ def member_remove(request, pk: int):
     try:
         services.member_remove(actor=request.user, member=member)
     except ValidationError as error:
-        return _refused(request, error, title=_("Not removed"))
+        return refused(request, error, title=_("Not removed"))
     messages.success(
         request,
         _("%(name)s was removed and can no longer sign in.") % {"name": member.display_name},
@@ -195,7 +195,7 @@ def activity(request):
 
 def accept(request, token: str):
     """The link from the invitation e-mail: who is invited where, and the way in."""
-    invitation = services.invitation_by_token(token)
+    invitation = accepting.invitation_by_token(token)
     if invitation is None:
         return render(request, "people/invitation_invalid.html", status=404)
     user = request.user
@@ -203,15 +203,13 @@ def accept(request, token: str):
     if user.is_authenticated:
         if request.method == "POST":
             try:
-                services.invitation_accept_signed_in(token=token, user=user)
+                accepting.invitation_accept_signed_in(token=token, user=user)
             except (ValidationError, PermissionDenied) as error:
-                return _refused(request, error, title=_("Invitation not accepted"))
-            messages.success(
-                request, _("You joined %(name)s.") % {"name": invitation.organisation.name}
-            )
+                return refused(request, error, title=_("Invitation not accepted"))
+            messages.success(request, _("You joined %(name)s.") % {"name": invitation.joins})
             return redirect("home")
         return render(request, "people/accept_signed_in.html", context)
-    account = services.account_of(invitation)
+    account = accepting.account_of(invitation)
     if account is not None and account.is_active:
         context["login_url"] = f"{reverse('accounts:login')}?next={request.path}"
         # A newcomer's form posted for such an address is refused with the same advice.
@@ -222,19 +220,19 @@ def accept(request, token: str):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                new_user = services.invitation_accept_new(
+                new_user = accepting.invitation_accept_new(
                     token=token, name=data["name"], password=data["password1"]
                 )
             except ValidationError as error:
                 if getattr(error, "code", None) in ("account_exists", "invalid_invitation"):
-                    return _refused(request, error, title=_("Invitation not accepted"))
+                    return refused(request, error, title=_("Invitation not accepted"))
                 form.add_error("password1", error)
             else:
                 login(request, new_user, backend=PEOPLE_BACKEND)
                 messages.success(
                     request,
                     _("Welcome to %(name)s. You sign in as %(login)s.")
-                    % {"name": invitation.organisation.name, "login": new_user.username},
+                    % {"name": invitation.joins, "login": new_user.username},
                 )
                 return redirect("home")
         context["form"] = form

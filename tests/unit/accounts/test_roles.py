@@ -222,6 +222,8 @@ def test_seed_demo_creates_every_role_once_and_prints_them(settings, client):
     assert all(f"{m.username} / demo-pass-2024" in printed for m in members)
     assert "organisation admin:" in printed and "demo-manager-2 / demo-pass-2024" in printed
     assert is_manager(User.objects.get(username="demo-manager-2"))
+    assert manager.company_admin and "company admin:" in printed
+    assert not User.objects.get(username="demo-manager-2").company_admin
     assert customer.check_password("demo-pass-2024")
 
 

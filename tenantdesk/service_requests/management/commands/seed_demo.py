@@ -80,6 +80,8 @@ class Command(BaseCommand):
         User.objects.filter(username=DEMO_MANAGER[0], first_name="").update(
             first_name="Anna", last_name="Ivanova"
         )
+        # The demo manager runs the company's team (/company/team).
+        User.objects.filter(username=DEMO_MANAGER[0]).update(company_admin=True)
         for username, email, first_name, last_name in DEMO_MEMBERS:
             if not User.objects.filter(username=username).exists():
                 User.objects.create_user(
@@ -101,7 +103,7 @@ class Command(BaseCommand):
         people = [
             ("organisation admin", DEMO_CUSTOMER[0], DEMO_CUSTOMER[1]),
             *(("member", member[0], DEMO_CUSTOMER[1]) for member in DEMO_MEMBERS),
-            ("manager", DEMO_MANAGER[0], DEMO_MANAGER[1]),
+            ("company admin", DEMO_MANAGER[0], DEMO_MANAGER[1]),
             *(("manager", manager[0], DEMO_MANAGER[1]) for manager in DEMO_MANAGERS),
         ]
         rows = "".join(
