@@ -164,6 +164,15 @@ class SavedReply(models.Model):
     text_ru = models.TextField(_("text in Russian"), max_length=4000)
     is_active = models.BooleanField(_("in use"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
+    # A manager's proposal, not in use until a company admin accepts it (which clears this).
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        related_name="+",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
 
     class Meta:
         verbose_name = _("saved reply")

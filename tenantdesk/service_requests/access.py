@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.http import Http404
 
-from tenantdesk.accounts.roles import is_customer, is_manager
+from tenantdesk.accounts.roles import is_company_admin, is_customer, is_manager
 from tenantdesk.service_requests.models import ServiceRequest
 
 if TYPE_CHECKING:
@@ -125,6 +125,11 @@ def can_use_workspace(user) -> bool:
 def can_use_saved_replies(user) -> bool:
     """Saved replies are the managers' prepared texts; customers never receive the list."""
     return is_manager(user)
+
+
+def can_edit_saved_replies(user) -> bool:
+    """Company admins edit the saved replies in the app; other managers propose new ones."""
+    return is_company_admin(user)
 
 
 def can_create_for_organisation(user) -> bool:

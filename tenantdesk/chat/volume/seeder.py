@@ -161,11 +161,14 @@ class VolumeSeeder(ChatRows):
             "organisation_id",
             "language",
             "organisation_role",
+            "company_admin",
         )
         rows, self.managers = [], []
         for n in range(sizes.managers):
             username = f"{self.prefix}-manager-{n + 1:02d}"
-            rows.append(self._person(user_id, username, None, staff=True, role="member"))
+            person = self._person(user_id, username, None, staff=True, role="member")
+            # The first manager runs the team (/company/team).
+            rows.append((*person[:-1], n == 0))
             self.managers.append(user_id)
             self.summary.managers.append(username)
             user_id += 1
@@ -213,6 +216,7 @@ class VolumeSeeder(ChatRows):
             organisation_id,
             language,
             role,
+            False,  # company_admin
         )
 
     # requests ----------------------------------------------------------------------------

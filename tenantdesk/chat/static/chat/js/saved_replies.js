@@ -75,7 +75,14 @@
   status.className = "small text-body-secondary mb-0";
   status.setAttribute("role", "status");
 
-  panel.append(filterLabel, filter, list, status);
+  // Where the replies are edited (company admins) or proposed (every manager).
+  const manage = document.createElement("a");
+  manage.className = "small d-inline-block mt-1";
+  manage.href = words.manageUrl;
+  manage.textContent = words.manage;
+  manage.dataset.savedRepliesManage = "";
+
+  panel.append(filterLabel, filter, list, status, manage);
   textarea.before(panel);
 
   // --- data --------------------------------------------------------------------------
