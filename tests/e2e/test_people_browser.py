@@ -1,7 +1,8 @@
-"""The people walkthrough as a new user would do it (issue 21): register an organisation,
-invite a colleague, the colleague accepts from the e-mail a real SMTP server received,
-both see the organisation's request, the admin removes the colleague and the colleague's
-open chat closes at once. Every page of the organisation admin passes axe."""
+"""The people walkthroughs as new users would do them (issue 21). An organisation: register,
+invite a colleague, the colleague accepts from the e-mail a real SMTP server received, both
+see the organisation's request, the admin removes the colleague and the colleague's open
+chat closes at once. The company: a company admin invites a manager, writes a saved reply
+in the app, and the new manager uses it in a chat. Every admin page passes axe."""
 
 import re
 
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 
 from tenantdesk.accounts.models import User
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.conftest import sign_in
+from tests.factories import PASSWORD, CustomerFactory, ManagerFactory
 from tests.smtp import smtp_server
 from tests.unit.notifications.email_helpers import run_worker
 from tests.unit.service_requests.helpers import create_request
@@ -108,3 +111,59 @@ def test_register_invite_accept_share_and_remove(asgi_server, new_context, setti
         "rows => rows.map(r => r.dataset.kind)"
     )
     assert kinds == ["removed", "joined", "invited"]
+
+
+def test_a_company_admin_invites_a_manager_edits_a_saved_reply_and_the_manager_uses_it(
+    asgi_server, new_context, settings, screenshot
+):
+    base = asgi_server.url
+    boss = ManagerFactory(company_admin=True, first_name="Irina Belova")
+    customer = CustomerFactory(first_name="Olga")
+    request = create_request(customer, title="The heating is off")
+
+    admin = new_context(locale="en-GB").new_page()
+    sign_in(admin, base, boss.username, PASSWORD)
+    admin.wait_for_url(base + "/request/list")
+    admin.get_by_test_id("nav-team").click()
+    admin.wait_for_url(base + "/company/team")
+    assert_accessible(admin)
+    admin.fill("#id_email", "sergey@example.com")
+    assert submit(admin, "[data-testid=invite-form]") == 200
+    expect(admin.locator(".alert-success")).to_contain_text("Invitation sent to sergey@example.com")
+    screenshot(admin, "people-team-en")
+
+    settings.SITE_URL = base
+    with smtp_server(settings) as inbox:
+        run_worker()
+    ((_when, _to, message),) = inbox.to("sergey@example.com")
+    assert "the management company's team" in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(re.escape(base) + r"/accounts/invite/[A-Za-z0-9_-]+", text).group(0)
+
+    sergey = new_context(locale="en-GB").new_page()
+    sergey.goto(link)
+    sergey.fill("#id_name", "Sergey Volkov")
+    sergey.fill("#id_password1", NINA_PASSWORD)
+    sergey.fill("#id_password2", NINA_PASSWORD)
+    assert submit(sergey) == 200
+    expect(sergey.get_by_test_id("nav-user")).to_contain_text("Sergey Volkov · manager")
+    expect(sergey.get_by_test_id("nav-team")).to_have_count(0)
+
+    # The company admin writes a saved reply in the app, in both languages.
+    admin.goto(base + "/company/saved-replies")
+    assert_accessible(admin)
+    admin.fill("#id_title", "Heating engineer")
+    admin.fill("#id_text_en", "A heating engineer is on the way.")
+    admin.fill("#id_text_ru", "Инженер по отоплению уже едет.")
+    assert submit(admin, "[data-testid=saved-reply-form]") == 200
+    expect(admin.get_by_test_id("in-use")).to_contain_text("Heating engineer")
+
+    # The new manager picks it in the chat and sends it.
+    sergey.goto(f"{base}/request/{request.pk}")
+    sergey.wait_for_selector("[data-chat-connection][data-state=online]")
+    sergey.locator("[data-chat-text]").press_sequentially("/heat")
+    sergey.wait_for_function("() => document.querySelectorAll('[data-saved-reply]').length === 1")
+    sergey.keyboard.press("Enter")
+    assert sergey.locator("[data-chat-text]").input_value() == "A heating engineer is on the way."
+    sergey.keyboard.press("Enter")
+    sergey.locator(".chat-message.is-mine .chat-text", has_text="heating engineer").wait_for()
