@@ -689,8 +689,12 @@ def test_a_member_follows_a_colleagues_request_from_its_page_and_finds_it_in_min
     assert_accessible(page)
 
     page.goto(f"{base}/request/{theirs.pk}")
+    # On a phone, following is among the request's details, folded under the title.
+    expect(page.get_by_test_id("following")).to_be_hidden()
+    page.get_by_test_id("request-details-toggle").click()
     expect(page.get_by_test_id("following")).to_contain_text(texts[0])
     page.get_by_test_id("follow").click()  # a POST with the page's CSRF token
+    page.get_by_test_id("request-details-toggle").click()
     expect(page.get_by_test_id("following-badge")).to_have_text(texts[2])
     expect(page.get_by_test_id("following")).to_contain_text(texts[1])
     screenshot(page, f"request-following-{locale}-phone")
@@ -700,6 +704,8 @@ def test_a_member_follows_a_colleagues_request_from_its_page_and_finds_it_in_min
     assert theirs.pk in row_ids(page)
     expect(page.locator("[data-scope-count=mine]")).to_have_text("3")
     page.goto(f"{base}/request/{theirs.pk}")
+    page.get_by_test_id("request-details-toggle").click()
     page.get_by_test_id("unfollow").click()
+    page.get_by_test_id("request-details-toggle").click()
     expect(page.get_by_test_id("follow")).to_be_visible()
     assert page.errors == []
