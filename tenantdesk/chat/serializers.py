@@ -76,6 +76,7 @@ def message_data(message: Message, *, attachments=None) -> dict:
             author.organisation.name if author is not None and author.organisation_id else None
         ),
         "author_name": author.display_name if author is not None else None,
+        "author_former": author is not None and not author.is_active,
         "attachments": [
             attachment_data(a)
             for a in (message.attachments.all() if attachments is None else attachments)
@@ -147,9 +148,13 @@ def message_for_language(data: dict) -> dict:
         payload["author_label"] = _("System")
         payload["text"] = system_text(data.get("event"), data["text"])
         return payload
-    # The person, then which side they speak for: "Anna Ivanova · Manager".
+    # The person, then which side they speak for: "Anna Ivanova · Manager"; someone who has
+    # left since keeps their name, marked: "Nina Volkova (former member) · Rainbow Ltd".
     side = _("Manager") if data["by_manager"] else data["organisation"]
-    payload["author_label"] = " · ".join(part for part in (data["author_name"], side) if part)
+    name = data["author_name"]
+    if name and data.get("author_former"):
+        name = _("%(name)s (former member)") % {"name": name}
+    payload["author_label"] = " · ".join(part for part in (name, side) if part)
     return payload
 
 

@@ -174,6 +174,8 @@ class MessageData(msgspec.Struct, forbid_unknown_fields=True):
     internal: bool
     organisation: str | None
     author_name: str | None
+    # The author was removed from their organisation (or deactivated as a manager) since.
+    author_former: bool
     attachments: list[AttachmentData]
     time_label: str
     day: str

@@ -6,8 +6,10 @@ from django.test import Client
 
 from tenantdesk.accounts.models import OrganisationRole, User
 from tenantdesk.accounts.revocation import user_access_changed
+from tenantdesk.chat.services.send import message_send
 from tenantdesk.people.models import Invitation, MembershipEvent
 from tests.factories import CustomerFactory, ManagerFactory
+from tests.unit.chat.helpers import make_service_request
 from tests.unit.people.helpers import invite, sent_link
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +186,15 @@ def test_the_activity_page_shows_the_organisations_log_only(admin_client, member
     body = admin_client.get("/org/activity").content.decode()
     assert "nina@example.com" in body and "Role changed" in body
     assert "theirs@example.com" not in body
+
+
+def test_what_a_removed_member_wrote_stays_under_their_name_marked_former(
+    admin_client, admin, member
+):
+    service_request = make_service_request(admin)
+    message_send(author=member, service_request=service_request, text="The lamp is fixed")
+    admin_client.post(f"/org/members/{member.pk}/remove")
+    messages = admin_client.get(f"/chat/{service_request.pk}/messages").json()["messages"]
+    (line,) = [m for m in messages if m["text"] == "The lamp is fixed"]
+    assert line["author_former"] is True
+    assert line["author_label"].startswith("Pavel Orlov (former member) · ")
