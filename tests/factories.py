@@ -5,6 +5,7 @@ import io
 import factory
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from tenantdesk.accounts.models import Organisation, User
@@ -29,6 +30,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    # Confirmed, as every address that has been in use: the e-mail tests are about what is
+    # sent to people; the tests of confirmation make unconfirmed ones.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(PASSWORD)
 
 

@@ -63,6 +63,9 @@ class User(AbstractUser):
         choices=OrganisationRole.choices,
         default=OrganisationRole.MEMBER,
     )
+    # When the person last proved the address is theirs (a link sent to it was opened);
+    # None: nothing but that link is sent to it (SPEC "Organisations and people").
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
     # A manager who runs the company's team in the app (/company/team); superusers are
     # company admins too (accounts.roles.is_company_admin).
     company_admin = models.BooleanField(_("company admin"), default=False)

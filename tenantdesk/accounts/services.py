@@ -4,6 +4,7 @@ reset and the profile."""
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.accounts.email_change import email_change_read, email_taken
@@ -122,5 +123,15 @@ def user_email_change_confirm(*, user: User, token: str) -> str:
             _("Another account uses this e-mail address now."), code="email_taken"
         )
     user.email = change.new_email
-    user.save(update_fields=["email"])
+    # The link reached this address and was opened by its person: confirmed.
+    user.email_confirmed_at = timezone.now()
+    user.save(update_fields=["email", "email_confirmed_at"])
     return user.email
+
+
+def email_confirm_request(*, user: User, client: str | None) -> bool:
+    """Queue the link that confirms the person's present address (after registering, or
+    asked again from the profile), within the same hourly limits. True when queued."""
+    if not user.email or user.email_confirmed_at is not None:
+        return False
+    return email_change_request(user=user, new_email=user.email, client=client)

@@ -90,11 +90,13 @@ def password_reset_send(email: str) -> dict:
 
 @task()
 def email_change_send(user_id: int, new_email: str) -> dict:
-    """E-mail the link that confirms `new_email` as this person's address to that address."""
+    """E-mail the link that confirms `new_email` as this person's address to that address
+    (their present address, not yet confirmed: the confirmation of a new account's)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     # Taken by someone else since it was asked for: the link could not be used anyway.
     if user is None or email_taken(email=new_email, by_other_than=user):
         return {"sent": 0}
+    first = new_email == user.email  # confirming the address they have, not a new one
     with translation.override(_language_of(user)):
         path = reverse(
             "accounts:email_change_confirm",
@@ -103,8 +105,10 @@ def email_change_send(user_id: int, new_email: str) -> dict:
         _send(
             user=user,
             to=new_email,
-            template="email_change",
-            subject=_("Confirm your new e-mail address"),
+            template="email_confirm" if first else "email_change",
+            subject=_("Confirm your e-mail address")
+            if first
+            else _("Confirm your new e-mail address"),
             context={
                 "confirm_url": _absolute(path),
                 "new_email": new_email,

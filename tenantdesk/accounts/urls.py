@@ -24,6 +24,11 @@ urlpatterns = [
     path("profile/email", views.profile_email, name="profile_email"),
     path("profile/password", views.profile_password, name="profile_password"),
     path(
+        "profile/email/confirm-again",
+        views.profile_email_confirm_again,
+        name="profile_email_confirm_again",
+    ),
+    path(
         "profile/email/confirm/<str:token>",
         views.email_change_confirm,
         name="email_change_confirm",

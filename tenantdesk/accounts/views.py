@@ -66,6 +66,8 @@ class RegisterView(FormView):
             return self.form_invalid(form)
         # Signed in at once: the person has just proved nothing less than a sign-in would.
         login(self.request, user, backend=PEOPLE_BACKEND)
+        # The address is confirmed by a link before anything else is sent to it.
+        services.email_confirm_request(user=user, client=client_ip(self.request))
         messages.success(
             self.request,
             _(
@@ -256,13 +258,38 @@ def profile_email(request):
 @require_GET
 def email_change_confirm(request, token: str):
     """The link from the confirmation e-mail, opened by the person signed in."""
+    previous = request.user.email
     try:
         email = services.user_email_change_confirm(user=request.user, token=token)
     except ValidationError as error:
         return render(
             request, "accounts/email_change_invalid.html", {"reason": error.messages[0]}, status=400
         )
-    messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": email})
+    if email == previous:
+        messages.success(
+            request, _("Your e-mail address %(email)s is confirmed.") % {"email": email}
+        )
+    else:
+        messages.success(request, _("Your e-mail address is now %(email)s.") % {"email": email})
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def profile_email_confirm_again(request):
+    """Send the link that confirms the present address once more."""
+    if request.user.email_confirmed_at is not None or not request.user.email:
+        return redirect("accounts:profile")
+    if not services.email_confirm_request(user=request.user, client=client_ip(request)):
+        messages.error(
+            request, _("Too many confirmation e-mails were asked for. Try again in an hour.")
+        )
+        response = _profile_page(request, status=429)
+        return response
+    messages.info(
+        request,
+        _("We have sent the confirmation link to %(email)s again.") % {"email": request.user.email},
+    )
     return redirect("accounts:profile")
 
 

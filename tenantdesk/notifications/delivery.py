@@ -75,7 +75,7 @@ def _finish(delivery: EmailDelivery, status: str, **fields) -> None:
 
 def _still_wanted(delivery: EmailDelivery) -> bool:
     user = delivery.user
-    if not user.is_active or not user.email:
+    if not user.is_active or not user.email or user.email_confirmed_at is None:
         return False
     visible = service_requests_visible_to(user).filter(pk=delivery.service_request_id)
     if not is_manager(user):

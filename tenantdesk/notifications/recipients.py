@@ -37,9 +37,9 @@ _MANAGERS = Q(is_superuser=True) | Q(groups__name=MANAGER_GROUP)
 
 def _reachable(queryset: QuerySet[User], preference: str) -> QuerySet[User]:
     # A person without a preferences row gets every kind (the model's defaults): exclude
-    # only those who said no.
+    # only those who said no. An address not confirmed yet gets nothing but its link.
     return (
-        queryset.filter(is_active=True)
+        queryset.filter(is_active=True, email_confirmed_at__isnull=False)
         .exclude(email="")
         .exclude(**{f"email_preferences__{preference}": False})
     )

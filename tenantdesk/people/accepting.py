@@ -54,7 +54,9 @@ def _claim(token: str) -> Invitation:
 
 
 def _place(user: User, invitation: Invitation) -> None:
-    """Give the user what the invitation names (saved by the caller)."""
+    """Give the user what the invitation names (saved by the caller). The link reached the
+    invited address and was opened: that address is confirmed."""
+    user.email_confirmed_at = timezone.now()
     if invitation.role == InvitationRole.MANAGER:
         user.organisation = None
         user.organisation_role = OrganisationRole.MEMBER
@@ -134,6 +136,8 @@ def invitation_accept_signed_in(*, token: str, user) -> User:
         )
     user = User.objects.select_for_update().get(pk=user.pk)
     _place(user, invitation)
-    user.save(update_fields=["organisation", "organisation_role", "is_staff"])
+    user.save(
+        update_fields=["organisation", "organisation_role", "is_staff", "email_confirmed_at"]
+    )
     _joined(invitation, user)
     return user

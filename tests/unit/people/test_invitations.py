@@ -47,6 +47,8 @@ def test_an_admin_invites_and_the_colleague_joins_from_the_email(admin_client, a
     assert nina.organisation == admin.organisation
     assert nina.organisation_role == OrganisationRole.MEMBER
     assert nina.display_name == "Nina Volkova" and nina.check_password(NEW_PASSWORD)
+    # The link reached the address: it is confirmed.
+    assert nina.email_confirmed_at is not None
     assert client.session["_auth_user_id"] == str(nina.pk)
     assert list(MembershipEvent.objects.order_by("id").values_list("kind", flat=True)) == [
         Kind.INVITED,

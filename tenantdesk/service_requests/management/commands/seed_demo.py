@@ -3,6 +3,7 @@ import io
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from tenantdesk.accounts.models import User
@@ -82,6 +83,13 @@ class Command(BaseCommand):
         )
         # The demo manager runs the company's team (/company/team).
         User.objects.filter(username=DEMO_MANAGER[0]).update(company_admin=True)
+        # The demo's addresses are example.com ones, printed on the console: confirmed, so
+        # the demo shows every e-mail.
+        demo_names = [DEMO_CUSTOMER[0], DEMO_MANAGER[0]]
+        demo_names += [person[0] for person in (*DEMO_MEMBERS, *DEMO_MANAGERS)]
+        User.objects.filter(username__in=demo_names, email_confirmed_at=None).update(
+            email_confirmed_at=timezone.now()
+        )
         for username, email, first_name, last_name in DEMO_MEMBERS:
             if not User.objects.filter(username=username).exists():
                 User.objects.create_user(
