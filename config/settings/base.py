@@ -249,6 +249,9 @@ TWO_FACTOR_PENDING_SECONDS = env.int("TWO_FACTOR_PENDING_SECONDS", default=300)
 TWO_FACTOR_REQUIRED_FOR_MANAGERS = env.bool("TWO_FACTOR_REQUIRED_FOR_MANAGERS", default=False)
 # The name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Tenant Desk")
+# The admin site lists and deletes people's devices (someone lost their phone) but never
+# shows a key or a QR code: whoever saw one could make the person's codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

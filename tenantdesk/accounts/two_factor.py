@@ -15,7 +15,6 @@ from base64 import b32encode
 import segno
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
-from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,8 +27,10 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 
 
 def two_factor_enabled(user: User) -> bool:
-    """Whether the person has a confirmed device (one query)."""
-    return user_has_device(user, confirmed=True)
+    """Whether the person has a confirmed authenticator app (one query). The recovery codes
+    only stand in for the app: when an administrator deletes the app's device (a lost
+    phone), two-factor sign-in is off, whatever codes are left."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def totp_device_pending(*, user: User) -> TOTPDevice:

@@ -219,3 +219,24 @@ def test_a_password_set_through_the_reset_link_is_announced(
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         announce_security_event(user=None, kind="something_else")
+
+
+# --- the administrator -------------------------------------------------------------------
+
+
+def test_the_admin_site_deletes_a_lost_device_without_showing_its_key(
+    client, customer, django_user_model, password
+):
+    device = turn_on(customer)
+    root = django_user_model.objects.create_superuser("root", "root@example.com", password)
+    admin = signed_in(root)
+    url = f"/admin/otp_totp/totpdevice/{device.pk}/change/"
+    page = admin.get(url)
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    response = admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    # The person signs in with the password alone again (recovery codes are not asked).
+    response = client.post("/accounts/login", {"username": customer.username, "password": password})
+    assert response.url == "/request/new"
