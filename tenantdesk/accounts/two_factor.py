@@ -9,12 +9,15 @@ session of theirs (and closes their sockets, accounts/revocation.py); this one i
 
 from __future__ import annotations
 
+import math
 import secrets
 from base64 import b32encode
 
 import segno
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
+from django.utils import timezone
+from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -109,6 +112,30 @@ def recovery_codes_renew(*, user: User) -> list[str]:
 
 def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def device_wait_seconds(device: TOTPDevice | None) -> int:
+    """Whole seconds until django-otp's throttle lets the device check a code again (0:
+    now). The throttle waits 1, 2, 4 … seconds (OTP_TOTP_THROTTLE_FACTOR) after each wrong
+    code in a row; a code typed sooner is refused unchecked, so the page says to wait
+    rather than that a right code is wrong."""
+    if device is None:
+        return 0
+    device.refresh_from_db()
+    allowed, data = device.verify_is_allowed()
+    if allowed or not device.throttling_failure_timestamp:
+        return 0
+    required = min(
+        device.get_throttle_factor() * 2 ** (device.throttling_failure_count - 1),
+        MAX_THROTTLE_DELAY_SECONDS,
+    )
+    waited = (timezone.now() - device.throttling_failure_timestamp).total_seconds()
+    return max(1, math.ceil(required - waited))
+
+
+def second_factor_wait(user: User) -> int:
+    """device_wait_seconds of the person's confirmed app."""
+    return device_wait_seconds(TOTPDevice.objects.filter(user=user, confirmed=True).first())
 
 
 def normalise_code(code: str) -> str:

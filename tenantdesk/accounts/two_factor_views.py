@@ -53,9 +53,20 @@ def login_verify(request):
     if outcome == "blocked":
         return lockout_response(request)
     if outcome == "wrong":
-        form.add_error("code", _("This code is not valid. Try the current one from your app."))
+        _wrong_code(form, two_factor.second_factor_wait(user))
         return render(request, "accounts/login_verify.html", {"form": form}, status=400)
     return redirect(pending["next"] or landing_url(user))
+
+
+def _wrong_code(form, wait_seconds: int) -> None:
+    if wait_seconds:
+        form.add_error(
+            "code",
+            _("Too many wrong codes in a row. Wait %(seconds)s s and try again.")
+            % {"seconds": wait_seconds},
+        )
+    else:
+        form.add_error("code", _("This code is not valid. Try the current one from your app."))
 
 
 def _codes_page(request, codes):
@@ -85,7 +96,7 @@ def setup(request):
             )
             return _codes_page(request, codes)
         if form.is_valid():
-            form.add_error("code", _("This code is not valid. Try the current one from your app."))
+            _wrong_code(form, two_factor.device_wait_seconds(device))
         status = 400
     context = {
         "form": form,

@@ -1,6 +1,8 @@
 """Sign-in with two-factor sign-in on: the password, then the code at /accounts/login/verify,
 which the lock-out counts like a password."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
@@ -211,3 +213,20 @@ def test_the_admin_login_still_signs_in_staff_without_a_device(client, django_us
     django_user_model.objects.create_superuser("root", "root@example.com", password)
     response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": password})
     assert response.status_code == 302
+
+
+def test_right_after_a_wrong_code_the_page_says_to_wait(client, customer, password, settings):
+    # django-otp's throttle, as in the product: 1 s after one wrong code, 2 s after two …
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    device = turn_on(customer)
+    password_step(client, customer, password)
+    client.post(VERIFY, {"code": wrong_code(device)})
+    response = client.post(VERIFY, {"code": code_for(device)})
+    assert response.status_code == 400
+    assert response.context["form"].errors["code"] == [
+        "Too many wrong codes in a row. Wait 1 s and try again."
+    ]
+    device.refresh_from_db()
+    device.throttling_failure_timestamp -= timedelta(seconds=5)
+    device.save()
+    assert client.post(VERIFY, {"code": code_for(device)}).url == "/request/new"
