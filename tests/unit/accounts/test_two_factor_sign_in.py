@@ -1,13 +1,18 @@
 """Sign-in with two-factor sign-in on: the password, then the code at /accounts/login/verify,
 which the lock-out counts like a password."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
 
 from tenantdesk.accounts.models import SignInEvent
+from tenantdesk.accounts.two_factor import second_factor_verify
 from tenantdesk.accounts.two_factor_signin import PENDING_KEY
+from tests.unit.accounts.test_sign_in_gate import in_parallel, shared_database  # noqa: F401
 from tests.unit.accounts.two_factor_helpers import (
     RECOVERY,
     VERIFY,
@@ -230,3 +235,28 @@ def test_right_after_a_wrong_code_the_page_says_to_wait(client, customer, passwo
     device.throttling_failure_timestamp -= timedelta(seconds=5)
     device.save()
     assert client.post(VERIFY, {"code": code_for(device)}).url == "/request/new"
+
+
+@pytest.mark.usefixtures("shared_database")
+def test_one_code_sent_at_once_from_many_places_is_accepted_once(django_user_model, monkeypatch):
+    # Each check is slowed between reading the device and saving what it used, so that
+    # without the lock every thread would read the code as unused.
+    check, delete = TOTP.verify, StaticToken.delete
+
+    def slow_check(*args, **kwargs):
+        time.sleep(0.05)
+        return check(*args, **kwargs)
+
+    def slow_delete(*args, **kwargs):
+        time.sleep(0.05)
+        return delete(*args, **kwargs)
+
+    monkeypatch.setattr(TOTP, "verify", slow_check)
+    monkeypatch.setattr(StaticToken, "delete", slow_delete)
+    user = django_user_model.objects.create_user("racer", password="x-Y-z-12345")
+    device = turn_on(user)
+    code = code_for(device)
+    accepted = in_parallel(lambda c: second_factor_verify(user=user, code=c), [code] * 6)
+    assert sum(found is not None for found in accepted) == 1
+    recovery = in_parallel(lambda c: second_factor_verify(user=user, code=c), [RECOVERY[0]] * 6)
+    assert sum(found is not None for found in recovery) == 1
