@@ -17,6 +17,7 @@ import segno
 from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import MAX_THROTTLE_DELAY_SECONDS
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -89,7 +90,7 @@ def two_factor_confirm(*, request, user: User, device: TOTPDevice, code: str) ->
     codes = _new_recovery_codes(user)
     _new_session_stamp(request, user)
     # This session has just given a code.
-    request.session["otp_device_id"] = device.persistent_id
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     announce_security_event(user=user, kind="two_factor_on")
     return codes
 
@@ -100,7 +101,7 @@ def two_factor_disable(*, request, user: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     _new_session_stamp(request, user)
-    request.session.pop("otp_device_id", None)
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
     announce_security_event(user=user, kind="two_factor_off")
 
 
