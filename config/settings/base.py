@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "axes",
+    # Two-factor sign-in: TOTP devices and single-use recovery codes (docs/two-factor.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "phonenumber_field",
     "csp",
     "django_tasks",
@@ -72,6 +76,8 @@ MIDDLEWARE = [
     # After LocaleMiddleware and auth: stores the language a person last used (e-mails).
     "tenantdesk.accounts.language.RememberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A manager who must set up two-factor sign-in reaches only its setup page until then.
+    "tenantdesk.accounts.two_factor_middleware.TwoFactorSetupRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last of the real ones, as django-axes asks: it turns a lock-out into the 429 page.
     "axes.middleware.AxesMiddleware",
@@ -235,6 +241,17 @@ PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", d
 PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=20)
 # How long the link that confirms a new e-mail address (profile) works, in seconds.
 EMAIL_CHANGE_TIMEOUT = env.int("EMAIL_CHANGE_TIMEOUT", default=24 * 3600)
+
+# Two-factor sign-in (docs/two-factor.md). How long, in seconds, a sign-in whose password
+# was right may take to give its code at /accounts/login/verify.
+TWO_FACTOR_PENDING_SECONDS = env.int("TWO_FACTOR_PENDING_SECONDS", default=300)
+# When on, a manager without a confirmed device reaches only the setup page.
+TWO_FACTOR_REQUIRED_FOR_MANAGERS = env.bool("TWO_FACTOR_REQUIRED_FOR_MANAGERS", default=False)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Tenant Desk")
+# The admin site lists and deletes people's devices (someone lost their phone) but never
+# shows a key or a QR code: whoever saw one could make the person's codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -12,12 +12,15 @@ from django.contrib.auth.forms import (
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.urls import reverse
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from tenantdesk.accounts.email_change import email_taken
+from tenantdesk.accounts.gate import sign_in_gate_release
 from tenantdesk.accounts.models import Organisation, User
+from tenantdesk.accounts.two_factor import two_factor_enabled
 from tenantdesk.accounts.usernames import username_without_nul
 from tenantdesk.core.forms import BootstrapFormMixin
 
@@ -188,7 +191,28 @@ class SignInForm(
 
 
 class AdminSignInForm(AnyNameSignInMixin, CountRefusedSignInMixin, AdminAuthenticationForm):
-    """The admin site's login form (admin.site.login_form, set in accounts/admin.py)."""
+    """The admin site's login form (admin.site.login_form, set in accounts/admin.py).
+
+    It has no code step: a person with two-factor sign-in on is refused here and sent to
+    the site's sign-in page, which asks for the code and then opens the admin site
+    (docs/two-factor.md). The password was right, so its slot in the lock-out count is
+    given back rather than counted as a failure."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if two_factor_enabled(user):
+            reservation = getattr(self.request, "sign_in_gate_reservation", None)
+            if reservation is not None:
+                self.request.sign_in_gate_reservation = None
+                sign_in_gate_release(reservation=reservation)
+            raise ValidationError(
+                _(
+                    "This account uses two-factor sign-in. Sign in on the site's sign-in "
+                    "page (%(url)s); it asks for your code and then opens the admin site."
+                ),
+                code="two_factor",
+                params={"url": reverse("accounts:login") + "?next=" + reverse("admin:index")},
+            )
 
 
 # --- password reset and the profile ------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -72,6 +73,11 @@ class User(AbstractUser):
     # The interface language the person last used (a code from LANGUAGES), so that
     # e-mails reach them in it; empty until they have used the site.
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Mixed into the session hash when set (below): a new value ends every other session
+    # of the person, as a new password does. Changed when two-factor sign-in is turned on
+    # or off (accounts/two_factor.py); empty for everyone else, whose sessions keep
+    # Django's own hash.
+    session_stamp = models.CharField(_("session stamp"), max_length=32, blank=True, default="")
 
     objects = UserManager()
 
@@ -84,6 +90,20 @@ class User(AbstractUser):
         """How the person is shown everywhere (nav, chat, history, e-mail): first and last
         name, or the user name when they have given none."""
         return self.get_full_name().strip() or self.get_username()
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's session hash (an HMAC of the password hash) is what a session keeps to
+        # stay valid; both get_session_auth_hash() and the SECRET_KEY_FALLBACKS variants
+        # come through here. Without a stamp it is exactly Django's, so nobody's session
+        # ends when this ships.
+        if not self.session_stamp:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "tenantdesk.accounts.User.session_stamp",
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class SignInEvent(models.Model):

@@ -29,7 +29,7 @@ from django.dispatch import Signal
 user_access_changed = Signal()
 
 # The fields of a user that decide whether a session holds and what it may see.
-_WATCHED = ("password", "is_active", "is_superuser", "organisation_id")
+_WATCHED = ("password", "session_stamp", "is_active", "is_superuser", "organisation_id")
 
 
 def _announce(user_ids, using=None) -> None:

@@ -1,13 +1,30 @@
-"""Feeds the sign-in log from Django's and django-axes' signals.
+"""Feeds the sign-in log from Django's and django-axes' signals, and announces changes of
+a person's sign-in security (security_event) to whichever app above listens.
 
 `connect()` is called once from AccountsConfig.ready().
 """
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
+from django.dispatch import Signal
 
 from tenantdesk.accounts.client_ip import client_ip
 from tenantdesk.accounts.models import SignInEvent
 from tenantdesk.accounts.usernames import username_for_log
+
+# Sent after commit with user=<the User> and kind=<one of SECURITY_EVENT_KINDS> when a
+# person's sign-in security changes. Accounts only announce; an app above (the audit log)
+# may listen.
+security_event = Signal()
+SECURITY_EVENT_KINDS = frozenset({"two_factor_on", "two_factor_off", "password_reset"})
+
+
+def announce_security_event(*, user, kind: str) -> None:
+    """Send security_event once the current transaction commits (at once outside one)."""
+    if kind not in SECURITY_EVENT_KINDS:
+        raise ValueError(f"unknown security event {kind!r}")
+    transaction.on_commit(lambda: security_event.send(sender=type(user), user=user, kind=kind))
+
 
 USERNAME_LENGTH = SignInEvent._meta.get_field("username").max_length
 

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from tenantdesk.accounts import views
+from tenantdesk.accounts import two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("register", views.RegisterView.as_view(), name="register"),
     path("login", views.SignInView.as_view(), name="login"),
+    path("login/verify", two_factor_views.login_verify, name="login_verify"),
     path("logout", views.SignOutView.as_view(), name="logout"),
     path("password-reset", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -23,6 +24,13 @@ urlpatterns = [
     path("profile", views.profile, name="profile"),
     path("profile/email", views.profile_email, name="profile_email"),
     path("profile/password", views.profile_password, name="profile_password"),
+    path("two-factor/setup", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/disable", two_factor_views.disable, name="two_factor_disable"),
+    path(
+        "two-factor/recovery-codes",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path(
         "profile/email/confirm-again",
         views.profile_email_confirm_again,

@@ -26,6 +26,10 @@ from tenantdesk.accounts.forms import (
 )
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
+from tenantdesk.accounts.signals import announce_security_event
+from tenantdesk.accounts.two_factor import recovery_codes_left, two_factor_enabled
+from tenantdesk.accounts.two_factor_forms import TwoFactorDisableForm
+from tenantdesk.accounts.two_factor_signin import password_step_passed
 from tenantdesk.core.languages import supported_language
 
 PEOPLE_BACKEND = "tenantdesk.accounts.backends.PeopleBackend"
@@ -89,6 +93,16 @@ class SignInView(auth_views.LoginView):
         if settings.AXES_ENABLED and lockout_seconds_left(ip_address=client_ip(request)):
             return lockout_response(request)
         return super().get(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor_enabled(user):
+            # Not signed in yet: the code comes first (accounts/two_factor_signin.py).
+            password_step_passed(
+                self.request, user=user, backend=user.backend, next_url=self.get_redirect_url()
+            )
+            return redirect("accounts:login_verify")
+        return super().form_valid(form)
 
     def get_default_redirect_url(self):
         # Each role starts where its work is: customers create, managers answer.
@@ -176,6 +190,12 @@ class PasswordResetConfirmView(RefusedInputIs400Mixin, auth_views.PasswordResetC
     success_url = reverse_lazy("accounts:password_reset_complete")
     post_reset_login = False
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # For the audit log (whoever listens), once the new password is committed.
+        announce_security_event(user=form.user, kind="password_reset")
+        return response
+
     def dispatch(self, *args, **kwargs):
         response = super().dispatch(*args, **kwargs)
         if not self.validlink and response.status_code == 200:
@@ -190,7 +210,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 # --- the profile -------------------------------------------------------------------------
 
 
-def _profile_page(request, *, status: int = 200, **forms):
+def profile_page(request, *, status: int = 200, **forms):
     user = request.user
     context = {
         "details_form": forms.get("details_form")
@@ -202,7 +222,12 @@ def _profile_page(request, *, status: int = 200, **forms):
         ),
         "email_form": forms.get("email_form") or EmailChangeForm(user=user),
         "password_form": forms.get("password_form") or ProfilePasswordForm(user=user),
+        "two_factor_on": two_factor_enabled(user),
+        "two_factor_disable_form": forms.get("two_factor_disable_form")
+        or TwoFactorDisableForm(user=user),
     }
+    if context["two_factor_on"]:
+        context["recovery_codes_left"] = recovery_codes_left(user)
     return render(request, "accounts/profile.html", context, status=status)
 
 
@@ -212,10 +237,10 @@ def profile(request):
     """The person's name and language (saved here); the e-mail and password forms post to
     their own addresses below."""
     if request.method == "GET":
-        return _profile_page(request)
+        return profile_page(request)
     form = ProfileForm(request.POST)
     if not form.is_valid():
-        return _profile_page(request, details_form=form, status=400)
+        return profile_page(request, details_form=form, status=400)
     language = form.cleaned_data["language"]
     services.user_profile_update(
         user=request.user, name=form.cleaned_data["name"], language=language
@@ -237,7 +262,7 @@ def profile_email(request):
     """Ask to change the address: a confirmation link goes to the new one."""
     form = EmailChangeForm(request.POST, user=request.user)
     if not form.is_valid():
-        return _profile_page(request, email_form=form, status=400)
+        return profile_page(request, email_form=form, status=400)
     email = form.cleaned_data["email"]
     if not services.email_change_request(
         user=request.user, new_email=email, client=client_ip(request)
@@ -245,7 +270,7 @@ def profile_email(request):
         form.add_error(
             "email", _("Too many confirmation e-mails were asked for. Try again in an hour.")
         )
-        return _profile_page(request, email_form=form, status=429)
+        return profile_page(request, email_form=form, status=429)
     messages.info(
         request,
         _("We have sent a confirmation link to %(email)s. Your address changes when you open it.")
@@ -284,8 +309,7 @@ def profile_email_confirm_again(request):
         messages.error(
             request, _("Too many confirmation e-mails were asked for. Try again in an hour.")
         )
-        response = _profile_page(request, status=429)
-        return response
+        return profile_page(request, status=429)
     messages.info(
         request,
         _("We have sent the confirmation link to %(email)s again.") % {"email": request.user.email},
@@ -300,7 +324,7 @@ def profile_password(request):
     every other session of the person ends, and their sockets close."""
     form = ProfilePasswordForm(user=request.user, data=request.POST)
     if not form.is_valid():
-        return _profile_page(request, password_form=form, status=400)
+        return profile_page(request, password_form=form, status=400)
     with transaction.atomic():
         user = form.save()
         update_session_auth_hash(request, user)

@@ -136,8 +136,6 @@ def invitation_accept_signed_in(*, token: str, user) -> User:
         )
     user = User.objects.select_for_update().get(pk=user.pk)
     _place(user, invitation)
-    user.save(
-        update_fields=["organisation", "organisation_role", "is_staff", "email_confirmed_at"]
-    )
+    user.save(update_fields=["organisation", "organisation_role", "is_staff", "email_confirmed_at"])
     _joined(invitation, user)
     return user
