@@ -121,6 +121,9 @@ class MembershipEvent(models.Model):
         REMOVED = "removed", _("Removed")
         DETAILS_CHANGED = "details_changed", _("Organisation details changed")
         DEACTIVATED = "deactivated", _("Manager deactivated")
+        TWO_FACTOR_ON = "two_factor_on", _("Two-factor sign-in turned on")
+        TWO_FACTOR_OFF = "two_factor_off", _("Two-factor sign-in turned off")
+        PASSWORD_RESET = "password_reset", _("Password reset by e-mail")
 
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     # None: the company's team (managers).

@@ -6,6 +6,7 @@ from django.test import Client
 
 from tenantdesk.accounts.models import OrganisationRole, User
 from tenantdesk.accounts.revocation import user_access_changed
+from tenantdesk.accounts.signals import announce_security_event
 from tenantdesk.chat.services.send import message_send
 from tenantdesk.people.models import Invitation, MembershipEvent
 from tests.factories import CustomerFactory, ManagerFactory
@@ -198,3 +199,19 @@ def test_what_a_removed_member_wrote_stays_under_their_name_marked_former(
     (line,) = [m for m in messages if m["text"] == "The lamp is fixed"]
     assert line["author_former"] is True
     assert line["author_label"].startswith("Pavel Orlov (former member) · ")
+
+
+def test_two_factor_and_password_resets_are_in_the_organisations_log(
+    admin_client, member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_security_event(user=member, kind="two_factor_on")
+        announce_security_event(user=member, kind="password_reset")
+    manager = ManagerFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        announce_security_event(user=manager, kind="two_factor_off")
+    body = admin_client.get("/org/activity").content.decode()
+    assert "Two-factor sign-in turned on" in body and "Password reset by e-mail" in body
+    # A manager's line is the team's, not the organisation's.
+    assert "Two-factor sign-in turned off" not in body
+    assert MembershipEvent.objects.get(kind="two_factor_off").organisation_id is None
