@@ -14,15 +14,28 @@ admin.site.login_form = AdminSignInForm
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Organisation"), {"fields": ("organisation",)}),
+        (_("Organisation"), {"fields": ("organisation", "organisation_role", "company_admin")}),
     )
-    list_display = ("username", "email", "organisation", "is_staff", "is_active", "last_login")
+    # The name people are shown by (display_name) beside the login.
+    list_display = (
+        "username",
+        "shown_as",
+        "email",
+        "organisation",
+        "is_staff",
+        "is_active",
+        "last_login",
+    )
     list_filter = ("is_staff", "is_active", "groups", "organisation")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
     # Records, not settings. (Editable, Django's split date and time inputs have no labels.)
     readonly_fields = ("last_login", "date_joined")
     actions = ["deactivate"]
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def shown_as(self, user):
+        return user.display_name
 
     @admin.action(description=_("Deactivate the selected users"), permissions=["change"])
     def deactivate(self, request, queryset):

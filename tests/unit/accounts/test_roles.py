@@ -203,8 +203,8 @@ def test_seed_demo_creates_every_role_once_and_prints_them(settings, client):
     out = io.StringIO()
     call_command("seed_demo", "--url", "http://127.0.0.1:8123/", stdout=out)
     call_command("seed_demo", stdout=io.StringIO())
-    # The organisation's admin and two members; two managers.
-    assert User.objects.count() == 5
+    # The organisation's admin and two members; a company admin and two managers.
+    assert User.objects.count() == 6
     demo_request = ServiceRequest.objects.get()  # one, however often the command runs
     assert demo_request.organisation.name == "Demo Tenant LLC"
     assert demo_request.photo.storage.exists(demo_request.photo.name)

@@ -14,13 +14,16 @@ from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_re
 # Local demo only: refused unless DEMO_DATA is on (it is forced off in production).
 DEMO_CUSTOMER = ("demo-customer", "demo-pass-2024")  # the organisation's admin
 DEMO_MANAGER = ("demo-manager", "demo-pass-2024")
-# More people, so that a newcomer can try every role: the organisation's members and a
-# second manager (login, e-mail, first name, last name).
+# More people, so that a newcomer can try every role: the organisation's members and two
+# more managers (login, e-mail, first name, last name).
 DEMO_MEMBERS = (
     ("demo-member", "member@example.com", "Maria", "Sokolova"),
     ("demo-member-2", "member2@example.com", "Dmitry", "Kozlov"),
 )
-DEMO_MANAGERS = (("demo-manager-2", "manager2@example.com", "Sergey", "Volkov"),)
+DEMO_MANAGERS = (
+    ("demo-manager-2", "manager2@example.com", "Sergey", "Volkov"),
+    ("demo-manager-3", "manager3@example.com", "Elena", "Morozova"),
+)
 
 
 def _demo_photo() -> SimpleUploadedFile:
