@@ -5,22 +5,23 @@ every other page send them there."""
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.deprecation import MiddlewareMixin
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.two_factor import two_factor_enabled
 
 
-class TwoFactorSetupRequiredMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+class TwoFactorSetupRequiredMiddleware(MiddlewareMixin):
+    # MiddlewareMixin, like Django's own: sync- and async-capable, so the chain keeps the
+    # shape core/sync_chain.py expects (a sync-only one here reshaped it).
 
-    def __call__(self, request):
+    def process_request(self, request):
         if settings.TWO_FACTOR_REQUIRED_FOR_MANAGERS and self._must_set_up(request):
             request.two_factor_setup_required = True
             if request.path not in self._allowed():
                 return redirect("accounts:two_factor_setup")
-        return self.get_response(request)
+        return None
 
     @staticmethod
     def _allowed() -> set[str]:

@@ -32,6 +32,14 @@ def _write(model: type[models.Model], columns: Sequence[str], rows: list[tuple])
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
+    # A column the rows do not give takes its field's default, so that a column added to a
+    # model later (with a default) does not make every seed fail on NOT NULL.
+    given = {field.attname for field in fields}
+    rest = [f for f in model._meta.concrete_fields if f.attname not in given and f.has_default()]
+    if rest:
+        defaults = tuple(f.get_default() for f in rest)
+        fields += rest
+        rows = [(*row, *defaults) for row in rows]
     adapted = _ADAPTED.get(connection.vendor, _ADAPTED["other"])
     adapters = [
         (lambda v, f=f: f.get_db_prep_save(v, connection))

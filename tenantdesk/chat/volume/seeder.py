@@ -162,13 +162,14 @@ class VolumeSeeder(ChatRows):
             "language",
             "organisation_role",
             "company_admin",
+            "session_stamp",
         )
         rows, self.managers = [], []
         for n in range(sizes.managers):
             username = f"{self.prefix}-manager-{n + 1:02d}"
             person = self._person(user_id, username, None, staff=True, role="member")
             # The first manager runs the team (/company/team).
-            rows.append((*person[:-1], n == 0))
+            rows.append((*person[:-2], n == 0, person[-1]))
             self.managers.append(user_id)
             self.summary.managers.append(username)
             user_id += 1
@@ -217,6 +218,7 @@ class VolumeSeeder(ChatRows):
             language,
             role,
             False,  # company_admin
+            "",  # session_stamp: none until the person turns two-factor sign-in on
         )
 
     # requests ----------------------------------------------------------------------------
