@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,3 +63,36 @@ def fresh_link(invitation: Invitation) -> None:
 
 def same_address(queryset, email: str):
     return queryset.filter(email__iexact=email.strip())
+
+
+def _closed() -> ValidationError:
+    return ValidationError(
+        _("This invitation was already used or revoked."), code="invitation_closed"
+    )
+
+
+def resend(*, actor, invitation: Invitation, organisation_id) -> Invitation:
+    """A new link for an open invitation of this organisation (None: the company's team),
+    valid for the full period again; the caller has checked who acts and locked what its
+    rules need, inside its transaction."""
+    invitation = Invitation.objects.select_for_update().get(
+        pk=invitation.pk, organisation_id=organisation_id
+    )
+    if invitation.accepted_at or invitation.revoked_at:
+        raise _closed()
+    check_rate(organisation_id)
+    fresh_link(invitation)
+    invitation.save(update_fields=["nonce", "token_hash", "sent_at", "expires_at"])
+    log(organisation_id, Kind.INVITATION_RESENT, actor=actor, email=invitation.email)
+    announce_sent(invitation)
+    return invitation
+
+
+def revoke(*, actor, invitation: Invitation, organisation_id) -> None:
+    """Revoke an open invitation of this organisation (None: the company's team)."""
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, organisation_id=organisation_id, accepted_at=None, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    if not revoked:
+        raise _closed()
+    log(organisation_id, Kind.INVITATION_REVOKED, actor=actor, email=invitation.email)

@@ -25,6 +25,8 @@ from tenantdesk.people.records import (
     check_rate,
     fresh_link,
     log,
+    resend,
+    revoke,
     same_address,
 )
 
@@ -67,32 +69,13 @@ def invitation_create(*, actor, email: str, role: str, language: str) -> Invitat
 def invitation_resend(*, actor, invitation: Invitation) -> Invitation:
     """A new link (the old one stops working) valid for the full period again."""
     organisation = _locked_organisation(actor)
-    invitation = Invitation.objects.select_for_update().get(
-        pk=invitation.pk, organisation=organisation
-    )
-    if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(
-            _("This invitation was already used or revoked."), code="invitation_closed"
-        )
-    check_rate(organisation.pk)
-    fresh_link(invitation)
-    invitation.save(update_fields=["nonce", "token_hash", "sent_at", "expires_at"])
-    log(organisation.pk, Kind.INVITATION_RESENT, actor=actor, email=invitation.email)
-    announce_sent(invitation)
-    return invitation
+    return resend(actor=actor, invitation=invitation, organisation_id=organisation.pk)
 
 
 @transaction.atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> None:
     organisation = _locked_organisation(actor)
-    revoked = Invitation.objects.filter(
-        pk=invitation.pk, organisation=organisation, accepted_at=None, revoked_at=None
-    ).update(revoked_at=timezone.now())
-    if not revoked:
-        raise ValidationError(
-            _("This invitation was already used or revoked."), code="invitation_closed"
-        )
-    log(organisation.pk, Kind.INVITATION_REVOKED, actor=actor, email=invitation.email)
+    revoke(actor=actor, invitation=invitation, organisation_id=organisation.pk)
 
 
 def _active_admins(organisation: Organisation):

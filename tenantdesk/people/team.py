@@ -18,14 +18,21 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.people.access import company_admin_or_403
 from tenantdesk.people.models import Invitation, InvitationRole, MembershipEvent
-from tenantdesk.people.records import announce_sent, check_rate, fresh_link, log, same_address
+from tenantdesk.people.records import (
+    announce_sent,
+    check_rate,
+    fresh_link,
+    log,
+    resend,
+    revoke,
+    same_address,
+)
 from tenantdesk.people.signals import manager_deactivated
 
 Kind = MembershipEvent.Kind
@@ -76,30 +83,13 @@ def manager_invitation_create(*, actor, email: str, language: str) -> Invitation
 @transaction.atomic
 def manager_invitation_resend(*, actor, invitation: Invitation) -> Invitation:
     company_admin_or_403(actor)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk, organisation=None)
-    if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(
-            _("This invitation was already used or revoked."), code="invitation_closed"
-        )
-    check_rate(None)
-    fresh_link(invitation)
-    invitation.save(update_fields=["nonce", "token_hash", "sent_at", "expires_at"])
-    log(None, Kind.INVITATION_RESENT, actor=actor, email=invitation.email)
-    announce_sent(invitation)
-    return invitation
+    return resend(actor=actor, invitation=invitation, organisation_id=None)
 
 
 @transaction.atomic
 def manager_invitation_revoke(*, actor, invitation: Invitation) -> None:
     company_admin_or_403(actor)
-    revoked = Invitation.objects.filter(
-        pk=invitation.pk, organisation=None, accepted_at=None, revoked_at=None
-    ).update(revoked_at=timezone.now())
-    if not revoked:
-        raise ValidationError(
-            _("This invitation was already used or revoked."), code="invitation_closed"
-        )
-    log(None, Kind.INVITATION_REVOKED, actor=actor, email=invitation.email)
+    revoke(actor=actor, invitation=invitation, organisation_id=None)
 
 
 @transaction.atomic

@@ -146,4 +146,4 @@ def company_activity(request):
     company_admin_or_403(request.user)
     events = membership_log_visible_to(request.user).select_related("subject", "organisation")
     page = Paginator(events, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "people/company_activity.html", {"page": page})
+    return render(request, "people/activity.html", {"page": page, "company": True})
