@@ -10,6 +10,7 @@ from PIL import Image
 
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.roles import MANAGER_GROUP
+from tenantdesk.places.models import Building, Lease, Premises
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -48,6 +49,35 @@ class ManagerFactory(UserFactory):
         if create:
             # get_or_create: a transactional test flushes the group the migration made.
             obj.groups.add(Group.objects.get_or_create(name=MANAGER_GROUP)[0])
+
+
+class BuildingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Building
+
+    name = factory.Sequence(lambda n: f"Building {n}")
+    address = factory.Sequence(lambda n: f"{n} Example Avenue")
+
+
+class PremisesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Premises
+
+    building = factory.SubFactory(BuildingFactory)
+    unit = factory.Sequence(lambda n: f"{100 + n}")
+    floor = "1"
+
+
+class LeaseFactory(factory.django.DjangoModelFactory):
+    """A lease running since a month ago, open-ended."""
+
+    class Meta:
+        model = Lease
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    premises = factory.SubFactory(PremisesFactory)
+    start = factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=30))
+    end = None
 
 
 def image_bytes(width=640, height=480, fmt="JPEG", color=(200, 80, 40), **save_kwargs) -> bytes:

@@ -59,7 +59,19 @@ class ServiceRequest(TimeStampedModel):
     type = models.CharField(_("type"), max_length=20, choices=Type.choices)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=5000)
-    office = models.CharField(_("office number"), max_length=20)
+    # Where it is (places): one of the organisation's leased premises or a common area of a
+    # building where it leases; empty for an organisation with no lease recorded yet (a
+    # manager places it later). `office` is the free text of the time before buildings,
+    # kept as a note.
+    location = models.ForeignKey(
+        "places.Premises",
+        verbose_name=_("location"),
+        related_name="service_requests",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    office = models.CharField(_("office number"), max_length=20, blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
