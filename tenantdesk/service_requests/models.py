@@ -206,6 +206,10 @@ class RequestEvent(models.Model):
         UNASSIGNED = "unassigned", _("Unassigned")
         PRIORITY = "priority", _("Priority changed")
         RATED = "rated", _("Rated")
+        # Places and incidents (issue 22).
+        LOCATED = "located", _("Location set")
+        INCIDENT_LINKED = "incident_linked", _("Linked to an incident")
+        INCIDENT_UNLINKED = "incident_unlinked", _("Unlinked from an incident")
 
     service_request = models.ForeignKey(
         ServiceRequest,
@@ -251,6 +255,9 @@ PAYLOADS: dict[str, type[payloads.Payload]] = {
     RequestEvent.Kind.UNASSIGNED: payloads.Unassigned,
     RequestEvent.Kind.PRIORITY: payloads.PriorityChanged,
     RequestEvent.Kind.RATED: payloads.Rated,
+    RequestEvent.Kind.LOCATED: payloads.Located,
+    RequestEvent.Kind.INCIDENT_LINKED: payloads.IncidentLink,
+    RequestEvent.Kind.INCIDENT_UNLINKED: payloads.IncidentLink,
 }
 
 

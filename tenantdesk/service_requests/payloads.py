@@ -79,3 +79,21 @@ class PriorityChanged(Payload):
 class Rated(Payload):
     score: int = 0
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class Located(Payload):
+    """A manager placed the request (or moved it): the premises and how it read then."""
+
+    location_id: int | None = None
+    location: str = ""
+    previous_id: int | None = None
+    previous: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentLink(Payload):
+    """The request joined (or left) an incident: one cause, many requests (issue 22)."""
+
+    incident_id: int | None = None
+    incident: str = ""
