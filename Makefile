@@ -90,9 +90,9 @@ check-migrations: install
 
 # Refresh the Russian catalogues after changing strings (needs GNU gettext's xgettext).
 messages: install
-	for app in core accounts people places service_requests chat incidents notifications; do \
+	for app in core accounts people places announcements service_requests chat incidents notifications; do \
 	  (cd tenantdesk/$$app && ../../$(PY) ../../manage.py makemessages -l ru --no-obsolete); done
-	cd tenantdesk && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --ignore=core --ignore=accounts --ignore=service_requests --ignore=chat --ignore=notifications --ignore=people --ignore=places --ignore=incidents
+	cd tenantdesk && ../$(PY) ../manage.py makemessages -l ru --no-obsolete --ignore=core --ignore=accounts --ignore=service_requests --ignore=chat --ignore=notifications --ignore=people --ignore=places --ignore=announcements --ignore=incidents
 	$(PY) manage.py compiletranslations
 
 clean:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "tenantdesk.accounts",
     "tenantdesk.people",
     "tenantdesk.places",
+    "tenantdesk.announcements",
     "tenantdesk.service_requests",
     "tenantdesk.chat",
     "tenantdesk.incidents",
