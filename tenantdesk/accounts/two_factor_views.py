@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantdesk.accounts import two_factor
 from tenantdesk.accounts.client_ip import client_ip
+from tenantdesk.accounts.password_attempts import BLOCKED, validate_counted
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
 from tenantdesk.accounts.two_factor_forms import CodeForm, TwoFactorDisableForm
@@ -112,7 +113,10 @@ def setup(request):
 def disable(request):
     """Turn it off, with the password or a current code."""
     form = TwoFactorDisableForm(request.POST, user=request.user)
-    if not form.is_valid():
+    valid = validate_counted(request, form, field="secret")
+    if valid == BLOCKED:
+        return lockout_response(request)
+    if not valid:
         return profile_page(request, two_factor_disable_form=form, status=400)
     two_factor.two_factor_disable(request=request, user=request.user)
     messages.success(

@@ -24,6 +24,7 @@ from tenantdesk.accounts.forms import (
     ResetSetPasswordForm,
     SignInForm,
 )
+from tenantdesk.accounts.password_attempts import BLOCKED, validate_counted
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.accounts.selectors import lockout_seconds_left
 from tenantdesk.accounts.signals import announce_security_event
@@ -323,7 +324,10 @@ def profile_password(request):
     """Django's password change. This session stays signed in (its hash is renewed);
     every other session of the person ends, and their sockets close."""
     form = ProfilePasswordForm(user=request.user, data=request.POST)
-    if not form.is_valid():
+    valid = validate_counted(request, form, field="old_password")
+    if valid == BLOCKED:
+        return lockout_response(request)
+    if not valid:
         return profile_page(request, password_form=form, status=400)
     with transaction.atomic():
         user = form.save()

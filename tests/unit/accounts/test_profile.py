@@ -360,3 +360,41 @@ def test_the_link_does_not_tell_the_new_address_the_current_one(customer):
     assert payload["new"] == "olga.new@example.com"
     assert customer.email not in str(payload)
     assert customer.email.split("@")[0] not in str(payload)
+
+
+# --- the current password counts in the lock-out -------------------------------------------
+
+
+def test_guessing_the_current_password_on_the_profile_is_locked_out_like_a_sign_in(
+    customer, settings
+):
+    """A session left open cannot be used to guess the password without limit: four wrong
+    current passwords (the password change and turning two-factor off alike) block the
+    address, and then even the right one is not checked."""
+    client = signed_in(customer)
+    wrong = {"old_password": "guess", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(URL + "/password", wrong).status_code == 400
+    # The last failure may come from the two-factor form: the same count.
+    client.post("/accounts/two-factor/disable", {"secret": "guess"})
+    right = {**wrong, "old_password": PASSWORD}
+    response = client.post(URL + "/password", right)
+    assert response.status_code == 429
+    customer.refresh_from_db()
+    assert customer.check_password(PASSWORD)
+    # The block is the address's: signing in from it is refused too.
+    assert (
+        Client()
+        .post("/accounts/login", {"username": customer.username, "password": PASSWORD})
+        .status_code
+        == 429
+    )
+
+
+def test_a_right_current_password_does_not_use_up_the_count(customer, settings):
+    client = signed_in(customer)
+    data = {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    for turn in range(settings.AXES_FAILURE_LIMIT + 1):
+        old, new = (PASSWORD, NEW_PASSWORD) if turn % 2 == 0 else (NEW_PASSWORD, PASSWORD)
+        data = {"old_password": old, "new_password1": new, "new_password2": new}
+        assert client.post(URL + "/password", data).status_code == 302, turn
