@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tenantdesk.accounts.roles import is_organisation_admin
@@ -38,6 +39,32 @@ LOG_PAGE_SIZE = 50
 def refused(request, error, *, title: str):
     status, _code, detail = describe(error)
     return render(request, "people/refused.html", {"title": title, "detail": detail}, status=status)
+
+
+# What resending and revoking say when done, and when refused.
+INVITATION_STEP_WORDS = {
+    "resend": (
+        gettext_lazy("Invitation sent again to %(email)s."),
+        gettext_lazy("Invitation not sent"),
+    ),
+    "revoke": (
+        gettext_lazy("Invitation to %(email)s revoked."),
+        gettext_lazy("Invitation not revoked"),
+    ),
+}
+
+
+def invitation_step(request, invitation, *, kind: str, step, back: str):
+    """The end of resending or revoking an invitation, an organisation's or the company
+    team's alike (each view has checked access first): run the service `step`, then say
+    how it went and go back to the list `back`."""
+    done, not_done = INVITATION_STEP_WORDS[kind]
+    try:
+        step(actor=request.user, invitation=invitation)
+    except (ValidationError, RateLimited) as error:
+        return refused(request, error, title=str(not_done))
+    messages.success(request, done % {"email": invitation.email})
+    return redirect(back)
 
 
 def _members_page(request, invite_form=None, status=200):
@@ -105,26 +132,18 @@ def invite(request):
 @require_POST
 def invitation_resend(request, pk: int):
     invitation = access_invitation(request.user, pk)
-    try:
-        services.invitation_resend(actor=request.user, invitation=invitation)
-    except (ValidationError, RateLimited) as error:
-        return refused(request, error, title=_("Invitation not sent"))
-    messages.success(
-        request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+    return invitation_step(
+        request, invitation, kind="resend", step=services.invitation_resend, back="people:members"
     )
-    return redirect("people:members")
 
 
 @login_required
 @require_POST
 def invitation_revoke(request, pk: int):
     invitation = access_invitation(request.user, pk)
-    try:
-        services.invitation_revoke(actor=request.user, invitation=invitation)
-    except ValidationError as error:
-        return refused(request, error, title=_("Invitation not revoked"))
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
-    return redirect("people:members")
+    return invitation_step(
+        request, invitation, kind="revoke", step=services.invitation_revoke, back="people:members"
+    )
 
 
 @login_required

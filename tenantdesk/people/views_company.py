@@ -23,7 +23,7 @@ from tenantdesk.people.access import (
 )
 from tenantdesk.people.forms import ManagerInviteForm
 from tenantdesk.people.models import Invitation
-from tenantdesk.people.views import LOG_PAGE_SIZE, refused
+from tenantdesk.people.views import LOG_PAGE_SIZE, invitation_step, refused
 
 
 def _team_page(request, invite_form=None, status=200):
@@ -85,26 +85,18 @@ def team_invite(request):
 @require_POST
 def team_invitation_resend(request, pk: int):
     invitation = access_team_invitation(request.user, pk)
-    try:
-        team.manager_invitation_resend(actor=request.user, invitation=invitation)
-    except (ValidationError, RateLimited) as error:
-        return refused(request, error, title=_("Invitation not sent"))
-    messages.success(
-        request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+    return invitation_step(
+        request, invitation, kind="resend", step=team.manager_invitation_resend, back="people:team"
     )
-    return redirect("people:team")
 
 
 @login_required
 @require_POST
 def team_invitation_revoke(request, pk: int):
     invitation = access_team_invitation(request.user, pk)
-    try:
-        team.manager_invitation_revoke(actor=request.user, invitation=invitation)
-    except ValidationError as error:
-        return refused(request, error, title=_("Invitation not revoked"))
-    messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
-    return redirect("people:team")
+    return invitation_step(
+        request, invitation, kind="revoke", step=team.manager_invitation_revoke, back="people:team"
+    )
 
 
 @login_required
