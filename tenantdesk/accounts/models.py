@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
@@ -84,6 +85,16 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # A confirmed address belongs to one account (letters' case ignored): two
+            # people confirming the same address at once cannot both succeed. Unconfirmed
+            # addresses may repeat (registering does not tell whether one is in use).
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(email_confirmed_at__isnull=False) & ~models.Q(email=""),
+                name="accounts_one_account_per_confirmed_address",
+            ),
+        ]
 
     @property
     def display_name(self) -> str:

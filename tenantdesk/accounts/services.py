@@ -3,7 +3,7 @@ reset and the profile."""
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,7 +125,15 @@ def user_email_change_confirm(*, user: User, token: str) -> str:
     user.email = change.new_email
     # The link reached this address and was opened by its person: confirmed.
     user.email_confirmed_at = timezone.now()
-    user.save(update_fields=["email", "email_confirmed_at"])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_confirmed_at"])
+    except IntegrityError:
+        # Another account confirmed the same address between the check and this save
+        # (the database's one-confirmed-address constraint decided).
+        raise ValidationError(
+            _("Another account uses this e-mail address now."), code="email_taken"
+        ) from None
     return user.email
 
 

