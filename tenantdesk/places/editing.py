@@ -55,9 +55,10 @@ def _why_protected(premises: Premises, error: ProtectedError) -> str:
         parts.append(
             ngettext("%(n)d lease", "%(n)d leases", counts["lease"]) % {"n": counts["lease"]}
         )
-    return _(
-        "%(unit)s cannot be deleted: %(what)s point at it. Delete or move them first."
-    ) % {"unit": premises.unit, "what": _(" and ").join(parts) or _("other records")}
+    return _("%(unit)s cannot be deleted: %(what)s point at it. Delete or move them first.") % {
+        "unit": premises.unit,
+        "what": _(" and ").join(parts) or _("other records"),
+    }
 
 
 def premises_save_all(*, formset) -> int:

@@ -17,8 +17,11 @@ from tenantdesk.places.models import Premises
 
 
 def place_url(premises: Premises) -> str:
-    return settings.SITE_URL + reverse("service_requests:new") + "?" + urlencode(
-        {"place": premises.qr_token}
+    return (
+        settings.SITE_URL
+        + reverse("service_requests:new")
+        + "?"
+        + urlencode({"place": premises.qr_token})
     )
 
 
@@ -27,6 +30,11 @@ def qr_svg(url: str, *, title: str) -> str:
     Content-Security-Policy needs nothing new). Error level M survives a scuffed print;
     the SVG scales with its box (the sheet's CSS sizes it for A4 or A6)."""
     return segno.make(url, error="m").svg_inline(
-        scale=1, border=4, light="#fff", title=title, svgclass="qr-code", lineclass=None,
+        scale=1,
+        border=4,
+        light="#fff",
+        title=title,
+        svgclass="qr-code",
+        lineclass=None,
         omitsize=True,
     )

@@ -31,6 +31,7 @@ class Imported:
 
 def _store(plan: Plan) -> Imported:
     buildings: dict[str, Building] = {}
+    created: dict[tuple[str, str], Premises] = {}
     counts = {"buildings": 0, "premises": 0, "leases": 0}
     for p in plan.rows:
         building = p.building or buildings.get(p.building_name)
@@ -40,11 +41,12 @@ def _store(plan: Plan) -> Imported:
             )
             buildings[p.building_name] = building
             counts["buildings"] += 1
-        premises = p.premises
+        premises = p.premises or created.get((p.building_name, p.unit))
         if premises is None:
             premises = Premises.objects.create(
                 building=building, unit=p.unit, floor=p.floor, kind=p.kind
             )
+            created[(p.building_name, p.unit)] = premises
             counts["premises"] += 1
         if p.has_lease and not p.lease_exists:
             lease = Lease(organisation=p.organisation, premises=premises, start=p.start, end=p.end)

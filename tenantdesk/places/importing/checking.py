@@ -50,6 +50,8 @@ class Planned:
     start: datetime.date | None = None
     end: datetime.date | None = None
     lease_exists: bool = False
+    # Another lease of a unit an earlier line names (the premises is that line's).
+    repeat: bool = False
 
     @property
     def kind_label(self) -> str:
@@ -75,7 +77,7 @@ class Plan:
 
     @property
     def new_premises(self) -> int:
-        return sum(1 for r in self.rows if r.premises is None)
+        return sum(1 for r in self.rows if r.premises is None and not r.repeat)
 
     @property
     def new_leases(self) -> int:
@@ -162,8 +164,9 @@ class _Checker:
             building=self.buildings.get(name),
         )
         self._building(planned)
-        self._premises(planned)
         self._lease(planned, v)
+        self._premises(planned)
+        self._stored_leases(planned)
         return planned
 
     def _building(self, p: Planned) -> None:
@@ -180,7 +183,13 @@ class _Checker:
 
     def _premises(self, p: Planned) -> None:
         key = (p.building_name, p.unit)
-        if key in self.first_line:
+        first = self.first_line.get(key)
+        same = first is not None and (first.floor, first.kind) == (p.floor, p.kind)
+        if same and first.has_lease and p.has_lease:
+            # One more lease of the same premises (a later tenant, say).
+            p.premises, p.repeat = first.premises, True
+            return
+        if first is not None:
             raise ValidationError(
                 _("Unit %(unit)s of %(building)s is on line %(line)s already.")
                 % {"unit": p.unit, "building": p.building_name, "line": self.first_line[key].line}
@@ -220,8 +229,7 @@ class _Checker:
             )
         if len(found) > 1:
             raise ValidationError(
-                _("Several organisations are named %(name)s; lease it in the app.")
-                % {"name": name}
+                _("Several organisations are named %(name)s; lease it in the app.") % {"name": name}
             )
         if p.start is None:
             raise ValidationError(_("lease_start must be given with an organisation."))
@@ -230,6 +238,10 @@ class _Checker:
         if p.kind == Premises.Kind.COMMON_AREA:
             raise ValidationError(_("A common area is not leased."))
         p.organisation = found[0]
+
+    def _stored_leases(self, p: Planned) -> None:
+        if not p.has_lease:
+            return
         stored = self.leases.get(p.premises.pk, []) if p.premises else []
         p.lease_exists = any(
             lease.organisation_id == p.organisation.pk and lease.start == p.start

@@ -127,7 +127,8 @@ def read_csv(data: bytes) -> list[Row]:
         return _rows(numbered(), names)
     except csv.Error as error:
         raise FileRefused(
-            _("Line %(line)s is not valid CSV: %(error)s") % {"line": reader.line_num, "error": error}
+            _("Line %(line)s is not valid CSV: %(error)s")
+            % {"line": reader.line_num, "error": error}
         ) from None
 
 

@@ -143,7 +143,10 @@ def test_a_company_admin_adds_a_building(boss_client):
     [
         ({"name": "", "address": "3 Naberezhnaya", "time_zone": "UTC"}, "name"),
         ({"name": "North Tower", "address": "3 Naberezhnaya", "time_zone": "UTC"}, "name"),
-        ({"name": "Riverside", "address": "3 Naberezhnaya", "time_zone": "Mars/Olympus"}, "time_zone"),
+        (
+            {"name": "Riverside", "address": "3 Naberezhnaya", "time_zone": "Mars/Olympus"},
+            "time_zone",
+        ),
     ],
 )
 def test_a_bad_building_is_refused_at_its_field(boss_client, tower, data, field):
@@ -155,7 +158,9 @@ def test_a_bad_building_is_refused_at_its_field(boss_client, tower, data, field)
 
 def test_a_company_admin_edits_the_building(boss_client, tower):
     path = f"/company/buildings/{tower.pk}"
-    answer = boss_client.post(path, {"name": "North Tower", "address": "2 Lenina", "time_zone": "UTC"})
+    answer = boss_client.post(
+        path, {"name": "North Tower", "address": "2 Lenina", "time_zone": "UTC"}
+    )
     assert answer.status_code == 302
     tower.refresh_from_db()
     assert (tower.address, tower.time_zone) == ("2 Lenina", "UTC")
@@ -259,8 +264,14 @@ def test_leases_are_saved_through_the_overlap_check(boss_client, tower):
 
 def test_a_lease_of_another_building_cannot_be_posted(boss_client, tower):
     elsewhere = PremisesFactory(unit="9")
-    row = {"organisation": OrganisationFactory().pk, "premises": elsewhere.pk, "start": "2026-01-01"}
-    answer = boss_client.post(f"/company/buildings/{tower.pk}/leases", formset_post("leases", [row]))
+    row = {
+        "organisation": OrganisationFactory().pk,
+        "premises": elsewhere.pk,
+        "start": "2026-01-01",
+    }
+    answer = boss_client.post(
+        f"/company/buildings/{tower.pk}/leases", formset_post("leases", [row])
+    )
     assert answer.status_code == 400
     assert not Lease.objects.exists()
 
@@ -291,5 +302,7 @@ def test_the_company_nav_links_the_buildings(boss_client):
 
 
 def test_no_page_answers_with_a_stack_trace_for_nonsense(boss_client, tower):
-    answer = boss_client.post(f"/company/buildings/{tower.pk}/premises", {"premises-TOTAL_FORMS": "x"})
+    answer = boss_client.post(
+        f"/company/buildings/{tower.pk}/premises", {"premises-TOTAL_FORMS": "x"}
+    )
     assert answer.status_code == 400
