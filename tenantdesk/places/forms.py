@@ -23,7 +23,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class BuildingForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=gettext_lazy("time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=time_zone_choices)
 
     class Meta:
         model = Building

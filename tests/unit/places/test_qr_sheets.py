@@ -111,3 +111,13 @@ def test_all_sheets_of_a_building_cost_the_same_queries_for_1_and_20(boss, offic
     PremisesFactory.create_batch(19, building=office.building)
     assert _queries(client, path) == one
     assert client.get(path).content.decode().count('data-testid="qr-sheet"') == 20
+
+
+def test_in_russian_the_sheet_speaks_russian_first(boss, office):
+    client = signed_in(boss)
+    body = client.get(
+        f"/company/premises/{office.pk}/qr", HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    russian = body.index("Отсканируйте, чтобы сообщить о проблеме здесь")
+    assert russian < body.index("Scan to report a problem here")
+    assert "Сменить код" in body and "этаж 2" in body
