@@ -30,6 +30,7 @@ COLUMNS = (
     "lease_end",
 )
 REQUIRED = COLUMNS[:6]
+MAX_COLUMNS = 64
 # "organisation" as many write it; the file's header is matched case-insensitively.
 ALIASES = {"organization": "organisation"}
 
@@ -140,7 +141,8 @@ def read_xlsx(data: bytes) -> list[Row]:
         raise FileRefused(_("The file is not a readable XLSX workbook.")) from None
     try:
         sheet = book.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
+        # At most MAX_COLUMNS: a sheet claiming a million columns is not read that wide.
+        cells = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         header = next(cells, None)
         if header is None:
             raise FileRefused(_("The file is empty."))

@@ -347,3 +347,20 @@ def test_a_post_without_a_file_is_a_field_error(boss_client):
     answer = boss_client.post("/company/buildings/import", {})
     assert answer.status_code == 400
     assert 'data-field-error="file"' in answer.content.decode()
+
+
+def test_files_of_previews_never_imported_are_swept_by_the_next_upload(boss_client, settings):
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from tenantdesk.places.importing import staging
+
+    preview(boss_client, GOOD)
+    (old,) = default_storage.listdir(staging.FOLDER)[1]
+    stale = time.time() - settings.PLACES_IMPORT_PREVIEW_SECONDS - 60
+    os.utime(default_storage.path(f"{staging.FOLDER}/{old}"), (stale, stale))
+    preview(boss_client, GOOD)
+    (kept,) = default_storage.listdir(staging.FOLDER)[1]
+    assert kept != old
