@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tenantdesk.notifications.urls")),
     # Before accounts/: the invitation link lives at /accounts/invite/<token>.
     path("", include("tenantdesk.people.urls")),
+    path("", include("tenantdesk.places.urls")),
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),

@@ -337,6 +337,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Tenant Desk <noreply
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Tenant Desk")
 
+# --- Places (tenantdesk/places, docs/places.md) -----------------------------------------------
+# A buildings import file (CSV or XLSX) may be this large (bytes) …
+PLACES_IMPORT_MAX_BYTES = env.int("PLACES_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# … and have this many rows; a preview is kept this many seconds for its "Import".
+PLACES_IMPORT_MAX_ROWS = env.int("PLACES_IMPORT_MAX_ROWS", default=10_000)
+PLACES_IMPORT_PREVIEW_SECONDS = env.int("PLACES_IMPORT_PREVIEW_SECONDS", default=3600)
+
 # --- People (tenantdesk/people) ---------------------------------------------------------------
 # An invitation link works this many days …
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)

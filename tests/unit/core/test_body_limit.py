@@ -399,11 +399,14 @@ def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
         "tenantdesk.service_requests.views.create.create",
         # Reply by e-mail from a provider: a bearer token, not a session, raises its limit.
         "tenantdesk.notifications.inbound.views._inbound_email",
+        # A buildings import file (docs/places.md), from a company admin's session.
+        "tenantdesk.places.views_import.import_page",
     }
     for name, args in (
         ("chat:messages", [7]),
         ("service_requests:new", []),
         ("inbound_email:inbound", []),
+        ("places:import", []),
     ):
         assert body_limit.allowance_for(reverse(name, args=args)).upload_bytes is not None
     assert body_limit.allowance_for("/chat/7/messages/extra").upload_bytes is None
