@@ -120,11 +120,17 @@ def _priority_text(event: dict) -> str:
     }
 
 
+def _located_text(event: dict) -> str:
+    # The place as it read when it was set ("Building A, 204"), kept in the event.
+    return _("Location: %(place)s") % {"place": event.get("location") or "?"}
+
+
 # The "type" of such a system message is its RequestEvent's kind.
 _CHANGE_TEXTS = {
     "assigned": _assigned_text,
     "unassigned": _unassigned_text,
     "priority": _priority_text,
+    "located": _located_text,
 }
 
 

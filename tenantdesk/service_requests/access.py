@@ -117,6 +117,12 @@ def can_set_priority(user: User, service_request: ServiceRequest) -> bool:
     return is_manager(user)
 
 
+def can_set_location(user: User, service_request: ServiceRequest) -> bool:
+    """Only managers place a request or move it (to any premises: places.access); a member
+    chooses the place when opening it (the caller has checked visibility)."""
+    return is_manager(user)
+
+
 def can_use_workspace(user) -> bool:
     """The managers' queues (tabs, sorting, due times for every organisation)."""
     return is_manager(user)

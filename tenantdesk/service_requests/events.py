@@ -55,6 +55,8 @@ def event_text(event: RequestEvent) -> str:
             "from": labels.get(payload.from_priority, payload.from_priority),
             "to": labels.get(payload.to_priority, payload.to_priority),
         }
+    if event.kind == Kind.LOCATED:
+        return _("Location: %(place)s") % {"place": payload.location or "?"}
     if event.kind == Kind.CREATED and payload.channel == "phone":
         return _("Created by phone")
     return Kind(event.kind).label

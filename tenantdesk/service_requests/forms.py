@@ -8,6 +8,7 @@ from tenantdesk.accounts.models import Organisation
 from tenantdesk.core.forms import BootstrapFormMixin, FlatTypedChoiceField, QuickSelect
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE, image_limits_text
 from tenantdesk.core.one_line import OneLineCharField
+from tenantdesk.service_requests.location_fields import PlaceField
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
 from tenantdesk.service_requests.services.closure import (
@@ -36,7 +37,13 @@ class MultipleFileField(forms.FileField):
 
 
 class ServiceRequestForm(BootstrapFormMixin, forms.Form):
-    """The create page. The photo is checked here (once) and handed to the service cleaned."""
+    """The create page. The photo is checked here (once) and handed to the service cleaned.
+
+    `places`: what the member's organisation may report about (places.selectors.places_for,
+    loaded once by the view). With any, the location is required (preselected when there is
+    one) and the office text is an optional note; with none (an organisation with no lease
+    recorded yet) there is no location field and the office text says where, as before.
+    """
 
     type = forms.ChoiceField(
         label=_("Type of work"),
@@ -56,8 +63,9 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What happened, where exactly, since when."),
     )
+    location = PlaceField(label=_("Location"), empty_label=_("Choose the place…"))
     office = forms.CharField(
-        label=_("Office number"),
+        label=_("Office / room"),
         max_length=_model.get_field("office").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
@@ -86,13 +94,32 @@ class ServiceRequestForm(BootstrapFormMixin, forms.Form):
     # One key per shown form, so that submitting it twice makes one request.
     submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    # A member's only place is chosen for them; a manager's phone form chooses none.
+    preselect_single_place = True
+
+    def __init__(self, *args, places=(), **kwargs):
         super().__init__(*args, **kwargs)
         # Settings may change (tests, deployments): the text is built per form.
         photos = _("1 to %(max)s photos.") % {"max": MAX_PHOTOS}
         self.fields["photo"].help_text = f"{photos} {image_limits_text()}"
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
+        self.places = list(places)
+        if self.places:
+            self.fields["location"].set_places(self.places)
+            if len(self.places) == 1 and self.preselect_single_place:
+                self.initial.setdefault("location", self.places[0].pk)
+            self.fields["office"].required = False
+            self.fields["office"].label = _("Office / room, optional note")
+        else:
+            del self.fields["location"]
+
+    def place_chosen(self, premises) -> bool:
+        """Whether the form (as shown, or as posted) has this place chosen."""
+        if "location" not in self.fields:
+            return False
+        value = self["location"].value()
+        return str(getattr(value, "pk", value)) == str(premises.pk)
 
     def priority(self) -> str:
         urgent = self.cleaned_data.get("urgent")

@@ -7,10 +7,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tenantdesk.accounts.models import Organisation
-from tenantdesk.core.forms import QuickSelect
+from tenantdesk.core.forms import BootstrapFormMixin, QuickSelect
 from tenantdesk.core.images import image_limits_text, process_image
 from tenantdesk.service_requests import queues
 from tenantdesk.service_requests.forms import RequestListFilterForm, ServiceRequestForm
+from tenantdesk.service_requests.location_fields import PlaceField, every_place
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import STATUS_ALL
 
@@ -116,7 +117,11 @@ class PriorityForm(forms.Form):
 
 class PhoneRequestForm(ServiceRequestForm):
     """A request a manager takes by phone: the organisation (a search box over a datalist of
-    every organisation, "Name (#id)"), any priority, the photo optional."""
+    every organisation, "Name (#id)"), any priority, the photo optional, and optionally
+    any premises of any building as its location (places.access: a manager may place a
+    request anywhere)."""
+
+    preselect_single_place = False
 
     organisation = forms.CharField(
         label=_("Organisation"),
@@ -131,10 +136,22 @@ class PhoneRequestForm(ServiceRequestForm):
         initial=ServiceRequest.Priority.NORMAL,
     )
 
-    field_order = ["organisation", "type", "title", "description", "office", "priority", "photo"]
+    field_order = [
+        "organisation",
+        "type",
+        "title",
+        "description",
+        "location",
+        "office",
+        "priority",
+        "photo",
+    ]
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, places=every_place(), **kwargs)
+        if "location" in self.fields:
+            self.fields["location"].required = False
+            self.fields["location"].widget.empty_label = _("Not known yet")
         del self.fields["urgent"]
         self.fields["photo"].required = False
         self.fields["photo"].label = _("Photo (optional)")
@@ -174,3 +191,17 @@ class PhoneRequestForm(ServiceRequestForm):
                 code="too_many_photos",
             )
         return process_image(photos[0]) if photos else None
+
+
+class LocationForm(BootstrapFormMixin, forms.Form):
+    """A manager places a request, or moves it: any premises of any building."""
+
+    location = PlaceField(
+        label=_("Location"),
+        empty_label=_("Choose the place…"),
+        error_messages={"required": _("Choose the place.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].set_places(every_place())

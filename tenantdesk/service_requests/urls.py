@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenantdesk.service_requests.views import actions, create, detail, lists
+from tenantdesk.service_requests.views import actions, create, detail, lists, location
 
 app_name = "service_requests"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     # The manager's workspace (issue 12).
     path("<int:pk>/assign", actions.assign, name="assign"),
     path("<int:pk>/priority", actions.set_priority, name="set_priority"),
+    # Places (issue 22): a manager places the request, or moves it.
+    path("<int:pk>/location", location.set_location, name="set_location"),
     # Private files: served only after the same access check as the page.
     path("<int:pk>/photo", detail.photo, name="photo"),
     path("<int:pk>/photo/thumb", detail.photo, {"thumbnail": True}, name="photo_thumbnail"),

@@ -23,6 +23,7 @@ CHAT_REPORTED_EVENTS = (
     RequestEvent.Kind.ASSIGNED,
     RequestEvent.Kind.UNASSIGNED,
     RequestEvent.Kind.PRIORITY,
+    RequestEvent.Kind.LOCATED,  # a manager placed or moved the request (issue 22)
 )
 
 

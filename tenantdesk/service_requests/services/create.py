@@ -6,6 +6,11 @@ Who creates decides the rules, from service_requests.access:
   normal or urgent, optionally as the follow-up of a request they may see;
 - a manager opens it for the organisation that called (`organisation`), any priority, the
   photos optional; its history says it was taken by phone.
+Either way its `location` (a premises, optional) must be a place the author may place a
+request at (places.access.can_place_request_at: a member, what their organisation leases
+now or a common area of a building where it does; a manager, anywhere). Whether a member
+must name one is the form's rule (required when the organisation has any place); without
+one a manager places it later (services/location.py).
 Either way the request starts pending, its due times follow from its priority, and one
 RequestEvent "created" is recorded and announced with it (service_requests/events.py).
 A member who opens a request follows it (RequestFollower: its notifications reach them);
@@ -23,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenantdesk.core.images import ProcessedImage, process_image
+from tenantdesk.places.access import can_place_request_at
 from tenantdesk.service_requests.access import (
     can_create_for_organisation,
     can_create_service_request,
@@ -109,6 +115,20 @@ def _follow_up_target(author, follow_up_of_id) -> ServiceRequest | None:
     return target
 
 
+def _check_location(author, organisation, location) -> None:
+    if location is None:
+        return
+    if not can_place_request_at(author, location, organisation_id=organisation.pk):
+        raise ValidationError(
+            {
+                "location": ValidationError(
+                    _("Choose one of your organisation's places from the list."),
+                    code="place_not_allowed",
+                )
+            }
+        )
+
+
 def _rules(author, organisation, priority, channel):
     """(the organisation, the channel, whether the author is a member opening it for their
     own organisation) for this author, or PermissionDenied / ValidationError (by field) as
@@ -135,7 +155,8 @@ def service_request_create(
     type: str,
     title: str,
     description: str,
-    office: str,
+    office: str = "",
+    location=None,
     photos: Sequence = (),
     organisation=None,
     priority: str = Priority.NORMAL,
@@ -170,6 +191,7 @@ def service_request_create(
         title=(title or "").strip(),
         description=(description or "").strip(),
         office=(office or "").strip(),
+        location=location,
         status=ServiceRequest.Status.PENDING,
         last_activity_at=now,
         submission_key=submission_key,
@@ -178,7 +200,11 @@ def service_request_create(
         resolution_due_at=resolution_due,
     )
     # The same rules as the form, so a caller that skipped the form cannot store junk.
-    service_request.full_clean(exclude=["photo", "photo_thumbnail", "organisation", "author"])
+    # (The location is checked by the places rule below, not by a lookup of its id.)
+    service_request.full_clean(
+        exclude=["photo", "photo_thumbnail", "organisation", "author", "location"]
+    )
+    _check_location(author, organisation, location)
     if by_member and not photos:
         raise ValidationError({"photo": _("Attach a photo of the problem.")}, code="required")
     processed = photos_process(list(photos))

@@ -1,5 +1,10 @@
 """/request/new: a member's form, or for a manager a request taken by phone; both end in
-the one creation service (services/create.py)."""
+the one creation service (services/create.py).
+
+A member's form lists the places their organisation may report about (one query);
+`?place=<token>` (a printed QR code) chooses one of them. A token of a place the member's
+organisation may not report at, or a rotated or unknown one, is ignored without a word:
+the page says nothing about the place it names (docs/request-location.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.core.body_limit import body_limit
+from tenantdesk.places.models import Premises
+from tenantdesk.places.selectors import places_for
 from tenantdesk.service_requests.access import (
     access_service_request,
     can_create_for_organisation,
@@ -54,10 +61,13 @@ def create(request):
     if not can_create_service_request(request.user):
         return _cannot_create(request)
     follow_up = follow_up_source(request)  # ?follow_up=<id>: 404 if not theirs
+    places = list(places_for(request.user.organisation_id))
+    qr_place = qr_place_of(request, places)
+    initial = follow_up_initial(follow_up, places) if follow_up else {}
+    if qr_place is not None:
+        initial["location"] = qr_place.pk
     form = ServiceRequestForm(
-        request.POST or None,
-        request.FILES or None,
-        initial=follow_up_initial(follow_up) if follow_up else None,
+        request.POST or None, request.FILES or None, initial=initial or None, places=places
     )
     return _create_page(
         request,
@@ -68,7 +78,11 @@ def create(request):
             "priority": form.priority(),
         },
         template="service_requests/create.html",
-        context={"follow_up": follow_up},
+        context={
+            "follow_up": follow_up,
+            # "Reporting for: …" while the form still has the scanned place chosen.
+            "qr_place": qr_place if qr_place and form.place_chosen(qr_place) else None,
+        },
         created=lambda sr, data: _("Request #%(number)s has been created.") % {"number": sr.pk},
     )
 
@@ -108,6 +122,7 @@ def _create_page(request, form, extra, *, template, context, created):
                 title=data["title"],
                 description=data["description"],
                 office=data["office"],
+                location=data.get("location"),
                 submission_key=data["submission_key"],
                 **extra(data),
             )
@@ -134,10 +149,28 @@ def follow_up_source(request) -> ServiceRequest | None:
     return access_service_request(request.user, raw)
 
 
-def follow_up_initial(source: ServiceRequest) -> dict:
-    """The create form pre-filled from the old request: type, office, "Follow-up: …"."""
+def follow_up_initial(source: ServiceRequest, places=()) -> dict:
+    """The create form pre-filled from the old request: type, office, "Follow-up: …", and
+    its location while it is still one of the organisation's `places`."""
     title_max = ServiceRequest._meta.get_field("title").max_length
     title = _("Follow-up: %(title)s") % {"title": source.title}
     if len(title) > title_max:
         title = title[: title_max - 1].rstrip() + "…"
-    return {"type": source.type, "office": source.office, "title": title}
+    initial = {"type": source.type, "office": source.office, "title": title}
+    if source.location_id and any(place.pk == source.location_id for place in places):
+        initial["location"] = source.location_id
+    return initial
+
+
+# --- a place scanned from a printed QR code -------------------------------------------------
+
+
+def qr_place_of(request, places: list[Premises]) -> Premises | None:
+    """The place `?place=<token>` names if it is one of `places` (what the member's
+    organisation may report about now), else None: another organisation's premises, a
+    building where it leases nothing, a rotated or made-up token all read as no token.
+    Looked up among the places the form lists already, so it costs no query."""
+    token = request.GET.get("place", "").strip()
+    if not token:
+        return None
+    return next((place for place in places if place.qr_token == token), None)

@@ -18,6 +18,7 @@ from tenantdesk.service_requests.access import (
     can_assign,
     can_change_status,
     can_follow,
+    can_set_location,
     can_set_priority,
     can_use_workspace,
     service_requests_visible_to,
@@ -38,8 +39,9 @@ def detail(request, pk: int):
         request.user,
         pk,
         # Whether the viewer follows it, in the same query (issue 21).
+        # Its location and the location's building in the same query (issue 22).
         queryset=ServiceRequest.objects.select_related(
-            "organisation", "author", "assignee"
+            "organisation", "author", "assignee", "location__building"
         ).annotate(viewer_follows=followed_by(request.user)),
     )
     may_change_status = can_change_status(request.user, service_request)
@@ -97,13 +99,14 @@ def request_history(service_request: ServiceRequest) -> list[HistoryEntry]:
 
 def workspace_context(user, service_request: ServiceRequest) -> dict:
     """What the page adds for the workspace: the history for everyone, the assignment and
-    priority controls for managers."""
+    priority controls and the link to place the request for managers."""
     context = {"request_history": request_history(service_request)}
     if can_assign(user, service_request):
         context["assign_form"] = AssignForm(initial={"assignee": service_request.assignee_id})
     if can_set_priority(user, service_request):
         context["priority_form"] = PriorityForm(initial={"priority": service_request.priority})
     context["show_due"] = can_use_workspace(user)
+    context["can_set_location"] = can_set_location(user, service_request)
     return context
 
 
