@@ -79,15 +79,15 @@ def announcement_update(
 
 
 @transaction.atomic
-def announcement_end_now(*, announcement: Announcement) -> Announcement:
+def announcement_end_now(*, announcement: Announcement) -> bool:
     """End a current announcement now (its banner goes; its e-mails not yet sent are
-    skipped). An upcoming one cannot end before it starts: delete it instead."""
+    skipped). False when it was not current: an upcoming one cannot end before it starts
+    (delete it instead), a past one has ended already."""
     now = timezone.now()
-    Announcement.objects.filter(pk=announcement.pk, starts_at__lt=now, ends_at__gt=now).update(
-        ends_at=now, updated_at=now
-    )
-    announcement.refresh_from_db()
-    return announcement
+    ended = Announcement.objects.filter(
+        pk=announcement.pk, starts_at__lt=now, ends_at__gt=now
+    ).update(ends_at=now, updated_at=now)
+    return bool(ended)
 
 
 @transaction.atomic

@@ -71,12 +71,15 @@ def announcement_edit(request, pk: int):
 @require_POST
 def announcement_end(request, pk: int):
     announcement = access.access_announcement(request.user, pk)
-    services.announcement_end_now(announcement=announcement)
-    messages.success(
-        request,
-        _("Announcement “%(title)s” ended.")
-        % {"title": announcement.title_in(request.LANGUAGE_CODE)},
-    )
+    title = announcement.title_in(request.LANGUAGE_CODE)
+    if services.announcement_end_now(announcement=announcement):
+        messages.success(request, _("Announcement “%(title)s” ended.") % {"title": title})
+    else:
+        messages.warning(
+            request,
+            _("Announcement “%(title)s” is not current: only a current one can be ended.")
+            % {"title": title},
+        )
     return redirect("announcements:list")
 
 

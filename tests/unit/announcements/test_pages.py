@@ -207,6 +207,19 @@ def test_end_now_ends_a_current_announcement(client, manager, announcement):
     assert not Announcement.objects.current().exists()
 
 
+def test_end_now_leaves_an_upcoming_announcement_as_it_is(client, manager, building):
+    now = timezone.now()
+    upcoming = AnnouncementFactory(
+        buildings=[building],
+        starts_at=now + datetime.timedelta(days=1),
+        ends_at=now + datetime.timedelta(days=2),
+    )
+    client.force_login(manager)
+    response = client.post(f"/announcements/{upcoming.pk}/end", follow=True)
+    assert "not current" in response.content.decode()
+    assert Announcement.objects.upcoming().get() == upcoming
+
+
 def test_delete_removes_it(client, manager, announcement):
     client.force_login(manager)
     assert client.post(f"/announcements/{announcement.pk}/delete").status_code == 302
