@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("tenantdesk.chat.saved_replies_urls")),
     path("email/", include("tenantdesk.notifications.inbound.urls")),
     path("live/", include("tenantdesk.notifications.live_urls")),
+    path("", include("tenantdesk.announcements.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -88,3 +88,31 @@ def image_bytes(width=640, height=480, fmt="JPEG", color=(200, 80, 40), **save_k
 
 def image_upload(name="photo.jpg", width=640, height=480, fmt="JPEG", content_type="image/jpeg"):
     return SimpleUploadedFile(name, image_bytes(width, height, fmt), content_type=content_type)
+
+
+# --- announcements (issue 22) ----------------------------------------------------------------
+
+from tenantdesk.announcements.models import Announcement  # noqa: E402
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    """A current announcement (started an hour ago, ends in a day) for one new building;
+    `buildings=[...]` names others."""
+
+    class Meta:
+        model = Announcement
+        skip_postgeneration_save = True
+
+    title_en = factory.Sequence(lambda n: f"Water off {n}")
+    title_ru = factory.Sequence(lambda n: f"Нет воды {n}")
+    text_en = "The pipes are being replaced."
+    text_ru = "Меняем трубы."
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=1))
+    time_zone = "Europe/Moscow"
+    published_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def buildings(obj, create, extracted, **kwargs):
+        if create:
+            obj.buildings.set(extracted if extracted is not None else [BuildingFactory()])

@@ -32,6 +32,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from tenantdesk.accounts.roles import is_manager
+from tenantdesk.notifications.announcement_emails import (
+    announcement_still_wanted,
+    build_announcement_email,
+)
 from tenantdesk.notifications.emails import PREFERENCE_OF_KIND, build_email
 from tenantdesk.notifications.models import EmailDelivery, Side
 from tenantdesk.notifications.preferences import wants
@@ -74,6 +78,8 @@ def _finish(delivery: EmailDelivery, status: str, **fields) -> None:
 
 
 def _still_wanted(delivery: EmailDelivery) -> bool:
+    if delivery.kind == EmailDelivery.Kind.ANNOUNCEMENT:
+        return announcement_still_wanted(delivery)
     user = delivery.user
     if not user.is_active or not user.email or user.email_confirmed_at is None:
         return False
@@ -93,15 +99,18 @@ def delivery_send(*, delivery_id: int) -> Outcome:
     """Send one pending e-mail if it is still wanted; see the module's docstring."""
     if not _claim(delivery_id):
         return Outcome("taken")
-    delivery = EmailDelivery.objects.select_related("user", "service_request__organisation").get(
-        pk=delivery_id
-    )
+    delivery = EmailDelivery.objects.select_related(
+        "user", "service_request__organisation", "announcement"
+    ).get(pk=delivery_id)
     if not _still_wanted(delivery):
         _finish(delivery, Status.SKIPPED)
         return Outcome("skipped", attempt=delivery.attempts)
     side = Side.MANAGER if is_manager(delivery.user) else Side.CUSTOMER
     try:
-        built = build_email(delivery, side=side)
+        if delivery.kind == EmailDelivery.Kind.ANNOUNCEMENT:
+            built = build_announcement_email(delivery)
+        else:
+            built = build_email(delivery, side=side)
     except Exception as error:
         # A bug, not the mail server: retrying would not help.
         _finish(delivery, Status.FAILED, last_error=repr(error)[:2000])

@@ -29,7 +29,12 @@ from tenantdesk.core.languages import supported_language
 from tenantdesk.core.one_line import one_line
 from tenantdesk.notifications.digests import writers_are_managers
 from tenantdesk.notifications.models import EmailDelivery
-from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
+from tenantdesk.notifications.recipients import (
+    ANNOUNCEMENTS,
+    MISSED_MESSAGES,
+    NEW_REQUESTS,
+    STATUS_CHANGES,
+)
 from tenantdesk.notifications.tokens import reply_address, unsubscribe_token
 from tenantdesk.service_requests.models import RequestEvent, ServiceRequest
 
@@ -41,6 +46,7 @@ PREFERENCE_OF_KIND = {
     EmailDelivery.Kind.CLOSED: STATUS_CHANGES,
     EmailDelivery.Kind.NEW_REQUEST: NEW_REQUESTS,
     EmailDelivery.Kind.REOPENED: STATUS_CHANGES,
+    EmailDelivery.Kind.ANNOUNCEMENT: ANNOUNCEMENTS,
 }
 
 # The reopening's reason in the subject is cut to this many characters (the e-mail has

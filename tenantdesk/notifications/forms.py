@@ -1,11 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
+from tenantdesk.notifications.recipients import (
+    ANNOUNCEMENTS,
+    NEW_REQUESTS,
+    PREFERENCE_KINDS,
+    STATUS_CHANGES,
+)
 
 
 class EmailPreferencesForm(forms.Form):
-    """Which e-mails a person gets; `new_requests` only for managers."""
+    """Which e-mails a person gets; `new_requests` only for managers, `announcements`
+    only for members of organisations."""
 
     missed_messages = forms.BooleanField(
         label=_("Messages I missed"),
@@ -25,6 +31,14 @@ class EmailPreferencesForm(forms.Form):
         required=False,
         help_text=_("An e-mail as soon as an organisation sends a new request."),
     )
+    announcements = forms.BooleanField(
+        label=_("Announcements"),
+        required=False,
+        help_text=_(
+            "An e-mail when the management company announces something for your building "
+            "(water off, a lift out of service)."
+        ),
+    )
 
     def __init__(self, *args, manager: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,12 +50,9 @@ class EmailPreferencesForm(forms.Form):
                 "An e-mail when a customer reopens a closed request, with their reason "
                 "(to the request's assignee, or to every manager when it has none)."
             )
+            del self.fields[ANNOUNCEMENTS]
         else:
             del self.fields[NEW_REQUESTS]
 
     def choices(self) -> dict[str, bool]:
-        return {
-            kind: self.cleaned_data[kind]
-            for kind in (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
-            if kind in self.fields
-        }
+        return {kind: self.cleaned_data[kind] for kind in PREFERENCE_KINDS if kind in self.fields}

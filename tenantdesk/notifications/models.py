@@ -18,6 +18,8 @@ class EmailPreferences(models.Model):
     status_changes = models.BooleanField(_("status changes"), default=True)
     # Managers only: a new request of any organisation.
     new_requests = models.BooleanField(_("new requests"), default=True)
+    # Members only: an announcement for a building where their organisation leases.
+    announcements = models.BooleanField(_("announcements"), default=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
@@ -98,7 +100,8 @@ class EmailDelivery(models.Model):
     run twice) can never send the same one twice. The key of a digest names the person,
     the request and its window, the stretch of the chat after what the previous digest
     covered (`digest:<user>:<request>:<up_to of the previous one>`); a closing and a reopening
-    name the status change, a new request the request.
+    name the status change, a new request the request, an announcement its revision
+    (`announcement:<id>:<revision>:<user>`).
     """
 
     class Kind(models.TextChoices):
@@ -106,6 +109,7 @@ class EmailDelivery(models.Model):
         CLOSED = "closed", _("Request closed")
         NEW_REQUEST = "new_request", _("New request")
         REOPENED = "reopened", _("Request reopened")
+        ANNOUNCEMENT = "announcement", _("Announcement")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -122,11 +126,22 @@ class EmailDelivery(models.Model):
         related_name="email_deliveries",
         on_delete=models.CASCADE,
     )
+    # What the e-mail is about: a request, or (kind "announcement") an announcement.
     service_request = models.ForeignKey(
         "service_requests.ServiceRequest",
         verbose_name=_("service request"),
         related_name="+",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+    )
+    announcement = models.ForeignKey(
+        "announcements.Announcement",
+        verbose_name=_("announcement"),
+        related_name="+",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
     )
     # The request's event that caused it (a closing, a reopening, a creation); a digest has
     # none (messages cause it): "why did this person get this e-mail" is one join.
@@ -165,6 +180,13 @@ class EmailDelivery(models.Model):
                 fields=["claimed_at"],
                 name="notif_delivery_sending",
                 condition=models.Q(status="sending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(service_request__isnull=False)
+                | models.Q(announcement__isnull=False),
+                name="notif_delivery_about_something",
             ),
         ]
 

@@ -26,7 +26,7 @@ def wants(*, user: User, kind: str) -> bool:
 
 @transaction.atomic
 def email_preferences_update(*, user: User, **choices: bool) -> EmailPreferences:
-    """Store the person's choices (any of missed_messages, status_changes, new_requests)."""
+    """Store the person's choices (any of PREFERENCE_KINDS)."""
     unknown = set(choices) - set(PREFERENCE_KINDS)
     if unknown:
         raise ValueError(f"unknown e-mail kinds: {sorted(unknown)}")

@@ -6,8 +6,11 @@ mail or talks to another server (a page's request or a socket's thread runs them
 
 from django.dispatch import receiver
 
+from tenantdesk.announcements.models import Announcement
+from tenantdesk.announcements.signals import announcement_published
 from tenantdesk.chat.announcements import message_posted
 from tenantdesk.chat.models import Message
+from tenantdesk.notifications.announcements import notify_announcement
 from tenantdesk.notifications.digests import (
     due_at,
     recipient_side,
@@ -60,3 +63,12 @@ def _email_on_request_event(sender, event, **kwargs):
 @receiver(invitation_sent, sender=Invitation, dispatch_uid="notifications_invitation_email")
 def _email_invitation(sender, invitation_id, nonce, **kwargs):
     send_invitation.enqueue(invitation_id, nonce)
+
+
+@receiver(
+    announcement_published, sender=Announcement, dispatch_uid="notifications_announcement_email"
+)
+def _email_announcement(sender, announcement_id, revision, **kwargs):
+    # Sent inside the announcement's transaction: the job commits (or rolls back) with it,
+    # and the worker sends; never the page's request.
+    notify_announcement.enqueue(announcement_id, revision)

@@ -5,6 +5,8 @@ still active members of its organisation (managers excepted): a member who was r
 (deactivated, or moved to another organisation) is never told, whatever rows are left.
 Manager side: the request's assignee when they can be told, else every active manager,
 narrowed to NOTIFY_MANAGER_EMAILS when it is set (the same rule for Web Push).
+An announcement goes to the members of the organisations leasing now in one of its
+buildings (announcements.selectors.audience).
 People without an e-mail address, and people who turned that kind off on
 /accounts/notifications, are left out. Each function is one query (the manager side
 asks one EXISTS first when the request has an assignee); the customer side's is a join of
@@ -23,6 +25,7 @@ from django.db.models import Q, QuerySet
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.roles import MANAGER_GROUP
+from tenantdesk.announcements.selectors import audience
 from tenantdesk.notifications.models import Side
 from tenantdesk.service_requests.models import ServiceRequest
 
@@ -30,7 +33,8 @@ from tenantdesk.service_requests.models import ServiceRequest
 MISSED_MESSAGES = "missed_messages"
 STATUS_CHANGES = "status_changes"
 NEW_REQUESTS = "new_requests"
-PREFERENCE_KINDS = (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
+ANNOUNCEMENTS = "announcements"
+PREFERENCE_KINDS = (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS, ANNOUNCEMENTS)
 
 _MANAGERS = Q(is_superuser=True) | Q(groups__name=MANAGER_GROUP)
 
@@ -113,3 +117,9 @@ def side_recipients(
     if side == Side.MANAGER:
         return manager_recipients(service_request, preference=preference)
     return customer_recipients(service_request, preference=preference)
+
+
+def announcement_recipients(announcement_id: int) -> QuerySet[User]:
+    """The members of the organisations leasing now in one of the announcement's buildings
+    who can be e-mailed and want announcements (one query)."""
+    return _reachable(audience(announcement_id), ANNOUNCEMENTS).order_by("pk")

@@ -64,9 +64,10 @@ def delivery_enqueue(
     key: str,
     kind: str,
     user_id: int,
-    service_request_id: int,
+    service_request_id: int | None = None,
     up_to_message_id: int = 0,
     event_id: int | None = None,
+    announcement_id: int | None = None,
 ) -> EmailDelivery | None:
     """Claim an e-mail by its idempotency key and enqueue its sending, in one transaction.
     None when the key is taken: that e-mail is someone else's (or already done)."""
@@ -79,6 +80,7 @@ def delivery_enqueue(
                 service_request_id=service_request_id,
                 up_to_message_id=up_to_message_id,
                 event_id=event_id,
+                announcement_id=announcement_id,
             )
             deliver_email.enqueue(delivery.pk)
     except IntegrityError:

@@ -14,16 +14,14 @@ from tenantdesk.notifications.preferences import (
     email_preferences_get,
     email_preferences_update,
 )
-from tenantdesk.notifications.recipients import MISSED_MESSAGES, NEW_REQUESTS, STATUS_CHANGES
+from tenantdesk.notifications.recipients import PREFERENCE_KINDS
 from tenantdesk.notifications.tokens import read_unsubscribe_token
 
 
 def _kind_labels() -> dict[str, str]:
     # The names the preferences page gives them.
     fields = EmailPreferencesForm.base_fields
-    return {
-        kind: str(fields[kind].label) for kind in (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
-    }
+    return {kind: str(fields[kind].label) for kind in PREFERENCE_KINDS}
 
 
 @login_required
@@ -31,9 +29,7 @@ def _kind_labels() -> dict[str, str]:
 def preferences(request):
     manager = is_manager(request.user)
     current = email_preferences_get(user=request.user)
-    initial = {
-        kind: getattr(current, kind) for kind in (MISSED_MESSAGES, STATUS_CHANGES, NEW_REQUESTS)
-    }
+    initial = {kind: getattr(current, kind) for kind in PREFERENCE_KINDS}
     if request.method == "POST":
         form = EmailPreferencesForm(request.POST, initial=initial, manager=manager)
         if form.is_valid():

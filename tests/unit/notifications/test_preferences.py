@@ -39,7 +39,8 @@ def test_a_customer_chooses_missed_messages_and_status_changes(client, customer)
     body = client.get(URL).content.decode()
     assert 'name="missed_messages"' in body and 'name="status_changes"' in body
     assert 'name="new_requests"' not in body
-    assert body.count("checked") == 2  # everything on until they choose
+    # Everything on until they choose (announcements too: members only, issue 22).
+    assert body.count("checked") == 3
     assert f"<strong>{customer.email}</strong>" in body
 
     response = client.post(URL, {"status_changes": "on", "new_requests": "off"}, follow=True)

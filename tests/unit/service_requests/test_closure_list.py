@@ -110,7 +110,7 @@ def test_the_closed_tab_costs_the_same_queries_for_1_and_40_rows(
     _closed(organisation, customer, 39, start=1)
     with CaptureQueriesContext(connection) as forty:
         assert len(row_ids(client.get(URL, {"tab": "closed"}))) == 40
-    # 6: session, the user with their organisation and role (accounts.backends), the tab
+    # 7: session, the user with their organisation and role (accounts.backends), the tab
     # counts with the page's total, the navigation's unread total, the rows, the rows'
-    # unread counts.
-    assert len(one.captured_queries) == len(forty.captured_queries) == 6
+    # unread counts, the announcement banner (issue 22).
+    assert len(one.captured_queries) == len(forty.captured_queries) == 7

@@ -207,7 +207,8 @@ def test_the_migration_moves_both_histories_keeping_ids_times_and_actors(custome
         "organisation_id": customer.organisation_id,
         "organisation": "Org",
     }
-    assert EmailDelivery.objects.get().event_id == 41
+    # Only the column this migration made: later ones (notifications 0006) are not there yet.
+    assert EmailDelivery.objects.values_list("event_id", flat=True).get() == 41
     # Every later migration back (they were unapplied with 0007's dependants), for the
     # creation service below and the tests after this one.
     executor = MigrationExecutor(connection)

@@ -8,6 +8,7 @@ from PIL import Image, ImageDraw
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create, organisation_register
+from tenantdesk.announcements.demo import seed_announcement
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_request_create
 
@@ -123,4 +124,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{line}\nDemo accounts (local use only), Demo Tenant LLC and the company:\n"
             f"{rows}Open {url}\n{line}"
+        )
+        seed_announcement(
+            User.objects.filter(username=DEMO_MANAGER[0]).first(), customer.organisation_id
         )
