@@ -8,6 +8,10 @@ from PIL import Image, ImageDraw
 
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create, organisation_register
+from tenantdesk.service_requests.management.commands.demo_places import (
+    DEMO_REQUEST_PLACE,
+    demo_places,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_request_create
 
@@ -108,8 +112,19 @@ class Command(BaseCommand):
                 User.objects.filter(
                     pk=manager_create(username=username, email=email, password=DEMO_MANAGER[1]).pk
                 ).update(first_name=first_name, last_name=last_name)
+        # Two buildings, their premises, the organisation's leases; the demo manager looks
+        # after Riverside Tower (issue 22).
+        places = demo_places(
+            organisation=customer.organisation, manager=User.objects.get(username=DEMO_MANAGER[0])
+        )
         if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
             create_demo_request(customer)
+        # Every demo request is somewhere: the demo's office (requests seeded before the
+        # buildings existed get it too).
+        ServiceRequest.objects.filter(
+            organisation_id=customer.organisation_id, location__isnull=True
+        ).update(location=places[DEMO_REQUEST_PLACE])
+        # A current announcement of the demo's buildings goes here (the announcements app).
         line = "=" * 64
         people = [
             ("organisation admin", DEMO_CUSTOMER[0], DEMO_CUSTOMER[1]),
