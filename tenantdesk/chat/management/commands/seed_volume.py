@@ -28,6 +28,7 @@ class Command(BaseCommand):
             ("organisations", "tenant organisations"),
             ("people", "people in all, managers included"),
             ("managers", "managers of the company"),
+            ("buildings", "buildings (at most one per organisation)"),
             ("requests", "requests over the period"),
             ("messages", "chat messages in all (status steps included)"),
             ("longest-chat", "messages in the one longest chat (an open request)"),
@@ -58,6 +59,7 @@ class Command(BaseCommand):
             organisations=options["organisations"],
             people=options["people"],
             managers=options["managers"],
+            buildings=options["buildings"],
             requests=options["requests"],
             messages=options["messages"],
             longest_chat=options["longest_chat"],
@@ -76,7 +78,8 @@ class Command(BaseCommand):
         counts = summary.counts
         self.stdout.write(
             f"Made in {seconds:.0f} s: {counts['organisations']} organisations, "
-            f"{counts['people']} people, {counts['requests']} requests, "
+            f"{counts['people']} people, {counts['buildings']} buildings with "
+            f"{counts['premises']} premises, {counts['requests']} requests, "
             f"{counts['messages']} messages, {counts['read_positions']} read positions, "
             f"{counts['attachments']} attachments."
         )
@@ -90,8 +93,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Password of every account made: {summary.password}")
 
     def _check(self, sizes: Sizes, options) -> None:
-        if min(sizes.organisations, sizes.managers, sizes.days) < 1:
-            raise CommandError("--organisations, --managers and --days must be at least 1.")
+        if min(sizes.organisations, sizes.managers, sizes.buildings, sizes.days) < 1:
+            raise CommandError(
+                "--organisations, --managers, --buildings and --days must be at least 1."
+            )
         if min(sizes.requests, sizes.messages, sizes.longest_chat) < 0:
             raise CommandError("Sizes cannot be negative.")
         if sizes.requests and sizes.longest_chat > sizes.messages:
