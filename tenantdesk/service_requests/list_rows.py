@@ -52,10 +52,11 @@ _ROW = (
 
 def place_text(sr: ServiceRequest, office_word: str | None = None) -> str:
     """Where the request is, as a row shows it: "Riverside Tower · 204" from its location
-    (joined in by the rows' query), else the office note of the time before buildings
-    ("office 12B"), else nothing. Plain text: the caller escapes it."""
+    (the rows' query gives the label: selectors.with_place), else the office note of the
+    time before buildings ("office 12B"), else nothing. Plain text: the caller escapes it."""
     if sr.location_id:
-        return f"{sr.location.building.name} · {sr.location.unit}"
+        place = getattr(sr, "place", None)
+        return place if place is not None else f"{sr.location.building.name} · {sr.location.unit}"
     if sr.office:
         return f"{office_word or gettext('office')} {sr.office}"
     return ""

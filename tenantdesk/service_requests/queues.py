@@ -22,10 +22,10 @@ from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import (
     LIST_FIELDS,
-    LIST_RELATED,
     STATUS_ACTIVE,
     STATUS_ALL,
     RequestListFilters,
+    with_place,
 )
 
 Status = ServiceRequest.Status
@@ -145,16 +145,17 @@ def _ordered(qs: QuerySet, sort: str) -> QuerySet:
 def queue_list(
     *, user, tab: str, sort: str = SORT_ACTIVITY, filters: RequestListFilters | None = None
 ) -> QuerySet[ServiceRequest]:
-    """One tab's requests for a manager, sorted; the organisation, the location with its
-    building and the assignee joined in, so a page of any size costs the same queries."""
+    """One tab's requests for a manager, sorted; the organisation and the assignee joined
+    in, the location's label a column (selectors.with_place), so a page of any size
+    costs the same queries."""
     filters = filters or RequestListFilters()
     qs = (
         _filtered(user, filters)
         .filter(tab_q(tab, user=user, now=timezone.now()))
-        .select_related(*LIST_RELATED, "assignee")
+        .select_related("organisation", "assignee")
         .only(*QUEUE_FIELDS)
     )
-    return _ordered(qs, sort)
+    return with_place(_ordered(qs, sort))
 
 
 def queue_counts(*, user, filters: RequestListFilters | None = None) -> dict[str, int]:

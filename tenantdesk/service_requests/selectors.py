@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import CharField, Q, QuerySet, Value
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.places.models import Premises
@@ -92,15 +93,23 @@ LIST_FIELDS = (
     "last_activity_at",
     "organisation__id",
     "organisation__name",
-    # Where: "Building A · 204" (the office note when there is no location).
-    "location__id",
-    "location__unit",
-    "location__building__id",
-    "location__building__name",
+    # Where (its label: with_place): "Building A · 204", else the office note.
+    "location",
 )
 
-# What the rows query joins in with LIST_FIELDS (one query, whatever the page's size).
-LIST_RELATED = ("organisation", "location__building")
+
+def with_place(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """The rows with `place`, "Building · unit" of their location (None without one), in
+    the rows' one query. A subquery, not a join: PostgreSQL evaluates it after the sort
+    and the limit, for the page's rows only, where joining the premises and buildings
+    made it join them to every request it sorted (the Closed tab's thousands)."""
+    label = (
+        Premises.objects.filter(pk=OuterRef("location_id"))
+        .order_by()
+        .annotate(label=Concat("building__name", Value(" · "), "unit", output_field=CharField()))
+        .values("label")[:1]
+    )
+    return queryset.annotate(place=Subquery(label, output_field=CharField()))
 
 
 def service_request_history(*, service_request: ServiceRequest) -> QuerySet[RequestEvent]:
