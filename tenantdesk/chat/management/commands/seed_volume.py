@@ -17,7 +17,8 @@ DEFAULTS = Sizes()
 class Command(BaseCommand):
     help = (
         "Fill the database with a year of a management company's data: organisations, "
-        "people, managers, requests with their history, chats with read positions. The "
+        "people, managers, buildings with premises and leases, located requests with "
+        "their history, chats with read positions. The "
         "defaults are SPEC.md's sizes. Refuses a database that already holds data unless "
         "--force. Prints the logins it made and their password."
     )
