@@ -18,6 +18,7 @@ import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
+from urllib.parse import quote
 
 MESSAGES_TABLE = "chat_message"
 
@@ -145,6 +146,10 @@ class Actors:
     closed_request_id: int
     deep_page: int  # a page far down the managers' Closed tab
     customer_deep_page: int
+    # The building of the customer's busiest request (issue 22: the lists' building
+    # filter, and a search by its name); None in a data set without places.
+    building_id: int | None = None
+    building_name: str = ""
 
 
 def pick_actors() -> Actors:
@@ -169,7 +174,10 @@ def pick_actors() -> Actors:
     organisation_closed = (
         closed.filter(organisation_id=customer.organisation_id).aggregate(n=Count("pk"))["n"] or 0
     )
+    location = busiest.location
     return Actors(
+        building_id=location.building_id if location else None,
+        building_name=location.building.name if location else "",
         manager_id=manager.pk,
         customer_id=customer.pk,
         busiest_request_id=busiest.pk,
@@ -193,6 +201,7 @@ def page_cases(actors: Actors) -> list[tuple[str, str, str]]:
         ("list search", "/request/list?tab=all&q=rattles"),
         ("list search by number", f"/request/list?tab=all&q=%23{busy}"),
         ("list closed, deep page", f"/request/list?tab=closed&page={actors.deep_page}"),
+        *_building_cases(actors, manager=True),
         ("request page, longest chat", f"/request/{busy}"),
         ("request page, closed", f"/request/{closed}"),
         ("sync after a long absence", f"/chat/{busy}/messages?after=1"),
@@ -206,12 +215,30 @@ def page_cases(actors: Actors) -> list[tuple[str, str, str]]:
         ("list active", "/request/list"),
         ("list closed", "/request/list?tab=closed"),
         ("list closed, deep page", f"/request/list?tab=closed&page={actors.customer_deep_page}"),
+        *_building_cases(actors, manager=False),
         ("request page, longest chat", f"/request/{busy}"),
         ("sync after a long absence", f"/chat/{busy}/messages?after=1"),
         ("unread total", "/live/unread"),
         ("new request", "/request/new"),
     ]
     return [("manager", n, u) for n, u in manager] + [("customer", n, u) for n, u in customer]
+
+
+def _building_cases(actors: Actors, *, manager: bool) -> list[tuple[str, str]]:
+    """The lists filtered by a building, and (managers) searched by its name."""
+    if actors.building_id is None:
+        return []
+    cases = [("list building filter", f"/request/list?building={actors.building_id}")]
+    if manager:
+        word = quote(actors.building_name.split()[0])
+        cases += [
+            (
+                "list building filter, closed",
+                f"/request/list?tab=closed&building={actors.building_id}",
+            ),
+            ("list search by building", f"/request/list?tab=all&q={word}"),
+        ]
+    return cases
 
 
 def _tabs():

@@ -3,14 +3,17 @@
 Customer side: the request's followers (service_requests.models.RequestFollower) who are
 still active members of its organisation (managers excepted): a member who was removed
 (deactivated, or moved to another organisation) is never told, whatever rows are left.
-Manager side: the request's assignee when they can be told, else every active manager,
-narrowed to NOTIFY_MANAGER_EMAILS when it is set (the same rule for Web Push).
+Manager side: the request's assignee when they can be told; else, for a request located
+in a building that has managers (places.Building.managers, issue 22), those of them who can
+be told; else every active manager, narrowed to NOTIFY_MANAGER_EMAILS when it is set (the
+same rule for new-request e-mails, digests, status e-mails and Web Push).
 An announcement goes to the members of the organisations leasing now in one of its
 buildings (announcements.selectors.audience).
 People without an e-mail address, and people who turned that kind off on
 /accounts/notifications, are left out. Each function is one query (the manager side
-asks one EXISTS first when the request has an assignee); the customer side's is a join of
-the request's followers (their unique index) with the users.
+asks one EXISTS first for the assignee, and one for the building's managers, when the
+request has them); the customer side's is a join of the request's followers (their unique
+index) with the users.
 
 Whether a person may see the request is decided by service_requests.access, and asked again
 just before each e-mail is sent (delivery.py): this module only picks whom to tell.
@@ -75,18 +78,29 @@ def _managers() -> QuerySet[User]:
     return User.objects.filter(pk__in=User.objects.filter(_MANAGERS).values("pk"))
 
 
+def _building_managers(service_request: ServiceRequest) -> QuerySet[User]:
+    """The managers of the building the request is located in (still managers)."""
+    return _managers().filter(managed_buildings__premises__id=service_request.location_id)
+
+
 def _manager_side(
     service_request: ServiceRequest, can_be_told: Callable[[QuerySet[User]], QuerySet[User]]
 ) -> QuerySet[User]:
     # The assignee alone when they can be told (active, still a manager, and whatever the
-    # channel needs); otherwise the team, so that nothing about the request is lost
-    # because its assignee left, was taken out of the group or turned the kind off.
-    # NOTIFY_MANAGER_EMAILS narrows the team only: an assignee hears about their own
-    # requests whatever the list says. Two queries at most (an EXISTS, then the caller's).
+    # channel needs); else the managers of the request's building who can be told; else
+    # the team, so that nothing about the request is lost because its assignee left, its
+    # building has nobody or they all turned the kind off. NOTIFY_MANAGER_EMAILS narrows
+    # the team only: an assignee hears about their own requests, and a building's
+    # managers about their building's, whatever the list says. Three queries at most
+    # (two EXISTS, then the caller's).
     if service_request.assignee_id:
         assignee = can_be_told(_managers().filter(pk=service_request.assignee_id))
         if assignee.exists():
             return assignee
+    if service_request.location_id:
+        building = can_be_told(_building_managers(service_request)).order_by("pk")
+        if building.exists():
+            return building
     team = _managers()
     if settings.NOTIFY_MANAGER_EMAILS:
         wanted = Q()
@@ -98,16 +112,17 @@ def _manager_side(
 
 def manager_recipients(service_request: ServiceRequest, *, preference: str) -> QuerySet[User]:
     """The managers to e-mail about this request: its assignee when there is one who is
-    active, a manager, has an address and wants this kind; else every manager (those
-    of NOTIFY_MANAGER_EMAILS when it is set) who can be e-mailed this kind. A request
-    without an assignee (a new one) goes to the whole team."""
+    active, a manager, has an address and wants this kind; else the managers of its
+    building who can be e-mailed this kind; else every manager (those of
+    NOTIFY_MANAGER_EMAILS when it is set) who can be. A request without an assignee (a
+    new one) goes to its building's managers, or to the whole team."""
     return _manager_side(service_request, lambda people: _reachable(people, preference))
 
 
 def manager_push_recipients(service_request: ServiceRequest) -> QuerySet[User]:
     """The managers a Web Push about this request may go to: the same rule as the
-    e-mails, where being active is all a person needs (a push needs no address; the
-    browser's subscription is the opt-in)."""
+    e-mails (assignee, building's managers, team), where being active is all a person
+    needs (a push needs no address; the browser's subscription is the opt-in)."""
     return _manager_side(service_request, lambda people: people.filter(is_active=True))
 
 

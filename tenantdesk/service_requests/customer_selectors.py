@@ -1,6 +1,6 @@
 """Reads for the customers' side of the list: their organisation's requests, Active or Closed,
 and within either all of the organisation's ("Organisation") or the member's own ("Mine":
-those they opened or follow, issue 21)."""
+those they opened or follow, issue 21), all of them or those of one building (issue 22)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from django.db.models import (
 
 from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
-from tenantdesk.service_requests.selectors import LIST_FIELDS
+from tenantdesk.service_requests.selectors import LIST_FIELDS, with_place
 
 TAB_ACTIVE = "active"
 TAB_CLOSED = "closed"
@@ -66,18 +66,21 @@ def mine_q(user) -> Q:
 
 
 def customer_request_list(
-    *, user, tab: str = TAB_ACTIVE, scope: str = SCOPE_ORGANISATION
+    *, user, tab: str = TAB_ACTIVE, scope: str = SCOPE_ORGANISATION, building_id=None
 ) -> QuerySet[ServiceRequest]:
     """The organisation's active requests (newest activity first) or closed ones (newest
-    closed first), all of them or the member's own (`scope`). The organisation is joined
-    in: any number of rows costs the same number of queries."""
-    qs = (
+    closed first), all of them or the member's own (`scope`), of every building or of
+    one. The organisation is joined in, the location's label a column
+    (selectors.with_place): any number of rows costs the same number of queries."""
+    qs = with_place(
         service_requests_visible_to(user)
         .select_related("organisation")
         .only(*LIST_FIELDS, "closed_at")
     )
     if scope == SCOPE_MINE:
         qs = qs.filter(mine_q(user))
+    if building_id:
+        qs = qs.filter(location__building_id=building_id)
     if tab == TAB_CLOSED:
         # Requests closed before closed_at existed were backfilled by migration 0003; any
         # still without one go last.
@@ -99,23 +102,50 @@ def _other_members(user) -> Subquery:
     return Subquery(others, output_field=IntegerField())
 
 
-def customer_tab_counts(*, user) -> dict:
-    """How many requests each tab holds in each scope, and whether the member is their
-    organisation's only one (the default scope: customer_scope), in one query:
-    {"organisation": {"active": n, "closed": n}, "mine": {…}, "alone": bool}."""
-    mine = mine_q(user)
-    counts = service_requests_visible_to(user).aggregate(
-        active=Count("pk", filter=_ACTIVE),
-        closed=Count("pk", filter=_CLOSED),
-        mine_active=Count("pk", filter=_ACTIVE & mine),
-        mine_closed=Count("pk", filter=_CLOSED & mine),
-        # An aggregate of a constant: aggregate() takes aggregates only.
-        others=Max(_other_members(user)),
-    )
+def _scoped(counts: dict) -> dict:
     return {
         SCOPE_ORGANISATION: {TAB_ACTIVE: counts["active"], TAB_CLOSED: counts["closed"]},
         SCOPE_MINE: {TAB_ACTIVE: counts["mine_active"], TAB_CLOSED: counts["mine_closed"]},
-        # With no requests at all the aggregate has no row to carry it: either scope is
-        # empty then, and "Organisation" says so about the whole organisation.
-        "alone": not counts["others"],
+    }
+
+
+def customer_tab_counts(*, user, building_id=None) -> dict:
+    """How many requests each tab holds in each scope, whether the member is their
+    organisation's only one (the default scope: customer_scope), and the buildings the
+    organisation's requests are in (the building menu), in one query grouped by building:
+    {"organisation": {"active": n, "closed": n}, "mine": {…}, "alone": bool,
+    "buildings": [(id, name), …] by name}. With `building_id` (one of those buildings)
+    the tabs count that building's requests; the scope's default and the menu look at all."""
+    mine = mine_q(user)
+    groups = list(
+        service_requests_visible_to(user)
+        .order_by()
+        .values("location__building_id", "location__building__name")
+        .annotate(
+            active=Count("pk", filter=_ACTIVE),
+            closed=Count("pk", filter=_CLOSED),
+            mine_active=Count("pk", filter=_ACTIVE & mine),
+            mine_closed=Count("pk", filter=_CLOSED & mine),
+            # An aggregate of a constant: one probe, whatever the group.
+            others=Max(_other_members(user)),
+        )
+    )
+    names = ("active", "closed", "mine_active", "mine_closed")
+    total = {name: sum(group[name] for group in groups) for name in names}
+    chosen = [g for g in groups if building_id and g["location__building_id"] == building_id]
+    shown = {name: sum(group[name] for group in chosen) for name in names} if chosen else total
+    return {
+        **_scoped(shown),
+        "totals": _scoped(total),
+        # With no requests at all there is no group to carry it: either scope is empty
+        # then, and "Organisation" says so about the whole organisation.
+        "alone": not any(group["others"] for group in groups),
+        "buildings": sorted(
+            (
+                (g["location__building_id"], g["location__building__name"])
+                for g in groups
+                if g["location__building_id"]
+            ),
+            key=lambda pair: (pair[1].casefold(), pair[0]),
+        ),
     }

@@ -34,12 +34,12 @@ _ROW = (
     '<tr data-testid="request-row" data-request-id="{pk}">'
     '<td class="text-body-secondary">#{pk}</td>'
     '<td class="title-cell"><a href="{url}" class="fw-semibold">{title}</a>{unread}{priority}'
-    '<div class="small text-body-secondary d-md-none">{organisation} · {office}</div>'
+    '<div class="small text-body-secondary d-md-none">{organisation}{place_after}</div>'
     '<div class="small text-body-secondary d-lg-none inline-type-icon">{type}</div>'
     '<div class="small d-sm-none mt-1">{due}</div>'
     '<div class="small text-body-secondary d-md-none">{assignee_line}</div></td>'
     '<td class="d-none d-md-table-cell">{organisation}'
-    '<div class="small text-body-secondary">{office}</div></td>'
+    '<div class="small text-body-secondary" data-testid="row-place">{place}</div></td>'
     '<td class="d-none d-lg-table-cell text-nowrap inline-type-icon">{type}</td>'
     "<td>{status}</td>"
     '<td class="d-none d-md-table-cell small" data-testid="row-assignee">{assignee_cell}</td>'
@@ -48,6 +48,18 @@ _ROW = (
     '<td class="d-none d-lg-table-cell small text-nowrap">{last_activity}</td>'
     "</tr>"
 )
+
+
+def place_text(sr: ServiceRequest, office_word: str | None = None) -> str:
+    """Where the request is, as a row shows it: "Riverside Tower · 204" from its location
+    (the rows' query gives the label: selectors.with_place), else the office note of the
+    time before buildings ("office 12B"), else nothing. Plain text: the caller escapes it."""
+    if sr.location_id:
+        place = getattr(sr, "place", None)
+        return place if place is not None else f"{sr.location.building.name} · {sr.location.unit}"
+    if sr.office:
+        return f"{office_word or gettext('office')} {sr.office}"
+    return ""
 
 
 def _time(value) -> str:
@@ -65,7 +77,7 @@ def manager_rows(service_requests: Iterable[ServiceRequest], unread_badges: dict
     tenth of format_html's cost); the badges are our own tags' markup."""
     unassigned = escape(pgettext("no assignee", "Unassigned"))
     assignee_word = escape(gettext("Assignee"))
-    office_word = escape(gettext("office"))
+    office_word = gettext("office")
     no_assignee = (
         '<span class="text-body-secondary">—'
         f'<span class="visually-hidden">{unassigned}</span></span>'
@@ -75,7 +87,7 @@ def manager_rows(service_requests: Iterable[ServiceRequest], unread_badges: dict
     rows = []
     for sr in service_requests:
         assignee = escape(sr.assignee.display_name) if sr.assignee_id else ""
-        office = f"{office_word} {escape(sr.office)}"
+        place = escape(place_text(sr, office_word))
         rows.append(
             _ROW.format(
                 pk=int(sr.pk),
@@ -88,7 +100,8 @@ def manager_rows(service_requests: Iterable[ServiceRequest], unread_badges: dict
                     else ""
                 ),
                 organisation=escape(sr.organisation.name),
-                office=office,
+                place=place,
+                place_after=f" · {place}" if place else "",
                 type=f"{type_icon(sr.type)} {escape(type_label(sr.type))}",
                 due=due_label(sr),
                 assignee_line=f"{assignee_word}: {assignee}" if assignee else unassigned,

@@ -1,8 +1,10 @@
 """The managers' queues (issue 12): tabs, their counts and the sort orders of /request/list.
 
 Reads only. Every queue starts from service_requests.access.service_requests_visible_to, narrowed
-by the list's filters (type, organisation, search: selectors.RequestListFilters), then by
-the tab. The counts of all tabs come from one query (conditional aggregation).
+by the list's filters (type, organisation, building, search: selectors.RequestListFilters),
+then by the tab. The counts of all tabs come from one query (conditional aggregation).
+"My buildings" (issue 22) is the unassigned active requests located in the buildings the
+manager looks after (places.Building.managers): what is theirs to take.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.core.paging import capped_count
+from tenantdesk.places.models import Premises
 from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.selectors import (
@@ -22,20 +25,22 @@ from tenantdesk.service_requests.selectors import (
     STATUS_ACTIVE,
     STATUS_ALL,
     RequestListFilters,
+    with_place,
 )
 
 Status = ServiceRequest.Status
 Priority = ServiceRequest.Priority
 
 TAB_MINE = "mine"
+TAB_MY_BUILDINGS = "my_buildings"
 TAB_UNASSIGNED = "unassigned"
 TAB_ACTIVE = "active"
 TAB_OVERDUE = "overdue"
 TAB_CLOSED = "closed"
 # Not shown as a tab: what the old status filter "all statuses" asked for (kept for links).
 TAB_ALL = "all"
-TABS = (TAB_MINE, TAB_UNASSIGNED, TAB_ACTIVE, TAB_OVERDUE, TAB_CLOSED)
-OPEN_TABS = (TAB_MINE, TAB_UNASSIGNED, TAB_ACTIVE, TAB_OVERDUE)
+TABS = (TAB_MINE, TAB_MY_BUILDINGS, TAB_UNASSIGNED, TAB_ACTIVE, TAB_OVERDUE, TAB_CLOSED)
+OPEN_TABS = (TAB_MINE, TAB_MY_BUILDINGS, TAB_UNASSIGNED, TAB_ACTIVE, TAB_OVERDUE)
 
 SORT_ACTIVITY = "activity"
 SORT_CREATED = "created"
@@ -69,9 +74,18 @@ def overdue_q(now: datetime) -> Q:
     )
 
 
+def in_buildings_of(user) -> Q:
+    """Located in a building `user` looks after: the location among those buildings'
+    premises, a subquery PostgreSQL runs once and hashes (no join in the outer query, so
+    the other tabs' counts in the same aggregate are not multiplied)."""
+    premises = Premises.objects.filter(building__managers=user.pk).values("pk")
+    return Q(location_id__in=premises)
+
+
 def tab_q(tab: str, *, user, now: datetime) -> Q:
     return {
         TAB_MINE: _ACTIVE & Q(assignee_id=user.pk),
+        TAB_MY_BUILDINGS: _ACTIVE & Q(assignee__isnull=True) & in_buildings_of(user),
         TAB_UNASSIGNED: _ACTIVE & Q(assignee__isnull=True),
         TAB_ACTIVE: _ACTIVE,
         TAB_OVERDUE: overdue_q(now),
@@ -89,6 +103,8 @@ def _filtered(user, filters: RequestListFilters) -> QuerySet[ServiceRequest]:
         qs = qs.filter(type=filters.type)
     if filters.organisation_id:
         qs = qs.filter(organisation_id=filters.organisation_id)
+    if filters.building_id:
+        qs = qs.filter(location__building_id=filters.building_id)
     if filters.search_q is not None:
         qs = qs.filter(filters.search_q)
     return qs
@@ -130,7 +146,8 @@ def queue_list(
     *, user, tab: str, sort: str = SORT_ACTIVITY, filters: RequestListFilters | None = None
 ) -> QuerySet[ServiceRequest]:
     """One tab's requests for a manager, sorted; the organisation and the assignee joined
-    in, so a page of any size costs the same queries."""
+    in, the location's label a column (selectors.with_place), so a page of any size
+    costs the same queries."""
     filters = filters or RequestListFilters()
     qs = (
         _filtered(user, filters)
@@ -138,7 +155,7 @@ def queue_list(
         .select_related("organisation", "assignee")
         .only(*QUEUE_FIELDS)
     )
-    return _ordered(qs, sort)
+    return with_place(_ordered(qs, sort))
 
 
 def queue_counts(*, user, filters: RequestListFilters | None = None) -> dict[str, int]:

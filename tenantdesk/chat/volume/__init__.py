@@ -1,5 +1,6 @@
 """A year of a mid-size management company's data, written straight into the database
 (`manage.py seed_volume`, SPEC "Data volume"): organisations and their people, managers,
+buildings with premises and leases (places.py), every request located,
 requests over a year with their status history, chats with read positions, receipts,
 attachments, ratings and followers (each request's author and the members who wrote in
 it), every kept count (chat/unread.py) consistent with the messages.

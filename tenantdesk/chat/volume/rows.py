@@ -125,6 +125,7 @@ COLUMNS = {
         "closed_at",
         "messages_from_customers",
         "messages_from_managers",
+        "location",
     ),
     Message: (
         "id",

@@ -19,6 +19,7 @@ from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.volume.chats import ChatRows
+from tenantdesk.chat.volume.places import PLACE_MODELS, PlacesRows
 from tenantdesk.chat.volume.rows import (
     COLUMNS,
     _analyze,
@@ -82,6 +83,8 @@ class Sizes:
     organisations: int = 300
     people: int = 2000
     managers: int = 40
+    # Buildings (at most one per organisation), each with its tenants' premises.
+    buildings: int = 40
     requests: int = 60_000
     messages: int = 2_000_000
     # The longest chat, in one active request (the request page's worst case).
@@ -101,7 +104,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-class VolumeSeeder(ChatRows):
+class VolumeSeeder(ChatRows, PlacesRows):
     """Builds the data set; `run()` writes it in one transaction and returns a Summary."""
 
     def __init__(self, sizes: Sizes, *, seed: int, prefix: str, password: str):
@@ -251,8 +254,8 @@ class VolumeSeeder(ChatRows):
         counts, longest = self._message_counts()
         # The longest chat goes to the newest request, open and busy.
         longest_index = len(created) - 1
-        ids = {model: _next_id(model) for model in COLUMNS}  # every table written per request
-        self.ids = ids
+        # Every table written per request.
+        self.ids.update({model: _next_id(model) for model in COLUMNS})
         batch: list[tuple] = []
         for index, created_at in enumerate(created):
             age = (now - created_at).total_seconds()
@@ -352,6 +355,7 @@ class VolumeSeeder(ChatRows):
                 None if is_open else ends_at,
                 counted[False],
                 counted[True],
+                self._location(organisation_id),
             )
         )
         # Its history (RequestEvent): opened by its author, then its one step, if any.
@@ -381,9 +385,11 @@ class VolumeSeeder(ChatRows):
     def run(self) -> Summary:
         with transaction.atomic():
             self._people()
+            self.ids = {model: _next_id(model) for model in PLACE_MODELS}
+            self._places()
             self._requests()
-            _reset_sequences([Organisation, User, *COLUMNS])
-        _analyze([Organisation, User, *COLUMNS])
+            _reset_sequences([Organisation, User, *PLACE_MODELS, *COLUMNS])
+        _analyze([Organisation, User, *PLACE_MODELS, *COLUMNS])
         self.summary.counts = self.counts
         return self.summary
 

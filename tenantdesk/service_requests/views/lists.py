@@ -16,6 +16,7 @@ from tenantdesk.core.paging import CappedPaginator
 from tenantdesk.service_requests import customer_selectors, queues
 from tenantdesk.service_requests.access import can_create_for_organisation, can_use_workspace
 from tenantdesk.service_requests.forms_workspace import SORT_CHOICES, QueueFilterForm
+from tenantdesk.service_requests.list_menus import filter_menus
 from tenantdesk.service_requests.selectors import RequestListFilters
 from tenantdesk.service_requests.views import common
 
@@ -32,6 +33,7 @@ def active_list(request):
 def _tab_labels() -> dict[str, str]:
     return {
         queues.TAB_MINE: _("Mine"),
+        queues.TAB_MY_BUILDINGS: _("My buildings"),
         queues.TAB_UNASSIGNED: pgettext("queue tab", "Unassigned"),
         queues.TAB_ACTIVE: _("All active"),
         queues.TAB_OVERDUE: _("Overdue"),
@@ -43,7 +45,9 @@ def manager_list(request, *, page_size: int):
     """The managers' /request/list: tabs with counts, filters and sorting kept in the URL."""
     if not can_use_workspace(request.user):
         raise PermissionDenied
-    form = QueueFilterForm(request.GET)
+    # The menus (organisations, buildings) and the manager's own buildings: one query.
+    menus = filter_menus(request.user)
+    form = QueueFilterForm(request.GET, menus=menus)
     filters = form.filters()
     tab, sort = form.chosen_tab(), form.chosen_sort()
     queryset = queues.queue_list(user=request.user, tab=tab, sort=sort, filters=filters)
@@ -60,6 +64,10 @@ def manager_list(request, *, page_size: int):
         kept.pop("status")
     tabs = []
     for name, label in _tab_labels().items():
+        # "My buildings" is a tab of the managers who look after a building (or who
+        # followed a link to it): for the others it would only ever say 0.
+        if name == queues.TAB_MY_BUILDINGS and not menus.my_building_ids and tab != name:
+            continue
         query = kept.copy()
         query["tab"] = name
         tabs.append(
@@ -92,30 +100,51 @@ def manager_list(request, *, page_size: int):
     )
 
 
+def _chosen_building(value, buildings) -> int | None:
+    """The ?building= of a customer's list when it names one of the buildings their
+    organisation's requests are in; anything else is no filter."""
+    if value and str(value).isdigit() and len(str(value)) < 18:
+        building_id = int(value)
+        if any(pk == building_id for pk, _name in buildings):
+            return building_id
+    return None
+
+
 def customer_list(request, *, page_size: int):
     """/request/list for a customer: the Active or the Closed tab (?tab=closed), of the
     member's own requests or the organisation's (?scope=mine / ?scope=organisation; the
-    default: customer_selectors.customer_scope), paginated."""
+    default: customer_selectors.customer_scope), of every building or one (?building=),
+    paginated."""
     tab = customer_selectors.customer_tab(request.GET.get("tab"))
-    # One query counts every tab of both scopes and tells whether the member is alone in
-    # their organisation, which the default scope needs: it runs before the rows.
-    counts = customer_selectors.customer_tab_counts(user=request.user)
+    # One query counts every tab of both scopes, tells whether the member is alone in
+    # their organisation, which the default scope needs, and which buildings the
+    # organisation's requests are in (the building menu): it runs before the rows.
+    building_id = request.GET.get("building")
+    counts = customer_selectors.customer_tab_counts(
+        user=request.user, building_id=int(building_id) if str(building_id).isdigit() else None
+    )
+    building_id = _chosen_building(building_id, counts["buildings"])
     alone = counts["alone"]
-    has_own = bool(counts["mine"]["active"] or counts["mine"]["closed"])
+    totals = counts["totals"][customer_selectors.SCOPE_MINE]
+    has_own = bool(totals["active"] or totals["closed"])
     scope = customer_selectors.customer_scope(
         request.GET.get("scope"), alone=alone, has_own=has_own
     )
-    queryset = customer_selectors.customer_request_list(user=request.user, tab=tab, scope=scope)
+    queryset = customer_selectors.customer_request_list(
+        user=request.user, tab=tab, scope=scope, building_id=building_id
+    )
     tab_counts = counts[scope]
     # The counts also count this tab: the paginator need not.
     paginator = CappedPaginator(queryset, page_size, known_count=tab_counts[tab])
     page = paginator.get_page(request.GET.get("page"))
     # Every link keeps the other choice and the page's other parameters; a default
-    # (Active; this member's default scope) needs no parameter.
+    # (Active; this member's default scope; every building) needs no parameter.
     default_scope = customer_selectors.customer_scope(None, alone=alone, has_own=has_own)
     kept = request.GET.copy()
-    for name in ("page", "tab", "scope"):
+    for name in ("page", "tab", "scope", "building"):
         kept.pop(name, None)
+    if building_id:
+        kept["building"] = str(building_id)
 
     def query(*, to_tab: str, to_scope: str) -> str:
         chosen = kept.copy()
@@ -158,5 +187,15 @@ def customer_list(request, *, page_size: int):
                 name: link(to_tab=name, to_scope=scope) for name in customer_selectors.TABS
             },
             "query_string": query(to_tab=tab, to_scope=scope),
+            # The building menu, when the organisation's requests are in more than one
+            # building (or one is chosen): the other choices ride along as hidden fields.
+            "buildings": counts["buildings"],
+            "building_id": building_id,
+            "show_buildings": len(counts["buildings"]) > 1 or bool(building_id),
+            "building_kept": [
+                (name, value)
+                for name, value in (("tab", tab), ("scope", scope))
+                if value != (customer_selectors.TAB_ACTIVE if name == "tab" else default_scope)
+            ],
         },
     )

@@ -92,3 +92,31 @@ def test_the_same_seed_makes_the_same_conversations():
     seed("--seed=7", "--force", "--prefix=again")
     again = list(Message.objects.order_by("pk").values_list("text", "by_manager"))
     assert [(t, b) for _r, t, b in first] == again
+
+
+def test_every_request_is_in_a_building_where_its_organisation_leases():
+    """Issue 22: buildings with common areas, one current lease (some of two premises) per
+    organisation, managers looking after buildings, every request located at its
+    organisation's premises or a common area of their building."""
+    from tenantdesk.places import selectors
+    from tenantdesk.places.models import Building, Premises
+
+    summary = seed("--buildings=4")
+    assert summary["counts"]["buildings"] == Building.objects.count() == 4
+    assert not ServiceRequest.objects.filter(location__isnull=True).exists()
+    for organisation_id in ServiceRequest.objects.values_list("organisation_id", flat=True):
+        allowed = set(selectors.places_for(organisation_id).values_list("pk", flat=True))
+        used = set(
+            ServiceRequest.objects.filter(organisation_id=organisation_id).values_list(
+                "location_id", flat=True
+            )
+        )
+        assert used <= allowed
+    assert set(Premises.objects.filter(kind="common_area").values_list("unit", flat=True)) >= {
+        "Lobby",
+        "Lift",
+    }
+    assert ServiceRequest.objects.filter(location__kind="common_area").exists()
+    assert Building.objects.filter(managers__isnull=False).distinct().count() == 4
+    # Tokens are unique (the model's default would give every row the same one).
+    assert Premises.objects.values("qr_token").distinct().count() == Premises.objects.count()

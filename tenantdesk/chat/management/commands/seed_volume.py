@@ -17,7 +17,8 @@ DEFAULTS = Sizes()
 class Command(BaseCommand):
     help = (
         "Fill the database with a year of a management company's data: organisations, "
-        "people, managers, requests with their history, chats with read positions. The "
+        "people, managers, buildings with premises and leases, located requests with "
+        "their history, chats with read positions. The "
         "defaults are SPEC.md's sizes. Refuses a database that already holds data unless "
         "--force. Prints the logins it made and their password."
     )
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             ("organisations", "tenant organisations"),
             ("people", "people in all, managers included"),
             ("managers", "managers of the company"),
+            ("buildings", "buildings (at most one per organisation)"),
             ("requests", "requests over the period"),
             ("messages", "chat messages in all (status steps included)"),
             ("longest-chat", "messages in the one longest chat (an open request)"),
@@ -58,6 +60,7 @@ class Command(BaseCommand):
             organisations=options["organisations"],
             people=options["people"],
             managers=options["managers"],
+            buildings=options["buildings"],
             requests=options["requests"],
             messages=options["messages"],
             longest_chat=options["longest_chat"],
@@ -76,7 +79,8 @@ class Command(BaseCommand):
         counts = summary.counts
         self.stdout.write(
             f"Made in {seconds:.0f} s: {counts['organisations']} organisations, "
-            f"{counts['people']} people, {counts['requests']} requests, "
+            f"{counts['people']} people, {counts['buildings']} buildings with "
+            f"{counts['premises']} premises, {counts['requests']} requests, "
             f"{counts['messages']} messages, {counts['read_positions']} read positions, "
             f"{counts['attachments']} attachments."
         )
@@ -90,8 +94,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Password of every account made: {summary.password}")
 
     def _check(self, sizes: Sizes, options) -> None:
-        if min(sizes.organisations, sizes.managers, sizes.days) < 1:
-            raise CommandError("--organisations, --managers and --days must be at least 1.")
+        if min(sizes.organisations, sizes.managers, sizes.buildings, sizes.days) < 1:
+            raise CommandError(
+                "--organisations, --managers, --buildings and --days must be at least 1."
+            )
         if min(sizes.requests, sizes.messages, sizes.longest_chat) < 0:
             raise CommandError("Sizes cannot be negative.")
         if sizes.requests and sizes.longest_chat > sizes.messages:

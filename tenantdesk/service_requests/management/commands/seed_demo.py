@@ -9,6 +9,10 @@ from PIL import Image, ImageDraw
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.services import manager_create, organisation_register
 from tenantdesk.announcements.demo import seed_announcement
+from tenantdesk.service_requests.management.commands.demo_places import (
+    DEMO_REQUEST_PLACE,
+    demo_places,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 from tenantdesk.service_requests.services.create import CHANNEL_DEMO, service_request_create
 
@@ -40,9 +44,10 @@ def _demo_photo() -> SimpleUploadedFile:
     return SimpleUploadedFile("lamp.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
-def create_demo_request(customer) -> ServiceRequest:
+def create_demo_request(customer, location=None) -> ServiceRequest:
     """The demo's request of `customer` (the screenshots show the same one)."""
     return service_request_create(
+        location=location,
         author=customer,
         type=ServiceRequest.Type.ELECTRICAL,
         title="The ceiling light in the meeting room flickers",
@@ -109,8 +114,22 @@ class Command(BaseCommand):
                 User.objects.filter(
                     pk=manager_create(username=username, email=email, password=DEMO_MANAGER[1]).pk
                 ).update(first_name=first_name, last_name=last_name)
+        # Two buildings, their premises, the organisation's leases; the demo manager looks
+        # after Riverside Tower (issue 22).
+        places = demo_places(
+            organisation=customer.organisation, manager=User.objects.get(username=DEMO_MANAGER[0])
+        )
         if not ServiceRequest.objects.filter(organisation_id=customer.organisation_id).exists():
-            create_demo_request(customer)
+            create_demo_request(customer, location=places[DEMO_REQUEST_PLACE])
+        # Every demo request is somewhere: requests seeded before the buildings existed get
+        # the demo's office too.
+        ServiceRequest.objects.filter(
+            organisation_id=customer.organisation_id, location__isnull=True
+        ).update(location=places[DEMO_REQUEST_PLACE])
+        # A current announcement for the demo's buildings (the announcements app).
+        seed_announcement(
+            User.objects.filter(username=DEMO_MANAGER[0]).first(), customer.organisation_id
+        )
         line = "=" * 64
         people = [
             ("organisation admin", DEMO_CUSTOMER[0], DEMO_CUSTOMER[1]),
@@ -124,7 +143,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{line}\nDemo accounts (local use only), Demo Tenant LLC and the company:\n"
             f"{rows}Open {url}\n{line}"
-        )
-        seed_announcement(
-            User.objects.filter(username=DEMO_MANAGER[0]).first(), customer.organisation_id
         )
