@@ -88,3 +88,18 @@ def image_bytes(width=640, height=480, fmt="JPEG", color=(200, 80, 40), **save_k
 
 def image_upload(name="photo.jpg", width=640, height=480, fmt="JPEG", content_type="image/jpeg"):
     return SimpleUploadedFile(name, image_bytes(width, height, fmt), content_type=content_type)
+
+
+# --- incidents (issue 22) --------------------------------------------------------------------
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """An open incident of a building, opened by a manager."""
+
+    class Meta:
+        model = "incidents.Incident"
+
+    title = factory.Sequence(lambda n: f"Lift {n} out of order")
+    building = factory.SubFactory(BuildingFactory)
+    type = "electrical"
+    created_by = factory.SubFactory(ManagerFactory)
