@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from tenantdesk.incidents import selectors
@@ -123,7 +124,12 @@ def incident_update(request, pk: int):
         else:
             messages.success(
                 request,
-                _("The update has been posted in %(count)s chats.") % {"count": update.sent},
+                ngettext(
+                    "The update has been posted in %(count)s chat.",
+                    "The update has been posted in %(count)s chats.",
+                    update.sent,
+                )
+                % {"count": update.sent},
             )
             return redirect(incident)
     return _detail_page(request, incident, update_form=form, status=400)
@@ -176,6 +182,11 @@ def incident_close_view(request, pk: int):
         return _detail_page(request, incident, error=" ".join(error.messages), status=400)
     messages.success(
         request,
-        _("The incident has been closed, and %(count)s requests with it.") % {"count": closed},
+        ngettext(
+            "The incident has been closed, and %(count)s request with it.",
+            "The incident has been closed, and %(count)s requests with it.",
+            closed,
+        )
+        % {"count": closed},
     )
     return redirect(incident)
