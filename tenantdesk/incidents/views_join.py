@@ -4,6 +4,8 @@ becomes their request, linked to the incident (services/join.py)."""
 
 from __future__ import annotations
 
+import inspect
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_POST
 from tenantdesk.core.body_limit import body_limit
 from tenantdesk.incidents.access import joinable_incident
 from tenantdesk.incidents.services.join import incident_join
+from tenantdesk.places.selectors import places_for
 from tenantdesk.service_requests.forms import ServiceRequestForm
 from tenantdesk.service_requests.views import create as create_views
 
@@ -21,6 +24,17 @@ from tenantdesk.service_requests.views import create as create_views
 # by submit-once.js is not sent): a page this view rendered again (a form with errors)
 # posts its plain "Create request" here too, and that is then the create page's business.
 JOIN_FIELD = "incident_join"
+
+
+def _create_form(request, data) -> ServiceRequestForm:
+    """The create page's own form, so the join validates exactly what it does. When the
+    form lists the organisation's places (the request's location, issue 22) it is given
+    them as the create view gives them; the check keeps this view working on either side
+    of that change."""
+    kwargs = {}
+    if "places" in inspect.signature(ServiceRequestForm.__init__).parameters:
+        kwargs["places"] = list(places_for(request.user.organisation_id))
+    return ServiceRequestForm(data, request.FILES, **kwargs)
 
 
 @body_limit(upload_bytes=create_views._photo_upload_bytes)
@@ -33,7 +47,7 @@ def join(request, pk: int):
     data = request.POST.copy()
     # The request joins the incident: its type is the incident's, whatever was picked.
     data["type"] = incident.type
-    form = ServiceRequestForm(data, request.FILES)
+    form = _create_form(request, data)
     if form.is_valid():
         cleaned = form.cleaned_data
         extra = {}

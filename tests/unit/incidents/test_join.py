@@ -5,6 +5,7 @@ import pytest
 
 from tenantdesk.chat.models import Message
 from tenantdesk.incidents.models import IncidentLink
+from tenantdesk.places.models import Premises
 from tenantdesk.service_requests.models import RequestEvent, RequestFollower, ServiceRequest
 from tests.factories import IncidentFactory
 from tests.unit.chat.helpers import photo_upload
@@ -14,8 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _form(incident, **extra):
+    # The place: the lift (a common area of the incident's building), where the form has a
+    # place to choose (issue 22's location; a form without one ignores it).
+    lift = Premises.objects.get(unit="Lift 2")
     return {
         "incident_join": str(incident.pk),
+        "location": str(lift.pk),
         "type": "plumbing",  # whatever was picked: the request joins as the incident's type
         "title": "Our lift is stuck",
         "description": "Stuck between floors 2 and 3 since the morning.",
@@ -51,7 +56,7 @@ def test_no_known_issue_for_an_organisation_elsewhere(client, other_customer, in
 
 
 def test_add_us_to_it_creates_the_request_with_the_members_words_and_links_it(
-    client, neighbour, incident
+    client, neighbour, incident, lift
 ):
     client.force_login(neighbour)
 
@@ -69,7 +74,7 @@ def test_add_us_to_it_creates_the_request_with_the_members_words_and_links_it(
     assert Message.objects.get(service_request=sr).text == "Linked to incident: Lift out of order"
 
 
-def test_the_same_join_sent_twice_makes_one_linked_request(client, neighbour, incident):
+def test_the_same_join_sent_twice_makes_one_linked_request(client, neighbour, incident, lift):
     client.force_login(neighbour)
     key = "5f0c8a0e-9c1b-4a53-8f57-0d0b3c8f1a11"
 
@@ -80,7 +85,7 @@ def test_the_same_join_sent_twice_makes_one_linked_request(client, neighbour, in
 
 
 def test_joining_an_incident_closed_meanwhile_is_refused_and_nothing_is_saved(
-    client, neighbour, incident
+    client, neighbour, incident, lift
 ):
     incident.status = "closed"
     incident.save()
@@ -95,7 +100,7 @@ def test_joining_an_incident_closed_meanwhile_is_refused_and_nothing_is_saved(
     assert media_files() == []
 
 
-def test_a_join_with_errors_shows_them_and_saves_nothing(client, neighbour, incident):
+def test_a_join_with_errors_shows_them_and_saves_nothing(client, neighbour, incident, lift):
     client.force_login(neighbour)
 
     response = client.post(f"/incidents/{incident.pk}/join", _form(incident, title=""))
@@ -106,7 +111,7 @@ def test_a_join_with_errors_shows_them_and_saves_nothing(client, neighbour, inci
 
 
 def test_create_request_from_a_page_the_join_rendered_is_a_plain_create(
-    client, neighbour, incident
+    client, neighbour, incident, lift
 ):
     client.force_login(neighbour)
     data = _form(incident)
@@ -127,3 +132,29 @@ def test_a_second_incident_of_the_building_is_listed_too(client, neighbour, inci
     page = client.get("/request/new").content.decode()
 
     assert 'data-type="plumbing"' in page and 'data-type="electrical"' in page
+
+
+def test_joining_with_a_place_of_another_building_is_refused_before_anything_is_made(
+    neighbour, incident
+):
+    from django.core.exceptions import ValidationError
+
+    from tenantdesk.incidents.services.join import incident_join
+    from tests.factories import BuildingFactory, PremisesFactory
+
+    elsewhere = PremisesFactory(building=BuildingFactory(name="South Tower"))
+
+    with pytest.raises(ValidationError) as caught:
+        incident_join(
+            author=neighbour,
+            incident_id=incident.pk,
+            location=elsewhere,
+            title="Lift",
+            description="Stuck",
+            office="",
+            photos=[photo_upload()],
+        )
+
+    assert caught.value.code == "other_building"
+    assert "North Tower" in caught.value.messages[0]
+    assert not ServiceRequest.objects.exists()
