@@ -397,12 +397,15 @@ def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
     assert uploads == {
         "tenantdesk.chat.views.messages",
         "tenantdesk.service_requests.views.create.create",
+        # "Add us to it" on /request/new posts the create form (its photos) to an incident.
+        "tenantdesk.incidents.views_join.join",
         # Reply by e-mail from a provider: a bearer token, not a session, raises its limit.
         "tenantdesk.notifications.inbound.views._inbound_email",
     }
     for name, args in (
         ("chat:messages", [7]),
         ("service_requests:new", []),
+        ("incidents:join", [7]),
         ("inbound_email:inbound", []),
     ):
         assert body_limit.allowance_for(reverse(name, args=args)).upload_bytes is not None
