@@ -6,6 +6,7 @@ import pytest
 from tenantdesk.chat.models import Message
 from tenantdesk.incidents.models import IncidentLink
 from tenantdesk.places.models import Premises
+from tenantdesk.service_requests.forms import ServiceRequestForm
 from tenantdesk.service_requests.models import RequestEvent, RequestFollower, ServiceRequest
 from tests.factories import IncidentFactory
 from tests.unit.chat.helpers import photo_upload
@@ -67,6 +68,8 @@ def test_add_us_to_it_creates_the_request_with_the_members_words_and_links_it(
     assert sr.title == "Our lift is stuck" and sr.author == neighbour
     assert sr.description == "Stuck between floors 2 and 3 since the morning."
     assert sr.type == incident.type and sr.photo
+    if "location" in ServiceRequestForm.base_fields:  # the form's place (issue 22's location)
+        assert sr.location == lift
     assert IncidentLink.objects.get().service_request == sr
     assert RequestFollower.objects.filter(service_request=sr, user=neighbour).exists()
     kinds = list(RequestEvent.objects.filter(service_request=sr).values_list("kind", flat=True))
