@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("tenantdesk.accounts.urls")),
     path("request/", include("tenantdesk.service_requests.urls")),
     path("chat/", include("tenantdesk.chat.urls")),
+    path("", include("tenantdesk.incidents.urls")),
     path("", include("tenantdesk.chat.saved_replies_urls")),
     path("email/", include("tenantdesk.notifications.inbound.urls")),
     path("live/", include("tenantdesk.notifications.live_urls")),

@@ -116,3 +116,18 @@ class AnnouncementFactory(factory.django.DjangoModelFactory):
     def buildings(obj, create, extracted, **kwargs):
         if create:
             obj.buildings.set(extracted if extracted is not None else [BuildingFactory()])
+
+
+# --- incidents (issue 22) --------------------------------------------------------------------
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """An open incident of a building, opened by a manager."""
+
+    class Meta:
+        model = "incidents.Incident"
+
+    title = factory.Sequence(lambda n: f"Lift {n} out of order")
+    building = factory.SubFactory(BuildingFactory)
+    type = "electrical"
+    created_by = factory.SubFactory(ManagerFactory)

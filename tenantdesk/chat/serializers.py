@@ -90,6 +90,8 @@ def system_text(event: dict | None, fallback: str) -> str:
         return _CHANGE_TEXTS[event["type"]](event)
     if not event or event.get("type") != "status":
         return fallback
+    if event.get("action") == "incident_close":
+        return _incident_closed_text(event)
     if event.get("from") == ServiceRequest.Status.CLOSED:
         # The one step out of "closed": a customer reopening the request, with a reason.
         return reopened_text(actor=event.get("actor"), reason=event.get("reason"))
@@ -125,12 +127,33 @@ def _located_text(event: dict) -> str:
     return _("Location: %(place)s") % {"place": event.get("location") or "?"}
 
 
+# --- incidents (issue 22): one cause, many requests --------------------------------------
+
+
+def _incident_linked_text(event: dict) -> str:
+    return _("Linked to incident: %(incident)s") % {"incident": event.get("incident") or "?"}
+
+
+def _incident_unlinked_text(event: dict) -> str:
+    return _("Unlinked from incident: %(incident)s") % {"incident": event.get("incident") or "?"}
+
+
+def _incident_closed_text(event: dict) -> str:
+    # The incident's title is the step's reason (service_request_incident_close).
+    return _("Closed with incident “%(incident)s” by %(actor)s.") % {
+        "incident": event.get("reason") or "?",
+        "actor": event.get("actor") or _("a manager"),
+    }
+
+
 # The "type" of such a system message is its RequestEvent's kind.
 _CHANGE_TEXTS = {
     "assigned": _assigned_text,
     "unassigned": _unassigned_text,
     "priority": _priority_text,
     "located": _located_text,
+    "incident_linked": _incident_linked_text,
+    "incident_unlinked": _incident_unlinked_text,
 }
 
 

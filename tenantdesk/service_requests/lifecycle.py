@@ -1,10 +1,12 @@
 """The transition table: every change of a request's status is one of these steps.
 
-    action   from                    to            who may (service_requests.access)
-    start    pending                 in progress   a manager          ("Take into work")
-    close    pending, in progress    closed        a manager
-    reopen   closed                  pending       a member of its organisation, with a
-                                                   reason, within REOPEN_DAYS of closing
+    action          from                    to            who may (service_requests.access)
+    start           pending                 in progress   a manager          ("Take into work")
+    close           pending, in progress    closed        a manager
+    reopen          closed                  pending       a member of its organisation, with
+                                                          a reason, within REOPEN_DAYS of closing
+    incident_close  pending, in progress    closed        a manager closing the incident the
+                                                          request is linked to (incidents app)
 
 A closed request changes no further by any other step. Each action has one service
 (services/status.py and services/closure.py), all through one function that locks the
@@ -30,6 +32,7 @@ class Action(models.TextChoices):
     START = "start", _("Take into work")
     CLOSE = "close", _("Close the request")
     REOPEN = "reopen", _("Reopen the request")
+    INCIDENT_CLOSE = "incident_close", _("Close with its incident")
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class Transition:
     target: str
     # (person, request) -> whether that person may take this step on that request.
     may: Callable[..., bool]
+    # Offered on the request's page and by the managers' status form; a step another
+    # service takes for many requests at once (the incident close) is not.
+    by_hand: bool = True
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -49,6 +55,13 @@ TRANSITIONS: dict[str, Transition] = {
             Action.CLOSE, (Status.PENDING, Status.IN_PROGRESS), Status.CLOSED, can_change_status
         ),
         Transition(Action.REOPEN, (Status.CLOSED,), Status.PENDING, can_reopen),
+        Transition(
+            Action.INCIDENT_CLOSE,
+            (Status.PENDING, Status.IN_PROGRESS),
+            Status.CLOSED,
+            can_change_status,
+            by_hand=False,
+        ),
     )
 }
 
@@ -64,7 +77,7 @@ def transition_to(*, source: str, target: str, actor, service_request) -> Transi
         (
             t
             for t in transitions_from(source)
-            if t.target == target and t.may(actor, service_request)
+            if t.by_hand and t.target == target and t.may(actor, service_request)
         ),
         None,
     )
@@ -72,4 +85,8 @@ def transition_to(*, source: str, target: str, actor, service_request) -> Transi
 
 def manager_actions(service_request: ServiceRequest) -> list[Transition]:
     """The steps a manager's page offers for this request now (start, close)."""
-    return [t for t in transitions_from(service_request.status) if t.may is can_change_status]
+    return [
+        t
+        for t in transitions_from(service_request.status)
+        if t.by_hand and t.may is can_change_status
+    ]

@@ -257,7 +257,7 @@ PAYLOADS: dict[str, type[payloads.Payload]] = {
     RequestEvent.Kind.RATED: payloads.Rated,
     RequestEvent.Kind.LOCATED: payloads.Located,
     RequestEvent.Kind.INCIDENT_LINKED: payloads.IncidentLink,
-    RequestEvent.Kind.INCIDENT_UNLINKED: payloads.IncidentLink,
+    RequestEvent.Kind.INCIDENT_UNLINKED: payloads.IncidentUnlink,
 }
 
 

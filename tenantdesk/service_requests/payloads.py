@@ -97,3 +97,9 @@ class IncidentLink(Payload):
 
     incident_id: int | None = None
     incident: str = ""
+
+
+@dataclass(frozen=True)
+class IncidentUnlink(IncidentLink):
+    """The request left an incident: the same fields, a type of its own, because
+    events.event_record tells an event's kind by its payload's type."""

@@ -24,16 +24,19 @@ CHAT_REPORTED_EVENTS = (
     RequestEvent.Kind.UNASSIGNED,
     RequestEvent.Kind.PRIORITY,
     RequestEvent.Kind.LOCATED,  # a manager placed or moved the request (issue 22)
+    RequestEvent.Kind.INCIDENT_LINKED,
+    RequestEvent.Kind.INCIDENT_UNLINKED,
 )
 
 
 def system_event_data(event: RequestEvent) -> dict:
     """What a system message keeps of a request's event (Message.event): the payload's
     data with its kind as "type" and who did it, so each reader gets the text in their own
-    language (serializers.system_text). A status step keeps from, to and a reason given."""
+    language (serializers.system_text). A status step keeps from, to, a reason given and
+    its action (an incident's close reads differently from a manager's)."""
     data = dict(event.data)
     if event.kind == RequestEvent.Kind.STATUS:
-        data = {key: data[key] for key in ("from", "to", "reason") if data.get(key)}
+        data = {key: data[key] for key in ("from", "to", "reason", "action") if data.get(key)}
     actor = event.actor
     return {
         **data,

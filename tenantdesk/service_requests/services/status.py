@@ -4,9 +4,10 @@
 the table (from which status, who may), writes the new status and records the step as a
 RequestEvent "status", announced in the same transaction (the chat's system message, the
 live lists and the e-mails listen). One service per action: service_request_start,
-service_request_close, and service_request_reopen (services/closure.py, which first
-checks the reopening's own rules); service_request_change_status is the managers' status
-form, which names the status to go to.
+service_request_close, service_request_incident_close (the incidents app closing its
+requests) and service_request_reopen (services/closure.py, which first checks the
+reopening's own rules); service_request_change_status is the managers' status form, which
+names the status to go to.
 """
 
 from __future__ import annotations
@@ -124,4 +125,29 @@ def service_request_close(*, actor, service_request: ServiceRequest) -> RequestE
     """Close a pending or in-progress request (table step "close")."""
     return service_request_change_status(
         actor=actor, service_request=service_request, status=TRANSITIONS[Action.CLOSE].target
+    )
+
+
+@transaction.atomic
+def service_request_incident_close(
+    *, actor, service_request: ServiceRequest, incident: str
+) -> RequestEvent | None:
+    """Close a request because the incident it is linked to is closed (table step
+    "incident_close"); `incident` is the incident's title, kept as the step's reason.
+
+    A request already closed is left as it is (None: no second close, no error), so
+    closing an incident never fails on one of its requests a manager closed before. Only
+    managers may (PermissionDenied otherwise).
+    """
+    if not can_change_status(actor, service_request):
+        raise PermissionDenied(_("Only managers can change the status of a request."))
+    current = request_locked(actor, service_request)
+    if current.status not in TRANSITIONS[Action.INCIDENT_CLOSE].sources:
+        return None
+    return status_step(
+        action=Action.INCIDENT_CLOSE,
+        actor=actor,
+        service_request=service_request,
+        current=current,
+        reason=incident,
     )

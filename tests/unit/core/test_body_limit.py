@@ -397,6 +397,8 @@ def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
     assert uploads == {
         "tenantdesk.chat.views.messages",
         "tenantdesk.service_requests.views.create.create",
+        # "Add us to it" on /request/new posts the create form (its photos) to an incident.
+        "tenantdesk.incidents.views_join.join",
         # Reply by e-mail from a provider: a bearer token, not a session, raises its limit.
         "tenantdesk.notifications.inbound.views._inbound_email",
         # A buildings import file (docs/places.md), from a company admin's session.
@@ -405,6 +407,7 @@ def test_only_the_upload_views_accept_uploads_and_their_urls_resolve_to_them():
     for name, args in (
         ("chat:messages", [7]),
         ("service_requests:new", []),
+        ("incidents:join", [7]),
         ("inbound_email:inbound", []),
         ("places:import", []),
     ):

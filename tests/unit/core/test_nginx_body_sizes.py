@@ -71,7 +71,11 @@ def _app_limit(path: str) -> int:
 
 
 def test_upload_routes_get_the_applications_upload_limits_in_nginx():
-    for path in (reverse("service_requests:new"), reverse("chat:messages", args=[4711])):
+    for path in (
+        reverse("service_requests:new"),
+        reverse("chat:messages", args=[4711]),
+        reverse("incidents:join", args=[4711]),
+    ):
         assert _app_limit(path) > _app_limit("/"), path
         assert _nginx_body_limit(path) == _app_limit(path), path
 
@@ -84,6 +88,8 @@ def test_every_other_route_gets_the_small_limit_in_nginx(settings):
         reverse("service_requests:change_status", args=[4711]),
         "/chat/4711/messages/extra",
         "/request/newer",
+        "/incidents/4711/join/extra",
+        reverse("incidents:update", args=[4711]),
         "/admin/",
     ):
         assert _nginx_body_limit(path) == settings.REQUEST_BODY_MAX_BYTES, path

@@ -42,6 +42,11 @@ def test_the_table_is_the_one_the_docs_draw():
         Action.START: ({Status.PENDING}, Status.IN_PROGRESS, "can_change_status"),
         Action.CLOSE: ({Status.PENDING, Status.IN_PROGRESS}, Status.CLOSED, "can_change_status"),
         Action.REOPEN: ({Status.CLOSED}, Status.PENDING, "can_reopen"),
+        Action.INCIDENT_CLOSE: (
+            {Status.PENDING, Status.IN_PROGRESS},
+            Status.CLOSED,
+            "can_change_status",
+        ),
     }
 
 
