@@ -131,3 +131,17 @@ def test_web_push_follows_the_building_rule(service_request, team, customer):
     assert sorted(s.pk for s in push._subscriptions_for(message)) == sorted(
         [subscriptions["manager"].pk, subscriptions["boris"].pk]
     )
+
+
+def test_the_new_request_email_says_where_it_is(service_request, team):
+    lobby = PremisesFactory(building=team["riverside"], unit="Lobby", kind="common_area")
+    _set(service_request, location=lobby, office="near the lifts")
+    _new_request_mail(service_request)
+    message = mail.outbox[0]
+    place = "Riverside Tower · Common area: Lobby (near the lifts)"
+    assert f"Place: {place}" in message.body
+    assert place in message.alternatives[0][0]
+    # A request not placed yet shows its office note alone.
+    _set(service_request, location=None, office="12B")
+    _new_request_mail(service_request)
+    assert "Place: 12B" in mail.outbox[0].body
