@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tenantdesk.incidents.models import Incident, IncidentLink, IncidentUpdate
 from tenantdesk.places.selectors import buildings_of
@@ -44,20 +44,25 @@ def known_issues(organisation_id: int | None) -> list[Incident]:
     )
 
 
-def request_incident(service_request: ServiceRequest) -> Incident | None:
-    """The incident a request is linked to, if any."""
-    return (
+def request_panel(service_request: ServiceRequest) -> tuple[Incident | None, list[Incident]]:
+    """For a manager's request page, in one query whether placed or not: the incident the
+    request is linked to, else the open incidents of its building it could be linked to
+    (none once it is closed)."""
+    mine = Q(links__service_request=service_request)
+    if service_request.location_id is not None and not service_request.is_closed:
+        mine |= Q(status=Incident.Status.OPEN, building__premises__id=service_request.location_id)
+    rows = list(
         Incident.objects.select_related("building")
-        .filter(links__service_request=service_request)
-        .first()
+        .filter(mine)
+        .annotate(
+            is_mine=Exists(
+                IncidentLink.objects.filter(
+                    incident=OuterRef("pk"), service_request=service_request
+                )
+            )
+        )
+        .order_by("-created_at", "-id")
+        .distinct()
     )
-
-
-def incidents_to_link(service_request: ServiceRequest) -> QuerySet[Incident]:
-    """The open incidents a manager may link this request to: those of its location's
-    building (none without a location), newest first."""
-    if service_request.location_id is None:
-        return Incident.objects.none()
-    return Incident.objects.filter(
-        status=Incident.Status.OPEN, building__premises__id=service_request.location_id
-    ).order_by("-created_at", "-id")
+    linked = next((incident for incident in rows if incident.is_mine), None)
+    return linked, ([] if linked is not None else rows)

@@ -52,10 +52,7 @@ def request_incident_panel(context):
     service_request = context.get("service_request")
     if service_request is None or not can_manage_incidents(user):
         return {"show": False}
-    incident = selectors.request_incident(service_request)
-    candidates = []
-    if incident is None and not service_request.is_closed:
-        candidates = list(selectors.incidents_to_link(service_request))
+    incident, candidates = selectors.request_panel(service_request)
     return {
         "show": True,
         "service_request": service_request,
