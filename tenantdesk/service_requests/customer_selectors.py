@@ -20,7 +20,7 @@ from django.db.models import (
 
 from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
-from tenantdesk.service_requests.selectors import LIST_FIELDS, with_place
+from tenantdesk.service_requests.selectors import LIST_FIELDS
 
 TAB_ACTIVE = "active"
 TAB_CLOSED = "closed"
@@ -70,9 +70,9 @@ def customer_request_list(
 ) -> QuerySet[ServiceRequest]:
     """The organisation's active requests (newest activity first) or closed ones (newest
     closed first), all of them or the member's own (`scope`), of every building or of
-    one. The organisation is joined in, the location's label a column
-    (selectors.with_place): any number of rows costs the same number of queries."""
-    qs = with_place(
+    one. The organisation is joined in (a page's location labels:
+    selectors.page_with_place): any number of rows costs the same number of queries."""
+    qs = (
         service_requests_visible_to(user)
         .select_related("organisation")
         .only(*LIST_FIELDS, "closed_at")

@@ -25,7 +25,6 @@ from tenantdesk.service_requests.selectors import (
     STATUS_ACTIVE,
     STATUS_ALL,
     RequestListFilters,
-    with_place,
 )
 
 Status = ServiceRequest.Status
@@ -146,8 +145,8 @@ def queue_list(
     *, user, tab: str, sort: str = SORT_ACTIVITY, filters: RequestListFilters | None = None
 ) -> QuerySet[ServiceRequest]:
     """One tab's requests for a manager, sorted; the organisation and the assignee joined
-    in, the location's label a column (selectors.with_place), so a page of any size
-    costs the same queries."""
+    in (a page's location labels: selectors.page_with_place), so a page of any size costs
+    the same queries."""
     filters = filters or RequestListFilters()
     qs = (
         _filtered(user, filters)
@@ -155,7 +154,7 @@ def queue_list(
         .select_related("organisation", "assignee")
         .only(*QUEUE_FIELDS)
     )
-    return with_place(_ordered(qs, sort))
+    return _ordered(qs, sort)
 
 
 def queue_counts(*, user, filters: RequestListFilters | None = None) -> dict[str, int]:

@@ -99,10 +99,10 @@ LIST_FIELDS = (
 
 
 def with_place(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
-    """The rows with `place`, "Building · unit" of their location (None without one), in
-    the rows' one query. A subquery, not a join: PostgreSQL evaluates it after the sort
-    and the limit, for the page's rows only, where joining the premises and buildings
-    made it join them to every request it sorted (the Closed tab's thousands)."""
+    """The rows with `place`, "Building · unit" of their location (None without one), as a
+    column of their one query. A subquery, not a join: joining the premises and buildings
+    made PostgreSQL join them to every request it sorted (the Closed tab's thousands).
+    Apply it to a page's rows (page_with_place), not to the list before paging."""
     label = (
         Premises.objects.filter(pk=OuterRef("location_id"))
         .order_by()
@@ -110,6 +110,18 @@ def with_place(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
         .values("label")[:1]
     )
     return queryset.annotate(place=Subquery(label, output_field=CharField()))
+
+
+def page_with_place(page_rows: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """A page of a list (a sliced queryset) with its rows' `place`, in the same one query.
+
+    The label's subquery is a column of the outer query, whose rows are the page's (the
+    ids the sliced, ordered list picks, as a subquery): PostgreSQL projects every row it
+    skips for an OFFSET, so with the label on the list itself page 400 of the Closed tab
+    ran the label's subquery 10,000 times (116 ms; 25 times now)."""
+    rows = page_rows._chain()
+    rows.query.clear_limits()
+    return with_place(rows.filter(pk__in=page_rows.values("pk")))
 
 
 def service_request_history(*, service_request: ServiceRequest) -> QuerySet[RequestEvent]:

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext
 
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.core.paging import CappedPaginator
-from tenantdesk.service_requests import customer_selectors, queues
+from tenantdesk.service_requests import customer_selectors, queues, selectors
 from tenantdesk.service_requests.access import can_create_for_organisation, can_use_workspace
 from tenantdesk.service_requests.forms_workspace import SORT_CHOICES, QueueFilterForm
 from tenantdesk.service_requests.list_menus import filter_menus
@@ -55,6 +55,7 @@ def manager_list(request, *, page_size: int):
     # The tabs' counts count this tab too (capped as the paginator would): not twice.
     paginator = CappedPaginator(queryset, page_size, known_count=queues.tab_count(counts, tab))
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.page_with_place(page.object_list)
 
     # The filters without the tab and page: each tab's link keeps them.
     kept = request.GET.copy()
@@ -137,6 +138,7 @@ def customer_list(request, *, page_size: int):
     # The counts also count this tab: the paginator need not.
     paginator = CappedPaginator(queryset, page_size, known_count=tab_counts[tab])
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.page_with_place(page.object_list)
     # Every link keeps the other choice and the page's other parameters; a default
     # (Active; this member's default scope; every building) needs no parameter.
     default_scope = customer_selectors.customer_scope(None, alone=alone, has_own=has_own)
