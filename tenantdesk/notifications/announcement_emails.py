@@ -17,11 +17,17 @@ from django.utils.translation import gettext as _
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.announcements.selectors import audience
 from tenantdesk.core.one_line import one_line
-from tenantdesk.notifications.emails import BuiltEmail, _Email, _mail_domain, absolute, language_of
+from tenantdesk.notifications.emails import (
+    BuiltEmail,
+    OurEmail,
+    absolute,
+    language_of,
+    mail_domain,
+    unsubscribe_link,
+)
 from tenantdesk.notifications.models import EmailDelivery
 from tenantdesk.notifications.preferences import wants
 from tenantdesk.notifications.recipients import ANNOUNCEMENTS
-from tenantdesk.notifications.tokens import unsubscribe_token
 
 
 def announcement_still_wanted(delivery: EmailDelivery) -> bool:
@@ -44,12 +50,7 @@ def build_announcement_email(delivery: EmailDelivery) -> BuiltEmail:
     with translation.override(language):
         title = announcement.title_in(language)
         subject = _("Announcement: %(title)s") % {"title": title}
-        unsubscribe_url = absolute(
-            reverse(
-                "notifications:unsubscribe",
-                args=[unsubscribe_token(user_id=user.pk, kind=ANNOUNCEMENTS)],
-            )
-        )
+        unsubscribe_url = unsubscribe_link(user, ANNOUNCEMENTS)
         context = {
             "site_name": settings.SITE_NAME,
             "site_url": settings.SITE_URL,
@@ -68,10 +69,10 @@ def build_announcement_email(delivery: EmailDelivery) -> BuiltEmail:
         }
         text = render_to_string("notifications/email/announcement.txt", context)
         html = render_to_string("notifications/email/announcement.html", context)
-    domain = _mail_domain()
+    domain = mail_domain()
     digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:16]
     thread = f"<tenantdesk.announcement.{announcement.pk}@{domain}>"
-    message = _Email(
+    message = OurEmail(
         subject=" ".join(one_line(f"[{settings.SITE_NAME}] {subject}").split()),
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

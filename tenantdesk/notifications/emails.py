@@ -58,7 +58,14 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _mail_domain() -> str:
+def unsubscribe_link(user: User, kind: str) -> str:
+    """The one-click link that turns this kind of e-mail off for the person (signed)."""
+    return absolute(
+        reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id=user.pk, kind=kind)])
+    )
+
+
+def mail_domain() -> str:
     address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return address.rpartition("@")[2] or urlsplit(settings.SITE_URL).hostname or "localhost"
 
@@ -137,7 +144,7 @@ def _digest_item(message: Message) -> DigestItem:
     )
 
 
-class _Email(EmailMultiAlternatives):
+class OurEmail(EmailMultiAlternatives):
     """An e-mail whose Subject header starts on the header's own line.
 
     Django 5.2 encodes a subject (RFC 2047) without counting the "Subject: " in front of
@@ -174,12 +181,7 @@ def _compose(
 ) -> EmailMultiAlternatives:
     user = delivery.user
     service_request = delivery.service_request
-    unsubscribe_url = absolute(
-        reverse(
-            "notifications:unsubscribe",
-            args=[unsubscribe_token(user_id=user.pk, kind=unsubscribe_kind)],
-        )
-    )
+    unsubscribe_url = unsubscribe_link(user, unsubscribe_kind)
     context = {
         **context,
         "site_name": settings.SITE_NAME,
@@ -194,13 +196,13 @@ def _compose(
     }
     text = render_to_string(f"notifications/email/{template}.txt", context)
     html = render_to_string(f"notifications/email/{template}.html", context)
-    domain = _mail_domain()
+    domain = mail_domain()
     digest = hashlib.sha256(delivery.key.encode()).hexdigest()[:16]
     thread = f"<tenantdesk.request.{service_request.pk}@{domain}>"
     # A header is one line whatever got stored (a title saved before titles were made one
     # line, a reason): the title's own rule, then runs of spaces made one.
     subject = " ".join(one_line(f"[{settings.SITE_NAME}] {subject}").split())
-    message = _Email(
+    message = OurEmail(
         subject=subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -20,14 +20,14 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.core.languages import supported_language
 from tenantdesk.notifications.delivery import SMTP_TIMEOUT_SECONDS
-from tenantdesk.notifications.emails import _Email, absolute
+from tenantdesk.notifications.emails import OurEmail, absolute
 from tenantdesk.people.models import Invitation
 from tenantdesk.people.tokens import invitation_token
 
 logger = logging.getLogger(__name__)
 
 
-def build_invitation_email(invitation: Invitation) -> _Email:
+def build_invitation_email(invitation: Invitation) -> OurEmail:
     with translation.override(supported_language(invitation.language)):
         inviter = invitation.invited_by.display_name if invitation.invited_by else ""
         if invitation.organisation is None:
@@ -52,7 +52,7 @@ def build_invitation_email(invitation: Invitation) -> _Email:
         }
         text = render_to_string("notifications/email/invitation.txt", context)
         html = render_to_string("notifications/email/invitation.html", context)
-    message = _Email(
+    message = OurEmail(
         subject=f"[{settings.SITE_NAME}] {subject}",
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
