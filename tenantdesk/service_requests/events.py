@@ -57,6 +57,10 @@ def event_text(event: RequestEvent) -> str:
         }
     if event.kind == Kind.LOCATED:
         return _("Location: %(place)s") % {"place": payload.location or "?"}
+    if event.kind == Kind.INCIDENT_LINKED:
+        return _("Linked to incident: %(incident)s") % {"incident": payload.incident or "?"}
+    if event.kind == Kind.INCIDENT_UNLINKED:
+        return _("Unlinked from incident: %(incident)s") % {"incident": payload.incident or "?"}
     if event.kind == Kind.CREATED and payload.channel == "phone":
         return _("Created by phone")
     return Kind(event.kind).label
