@@ -12,8 +12,17 @@ from django.utils.translation import gettext as _
 from tenantdesk.places.models import Lease, Premises
 
 
+def periods_meet(start, end, other_start, other_end) -> bool:
+    """Whether two leases' periods share a day (both days included; no end: open-ended).
+    The rule `overlapping` asks the database; the import's preview asks it of rows in
+    memory (places/importing/checking.py)."""
+    far = datetime.date.max
+    return start <= (other_end or far) and other_start <= (end or far)
+
+
 def overlapping(lease: Lease):
-    """Other organisations' leases of the same premises whose periods meet this one's."""
+    """Other organisations' leases of the same premises whose periods meet this one's
+    (periods_meet, as a query)."""
     far = datetime.date.max
     end = lease.end or far
     return (

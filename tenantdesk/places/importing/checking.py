@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 
 from tenantdesk.accounts.models import Organisation
 from tenantdesk.places.importing.reading import Row
+from tenantdesk.places.leases import periods_meet
 from tenantdesk.places.models import Building, Lease, Premises, validate_time_zone
-
-FAR = datetime.date.max
 
 
 def _kinds() -> dict[str, str]:
@@ -279,7 +278,7 @@ class _Checker:
 
 
 def _meet(start, end, p: Planned) -> bool:
-    return start <= (p.end or FAR) and p.start <= (end or FAR)
+    return periods_meet(start, end, p.start, p.end)
 
 
 def check(rows: list[Row]) -> Plan:
