@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tenantdesk.core import health
+from tenantdesk.core import health, installable
 from tenantdesk.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("favicon.ico", core_views.favicon),
+    # Installable (core/installable.py): the manifest and the service worker's offline page.
+    path("manifest.webmanifest", installable.manifest, name="manifest"),
+    path("offline", installable.offline, name="offline"),
     # Probes for nginx and process managers (core/health.py); no trailing slash, so
     # APPEND_SLASH never answers them with a redirect.
     path("healthz", health.healthz, name="healthz"),

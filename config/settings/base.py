@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-import xstatic.pkg.bootstrap as xstatic_bootstrap
 from django.utils.translation import gettext_lazy as _
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -272,9 +271,9 @@ PHONENUMBER_DB_FORMAT = "E164"
 # --- Static files and media -------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-# Bootstrap comes from the xstatic-bootstrap package, installed with the other
-# dependencies: nothing third-party is copied into the repository or loaded from a CDN.
-STATICFILES_DIRS = [APPS_DIR / "static", ("vendor/bootstrap", xstatic_bootstrap.BASE_DIR)]
+# Our own stylesheet and scripts only (static/css/ui.css, static/js/ui.js; docs/look.md):
+# nothing third-party is copied into the repository or loaded from a CDN.
+STATICFILES_DIRS = [APPS_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Media are private: nothing serves MEDIA_URL directly; files go through the access-checked
 # download views (tenantdesk/core/private_files.py).

@@ -47,6 +47,14 @@ class OrganisationRole(models.TextChoices):
     ADMIN = "admin", _("Organisation admin")
 
 
+class Theme(models.TextChoices):
+    """The interface's colours (docs/look.md): the system's unless the person chose."""
+
+    SYSTEM = "system", _("As the system")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
+
 class User(AbstractUser):
     """A person who signs in: a customer (has an organisation) or a manager (in the group)."""
 
@@ -79,6 +87,8 @@ class User(AbstractUser):
     # or off (accounts/two_factor.py); empty for everyone else, whose sessions keep
     # Django's own hash.
     session_stamp = models.CharField(_("session stamp"), max_length=32, blank=True, default="")
+    # Written on <html data-theme> by base.html, so the first paint has the right colours.
+    theme = models.CharField(_("theme"), max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
 
     objects = UserManager()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenantdesk.accounts import two_factor_views, views
+from tenantdesk.accounts import theme, two_factor_views, views
 
 app_name = "accounts"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("profile", views.profile, name="profile"),
     path("profile/email", views.profile_email, name="profile_email"),
     path("profile/password", views.profile_password, name="profile_password"),
+    path("profile/theme", theme.profile_theme, name="profile_theme"),
     path("two-factor/setup", two_factor_views.setup, name="two_factor_setup"),
     path("two-factor/disable", two_factor_views.disable, name="two_factor_disable"),
     path(

@@ -110,7 +110,7 @@ def get_as(user, url, **extra):
         ("/no-such-page", 404),
         ("/admin/login/", 200),
         ("/static/css/site.css", 200),  # served by WhiteNoise, before the views
-        ("/static/vendor/bootstrap/js/bootstrap.bundle.min.js", 200),
+        ("/static/js/ui.js", 200),
     ],
 )
 def test_signed_out_responses_carry_the_policy(url, status):

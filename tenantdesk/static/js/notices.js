@@ -8,9 +8,12 @@
   const notices = [...document.querySelectorAll("[data-notice-transient]")];
   if (!notices.length) return;
 
+  // Fades out (ui.css's .fade) and goes; at once when motion is reduced.
   const dismiss = (notice) => {
     if (!notice.isConnected) return;
-    if (window.bootstrap) window.bootstrap.Alert.getOrCreateInstance(notice).close();
+    notice.classList.remove("show");
+    const fades = notice.classList.contains("fade") && getComputedStyle(notice).transitionDuration !== "0s";
+    if (fades) notice.addEventListener("transitionend", () => notice.remove(), { once: true });
     else notice.remove();
   };
   const dismissWhenIdle = (notice) => {

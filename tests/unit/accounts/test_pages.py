@@ -39,15 +39,20 @@ def test_home_for_a_manager_offers_active_requests_only(client, manager):
     assert f"{manager.username} · manager" in body
 
 
-def test_layout_uses_bootstrap_from_the_package_not_a_cdn(client):
+def test_layout_uses_our_own_stylesheet_and_script_not_a_cdn(client):
     body = client.get("/").content.decode()
-    assert '<link rel="stylesheet" href="/static/vendor/bootstrap/css/bootstrap.min.css">' in body
-    assert "cdn" not in body.lower()
-    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in body
-    css = client.get("/static/vendor/bootstrap/css/bootstrap.min.css")
-    assert css.status_code == 200
-    js = client.get("/static/vendor/bootstrap/js/bootstrap.bundle.min.js")
-    assert js.status_code == 200
+    for link in (
+        '<link rel="stylesheet" href="/static/css/tokens.css">',
+        '<link rel="stylesheet" href="/static/css/ui.css">',
+        '<link rel="stylesheet" href="/static/css/shell.css">',
+        '<script src="/static/js/ui.js" type="module"></script>',
+    ):
+        assert link in body
+    assert "cdn" not in body.lower() and "bootstrap" not in body.lower()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1' in body
+    for path in ("/static/css/ui.css", "/static/css/shell.css", "/static/js/ui.js"):
+        assert client.get(path).status_code == 200
+    assert client.get("/static/vendor/bootstrap/css/bootstrap.min.css").status_code == 404
 
 
 def test_russian_from_the_browser_language(client):
@@ -105,7 +110,7 @@ def test_unknown_url_gets_the_404_page_in_the_layout(client, settings):
     assert response.status_code == 404
     body = response.content.decode()
     assert "Page not found" in body
-    assert '<nav class="navbar' in body
+    assert 'class="td-brand"' in body
     assert 'href="/accounts/login"' in body
     assert "Traceback" not in body
 
@@ -130,7 +135,7 @@ def test_error_pages_render_in_the_layout(rf, handler, status, text, customer):
     response = handler(request, Exception("boom"))
     assert response.status_code == status
     body = response.content.decode()
-    assert text in body and '<nav class="navbar' in body and "boom" not in body
+    assert text in body and 'class="td-brand"' in body and "boom" not in body
 
 
 def test_500_page_renders_in_the_layout(rf, customer):
@@ -139,7 +144,7 @@ def test_500_page_renders_in_the_layout(rf, customer):
     response = core_views.server_error(request)
     assert response.status_code == 500
     body = response.content.decode()
-    assert "Something went wrong" in body and '<nav class="navbar' in body
+    assert "Something went wrong" in body and 'class="td-brand"' in body
 
 
 def test_500_page_still_renders_when_the_layout_context_fails(monkeypatch):
