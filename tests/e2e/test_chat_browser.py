@@ -333,6 +333,7 @@ def test_signing_out_in_another_tab_disconnects_the_chat(
     cust = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
     other_tab = cust.context.new_page()
     other_tab.goto(f"{asgi_server.url}/")
+    other_tab.locator(".td-account__button").click()  # Sign out is in the person's menu
     other_tab.locator("form[action='/accounts/logout'] button").click()
     cust.wait_for_selector("[data-chat-connection][data-state=stopped]")
     notice = cust.locator("[data-chat-notice]")

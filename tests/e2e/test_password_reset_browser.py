@@ -76,6 +76,7 @@ def test_forgot_password_then_sign_in_with_the_new_one(
     expect(page.get_by_test_id("nav-user")).to_contain_text("Olga")
 
     # The profile, from the navigation: the language chosen there is the page's at once.
+    page.click(".td-account__button")  # Profile is in the person's menu
     page.get_by_test_id("nav-profile").click()
     page.wait_for_url(asgi_server.url + "/accounts/profile")
     assert_accessible(page)

@@ -36,6 +36,7 @@ def test_turn_on_two_factor_then_sign_in_with_a_code(asgi_server, page, screensh
     sign_in(page, asgi_server.url, customer.username, PASSWORD)
     page.wait_for_url(asgi_server.url + "/request/new")
 
+    page.click(".td-account__button")  # Profile is in the person's menu
     page.get_by_test_id("nav-profile").click()
     page.wait_for_url(asgi_server.url + "/accounts/profile")
     page.get_by_test_id("two-factor-turn-on").click()
@@ -63,6 +64,7 @@ def test_turn_on_two_factor_then_sign_in_with_a_code(asgi_server, page, screensh
     expect(page.get_by_test_id("two-factor-status")).to_contain_text("10 recovery codes left")
     assert_accessible(page)
 
+    page.click(".td-account__button")
     with page.expect_navigation():
         page.click("nav form[action='/accounts/logout'] button")
 
