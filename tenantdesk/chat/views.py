@@ -92,8 +92,8 @@ def _from_script(request) -> bool:
 def _post_form(request, service_request):
     """The composer's form from a page without JavaScript: stored, then back to the chat
     (303, so a reload does not post again; the form's client_id stores one message even
-    if it does). Refused: the request's page again, 400, with the reason above the message
-    box and the text kept."""
+    if it does). Refused: the request's page again with the error's status (400 for bad
+    input), the reason above the message box and the text kept."""
     try:
         check_send_rate(request.user.pk)
         message_send(
@@ -106,7 +106,7 @@ def _post_form(request, service_request):
             internal=_internal_flag(request),
         )
     except (ValidationError, PermissionDenied, RateLimited) as error:
-        _status, _code, detail = describe(error)
+        status, _code, detail = describe(error)
         # Read by chat.panel.panel_context: the page shows the reason and keeps the text.
         request.chat_form_refused = {
             "error": detail,
@@ -114,7 +114,7 @@ def _post_form(request, service_request):
             "client_id": request.POST.get("client_id") or None,
         }
         response = request_page(request, service_request.pk)
-        response.status_code = 400
+        response.status_code = status  # 400, or 403 (a customer's note), 429 (too fast)
         return response
     return HttpResponseRedirect(f"{service_request.get_absolute_url()}#chat", status=303)
 

@@ -12,11 +12,14 @@ from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.receipts import messages_mark_delivered
 from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.services.status import service_request_start
+from tests.e2e import test_chat_browser
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_chat_browser import open_chat, people  # noqa: F401 (a fixture)
+from tests.e2e.test_chat_browser import open_chat
 from tests.unit.chat.helpers import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+people = test_chat_browser.people  # the fixture: a customer, a manager, their request
 
 PHONE = {"width": 390, "height": 844}
 KEYBOARD_PX = 336  # a phone keyboard with its suggestion bar
@@ -64,7 +67,13 @@ def long_conversation(customer, manager, service_request, count=40):
 @pytest.mark.parametrize("lang", ["en", "ru"])
 @pytest.mark.parametrize("role", ["customer", "manager"])
 def test_send_stays_in_sight_on_a_phone_also_with_the_keyboard_open(
-    asgi_server, new_context, screenshot, people, password, role, lang  # noqa: F811
+    asgi_server,
+    new_context,
+    screenshot,
+    people,
+    password,
+    role,
+    lang,
 ):
     customer, manager, service_request = people
     long_conversation(customer, manager, service_request)
@@ -83,7 +92,7 @@ def test_send_stays_in_sight_on_a_phone_also_with_the_keyboard_open(
 
     page.evaluate(FULL_HEIGHT_PARENT)
     send = send_box(page)
-    assert 0 <= send["y"] and send["y"] + send["height"] <= PHONE["height"], send
+    assert send["y"] >= 0 and send["y"] + send["height"] <= PHONE["height"], send
     # The log scrolls, not the page; the newest message is in sight.
     log = page.evaluate(
         """() => { const log = document.querySelector('[data-chat-log]');
@@ -108,7 +117,7 @@ def test_the_message_box_grows_to_six_lines_then_scrolls(
     asgi_server,
     new_context,
     people,
-    password,  # noqa: F811
+    password,
 ):
     customer, _manager, service_request = people
     page = open_chat(
@@ -141,7 +150,7 @@ def _at(message, moment):
 
 
 @pytest.fixture
-def grouped_conversation(people):  # noqa: F811
+def grouped_conversation(people):
     """Three days of a conversation: runs of one author within minutes, a long pause, a
     system message, an internal note between a manager's replies."""
     customer, manager, service_request = people
@@ -203,7 +212,8 @@ def test_the_server_and_the_script_group_messages_alike(
             .find((t) => t.includes('chat-messages-without-script'));
         const holder = document.createElement('template');
         holder.innerHTML = html;
-        return ({STRUCTURE})(holder.content.querySelector('[data-testid=chat-messages-without-script]'));
+        const list = '[data-testid=chat-messages-without-script]';
+        return ({STRUCTURE})(holder.content.querySelector(list));
         }}"""
     )
     assert scripted == served
@@ -227,9 +237,12 @@ def test_the_server_and_the_script_group_messages_alike(
     page.click("[data-chat-send]")
     item = page.locator(".chat-message", has_text="One more thing")
     item.wait_for()
-    page.wait_for_selector(".chat-message[data-message-id]:last-child .chat-status[data-status=sent]")
+    page.wait_for_selector(
+        ".chat-message[data-message-id]:last-child .chat-status[data-status=sent]"
+    )
     mine_last = page.evaluate(
-        "() => [...document.querySelectorAll('[data-chat-messages] > .chat-message')].at(-1).className"
+        "() => [...document.querySelectorAll('[data-chat-messages] > .chat-message')]"
+        ".at(-1).className"
     )
     # The last stored message is the manager's, a minute before noon today: the manager's new
     # message continues it only if that is within five minutes of now.
@@ -263,6 +276,168 @@ def test_the_grouped_chat_is_accessible_in_both_themes(
         # Times never wrap.
         wrapped = page.evaluate(
             """() => [...document.querySelectorAll('.chat-time')].filter((t) =>
-                t.getBoundingClientRect().height > parseFloat(getComputedStyle(t).lineHeight) * 1.5).length"""
+                t.getBoundingClientRect().height
+                > parseFloat(getComputedStyle(t).lineHeight) * 1.5).length"""
         )
         assert wrapped == 0
+
+
+PASTE = """() => {
+  const data = new DataTransfer();
+  data.items.add(window.__files[0]);
+  const options = { clipboardData: data, bubbles: true, cancelable: true };
+  const paste = new ClipboardEvent("paste", options);
+  document.querySelector("[data-chat-text]").dispatchEvent(paste);
+}"""
+
+DRAG = """(type) => {
+  if (type === "dragenter") {
+    window.__drag = new DataTransfer();
+    window.__drag.items.add(window.__files[0]);
+  }
+  const options = { dataTransfer: window.__drag, bubbles: true, cancelable: true };
+  const event = new DragEvent(type, options);
+  document.querySelector("[data-chat-log]").dispatchEvent(event);
+}"""
+
+
+def _files(page, specs) -> None:
+    """Puts File objects made in the page on window.__files: [name, type, bytes]."""
+    page.evaluate(
+        """(specs) => { window.__files = specs.map(([name, type, size]) =>
+            new File([new Uint8Array(size)], name, { type })); }""",
+        specs,
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_photo_picker_speaks_the_pages_language_and_its_errors_go_when_fixed(
+    asgi_server,
+    new_context,
+    screenshot,
+    people,
+    password,
+    lang,
+    tmp_path,
+):
+    from tests.factories import image_bytes
+
+    customer, _manager, service_request = people
+    page = open_chat(
+        new_context,
+        asgi_server.url,
+        customer,
+        password,
+        service_request,
+        "en-GB" if lang == "en" else "ru-RU",
+        viewport={"width": 1280, "height": 900},
+    )
+    attach = page.locator("label.chat-attach")
+    assert attach.locator(".chat-button-text").inner_text() == (
+        "Attach" if lang == "en" else "Прикрепить"
+    )
+    assert (
+        page.locator("[data-chat-files]").is_hidden()
+        or page.evaluate("getComputedStyle(document.querySelector('[data-chat-files]')).opacity")
+        == "0"
+    )
+    error = page.locator("[data-chat-form-error]")
+
+    # The wrong type: said, nothing added; a good photo next: the message goes.
+    text_file = tmp_path / "notes.txt"
+    text_file.write_text("not a photo")
+    page.set_input_files("[data-chat-files]", [str(text_file)])
+    assert error.is_visible() and "notes.txt" in error.inner_text()
+    photos = []
+    for number in range(6):
+        photo = tmp_path / f"leak-{number}.jpg"
+        photo.write_bytes(image_bytes(40, 30))
+        photos.append(str(photo))
+    page.set_input_files("[data-chat-files]", photos[:1])
+    assert error.is_hidden()
+    assert page.locator(".chat-preview").count() == 1
+
+    # Too many: five kept, said; removing one (×) fixes it and the message goes.
+    page.set_input_files("[data-chat-files]", photos[1:])
+    assert page.locator(".chat-preview").count() == 5
+    assert error.is_visible()
+    screenshot(page, f"chat-picker-too-many-{lang}")
+    page.locator(".chat-preview-remove").first.click()
+    assert page.locator(".chat-preview").count() == 4
+    assert error.is_hidden()
+
+    # Too large (the photo limit), checked before uploading anything.
+    limit = page.evaluate(
+        "JSON.parse(document.getElementById('chat-config').textContent).imageMaxBytes"
+    )
+    _files(page, [["huge.jpg", "image/jpeg", limit + 1]])
+    page.evaluate(PASTE)
+    assert "huge.jpg" in error.inner_text() and page.locator(".chat-preview").count() == 4
+    for _ in range(4):
+        page.locator(".chat-preview-remove").first.click()
+    assert error.is_hidden() and page.locator(".chat-preview").count() == 0
+
+    # Pasted from the clipboard.
+    _files(page, [["pasted.png", "image/png", 2000]])
+    page.evaluate(PASTE)
+    assert page.locator(".chat-preview", has_text="pasted.png").count() == 1
+
+    # Dropped onto the chat: the panel says where they go while dragging.
+    _files(page, [["dropped.mp4", "video/mp4", 3000]])
+    page.evaluate(DRAG, "dragenter")
+    assert page.locator("[data-chat-drop]").is_visible()
+    page.evaluate(DRAG, "drop")
+    assert page.locator("[data-chat-drop]").is_hidden()
+    assert page.locator(".chat-preview", has_text="dropped.mp4").count() == 1
+    assert page.locator(".chat-preview").count() == 2
+    screenshot(page, f"chat-picker-previews-{lang}")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_without_javascript_the_chat_shows_the_conversation_and_posts_a_plain_form(
+    asgi_server, new_context, screenshot, grouped_conversation, password, lang
+):
+    customer, _manager, service_request = grouped_conversation
+    context = new_context(
+        locale="en-GB" if lang == "en" else "ru-RU", java_script_enabled=False, viewport=PHONE
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(customer), "url": asgi_server.url}]
+    )
+    page = context.new_page()
+    url = f"{asgi_server.url}/request/{service_request.pk}"
+    page.goto(url)
+    conversation = page.locator("[data-testid=chat-messages-without-script]")
+    assert conversation.locator(".chat-text", has_text="The door code is 1234").is_visible()
+    # Nothing pretends to connect.
+    assert page.locator("[data-chat-connection]").is_hidden()
+    assert not page.get_by_text("Connecting…").is_visible()
+    assert not page.get_by_text("Подключение…").is_visible()
+    send = page.locator("[data-chat-send]")
+    assert send.is_enabled()
+
+    # Nothing typed: the page again with the reason at the message box (400), nothing stored.
+    count = Message.objects.count()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        send.click()
+    assert answer.value.status == 400
+    assert page.locator("[data-chat-form-error]").is_visible()
+    assert Message.objects.count() == count
+
+    page.fill("[data-chat-text]", "Sent without JavaScript <b>as text</b>")
+    with page.expect_navigation():
+        send.click()
+    assert page.url.startswith(url) and page.url.endswith("#chat")
+    assert page.locator(
+        "[data-testid=chat-messages-without-script] .chat-text"
+    ).last.inner_text() == ("Sent without JavaScript <b>as text</b>")
+    assert Message.objects.filter(text__startswith="Sent without JavaScript").count() == 1
+    screenshot(page, f"chat-no-js-{lang}")
+
+
+def test_with_javascript_the_connection_is_shown(asgi_server, new_context, people, password):
+    customer, _manager, service_request = people
+    page = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
+    assert page.locator("[data-chat-connection]").is_visible()
+    assert page.locator("[data-chat-connection]").get_attribute("data-state") == "online"
