@@ -5,6 +5,7 @@ server and the script, the photo picker, the page without JavaScript."""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from tenantdesk.chat.models import Message
@@ -441,3 +442,25 @@ def test_with_javascript_the_connection_is_shown(asgi_server, new_context, peopl
     page = open_chat(new_context, asgi_server.url, customer, password, service_request, "en-GB")
     assert page.locator("[data-chat-connection]").is_visible()
     assert page.locator("[data-chat-connection]").get_attribute("data-state") == "online"
+
+
+def test_delivered_shows_while_the_other_side_only_has_the_list_open(
+    asgi_server, new_context, people, password
+):
+    customer, manager, service_request = people
+    receiver = new_context(locale="en-GB").new_page()
+    receiver.context.add_cookies(
+        [{"name": "sessionid", "value": session_cookie(customer), "url": asgi_server.url}]
+    )
+    receiver.goto(asgi_server.url + reverse("service_requests:list"))
+    receiver.locator(f"[data-request-id='{service_request.pk}']").first.wait_for()
+    receiver.wait_for_selector("html[data-inbox=online]")
+    sender = open_chat(new_context, asgi_server.url, manager, password, service_request, "en-GB")
+
+    sender.fill("[data-chat-text]", "We come at noon")
+    sender.click("[data-chat-send]")
+    mine = sender.locator(".chat-message.is-mine", has_text="We come at noon")
+    mine.locator(".chat-status[data-status=delivered]").wait_for()
+    assert mine.locator(".chat-status").inner_text().strip() == "Delivered"
+    message = Message.objects.get(text="We come at noon")
+    assert message.delivered_at is not None and message.read_at is None  # not read: only listed
