@@ -273,6 +273,16 @@ def test_the_grouped_chat_is_accessible_in_both_themes(
         )
         page.evaluate(FULL_HEIGHT_PARENT)
         assert_accessible(page)
+        assert page.errors == []
+        # Keyboard: from the message box back to Attach, on to the next control after Send.
+        page.focus("[data-chat-text]")
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate("document.activeElement.id") == "chat-files"
+        page.focus("[data-chat-text]")
+        page.keyboard.type("x")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.matches('[data-chat-send]')")
+        page.fill("[data-chat-text]", "")
         screenshot(page, f"chat-panel-grouped-{name}-{lang}-{theme}")
         # Times never wrap.
         wrapped = page.evaluate(
