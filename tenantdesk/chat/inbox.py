@@ -64,8 +64,13 @@ def may_hear(audience, organisation_id: int | None) -> bool:
     return manager or own_organisation_id == organisation_id
 
 
-def _to_request_audience(organisation_id: int, frame: dict) -> None:
-    event = {"type": EVENT_TYPE, "organisation_id": organisation_id, "frames": inbox_frames(frame)}
+def _to_request_audience(organisation_id: int, frame: dict, **extra) -> None:
+    event = {
+        "type": EVENT_TYPE,
+        "organisation_id": organisation_id,
+        "frames": inbox_frames(frame),
+        **extra,
+    }
     for group in (inbox_managers_group(), inbox_organisation_group(organisation_id)):
         after_commit(group, event)
 
@@ -103,6 +108,13 @@ def message_announce(*, message: Message) -> None:
             "preview": preview(message.text),
             "attachments": len(data.get("attachments", ())),
         },
+        # A person's message the other side's inbox sockets may acknowledge as delivered
+        # (ws/inbox_socket.py); system messages have no receipts.
+        deliverable=(
+            {"id": message.pk, "by_manager": message.by_manager}
+            if message.kind == Message.Kind.USER
+            else None
+        ),
     )
 
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +16,7 @@ from tenantdesk.chat import selectors
 from tenantdesk.chat.read_marker import read_marker_token
 from tenantdesk.chat.serializers import message_data, message_for_language
 from tenantdesk.chat.video import ACCEPT_ATTRIBUTE as VIDEO_ACCEPT
-from tenantdesk.chat.without_script import messages_without_script
+from tenantdesk.chat.without_script import GROUP_SECONDS, messages_without_script
 from tenantdesk.core.images import ACCEPT_ATTRIBUTE as IMAGE_ACCEPT
 from tenantdesk.service_requests.access import (
     can_post_message,
@@ -39,6 +42,8 @@ def panel_context(request, service_request) -> dict:
     closed = not can_post_message(request.user, service_request)
     initial = page_json(request, page)
     read_up_to = selectors.read_position(user=request.user, service_request=service_request)
+    today = timezone.localdate()
+    days = {"today": today.isoformat(), "yesterday": (today - timedelta(days=1)).isoformat()}
     config = {
         "requestId": service_request.pk,
         "userId": request.user.pk,
@@ -56,6 +61,10 @@ def panel_context(request, service_request) -> dict:
         "maxAttachments": settings.CHAT_MAX_ATTACHMENTS,
         "videoMaxBytes": settings.VIDEO_MAX_BYTES,
         "imageMaxBytes": settings.IMAGE_MAX_BYTES,
+        "accept": f"{IMAGE_ACCEPT},{VIDEO_ACCEPT}".split(","),
+        # One author's messages this close together share one header (without_script.py).
+        "groupSeconds": GROUP_SECONDS,
+        **days,
         "initial": initial,
         # Managers get the composer's "Internal note" switch (docs/internal-notes.md).
         "canWriteNote": can_write_internal_note(request.user, service_request),
@@ -86,14 +95,28 @@ def panel_context(request, service_request) -> dict:
             "tooLong": _("The message is too long."),
             "internalNote": _("Internal note"),
             "notePlaceholder": _("Write an internal note (managers only)…"),
+            "today": _("Today"),
+            "yesterday": _("Yesterday"),
+            # {name} and {size} are filled in by the composer.
+            "fileType": _(
+                "“{name}” cannot be sent: only photos (JPEG, PNG, WebP) and videos "
+                "(MP4, WebM, QuickTime)."
+            ),
+            "fileTooBig": _("“{name}” is too large: at most {size}."),
+            "megabytes": _("{size} MB"),
         },
     }
+    refused = getattr(request, "chat_form_refused", None) or {}  # views._refused_form
     return {
         "chat_config": config,
         "chat_read_marker_url": _read_marker_url(request, service_request, initial, read_up_to),
         "chat_messages_without_script": messages_without_script(
-            initial["messages"], reader_id=request.user.pk
+            initial["messages"], reader_id=request.user.pk, **days, words=config["strings"]
         ),
+        "chat_post_url": config["messagesUrl"],
+        "chat_form_client_id": refused.get("client_id") or uuid.uuid4(),
+        "chat_form_error": refused.get("error"),
+        "chat_form_text": refused.get("text"),
         "chat_closed": closed,
         "chat_can_write_note": config["canWriteNote"],
         "chat_max_length": settings.CHAT_MESSAGE_MAX_LENGTH,

@@ -43,6 +43,12 @@ def attachment_data(attachment: Attachment) -> dict:
     }
 
 
+def initials(name: str) -> str:
+    """Up to two letters of a name's first words, upper-case: "anna ivanova" → "AI"."""
+    letters = [word[0] for word in name.split() if word and word[0].isalnum()]
+    return "".join(letters[:2]).upper()
+
+
 def message_status(message: Message) -> str:
     """Where the sender's mark stands: sent → delivered → read (by the other side)."""
     if message.read_at:
@@ -77,6 +83,9 @@ def message_data(message: Message, *, attachments=None) -> dict:
         ),
         "author_name": author.display_name if author is not None else None,
         "author_former": author is not None and not author.is_active,
+        # The chat's avatar: "Anna Ivanova" → "AI" (one rule, here, for the page and the
+        # script alike).
+        "author_initials": initials(author.display_name) if author is not None else None,
         "attachments": [
             attachment_data(a)
             for a in (message.attachments.all() if attachments is None else attachments)

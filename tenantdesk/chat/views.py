@@ -7,8 +7,8 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,9 +25,10 @@ from tenantdesk.chat.services.read_state import messages_mark_read
 from tenantdesk.chat.services.receipts import messages_mark_delivered
 from tenantdesk.chat.services.send import message_send
 from tenantdesk.core.body_limit import body_limit
-from tenantdesk.core.errors import json_endpoint
+from tenantdesk.core.errors import RateLimited, describe, json_endpoint
 from tenantdesk.core.private_files import serve_private_file
 from tenantdesk.service_requests.access import access_service_request, can_read_internal_notes
+from tenantdesk.service_requests.views.detail import detail as request_page
 
 
 def _optional_id(request, name: str) -> int | None:
@@ -64,6 +65,8 @@ def messages(request, pk: int):
 
 
 def _post_message(request, service_request):
+    if not _from_script(request):
+        return _post_form(request, service_request)
     check_send_rate(request.user.pk)
     message = message_send(
         author=request.user,
@@ -77,6 +80,43 @@ def _post_message(request, service_request):
     data = getattr(message, "data", None) or message_data(message)  # built when stored
     payload = message_for_language(data)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
+
+
+def _from_script(request) -> bool:
+    """JSON unless a browser asks for a page: the script asks for JSON, a page without
+    scripts posts its plain form (chat/panel.html) and its browser asks for HTML."""
+    accept = request.headers.get("Accept", "")
+    return "text/html" not in accept or "application/json" in accept
+
+
+def _post_form(request, service_request):
+    """The composer's form from a page without JavaScript: stored, then back to the chat
+    (303, so a reload does not post again; the form's client_id stores one message even
+    if it does). Refused: the request's page again with the error's status (400 for bad
+    input), the reason above the message box and the text kept."""
+    try:
+        check_send_rate(request.user.pk)
+        message_send(
+            author=request.user,
+            service_request=service_request,
+            text=request.POST.get("text", ""),
+            client_id=request.POST.get("client_id") or None,
+            attachments=request.FILES.getlist("files"),
+            access_checked=True,
+            internal=_internal_flag(request),
+        )
+    except (ValidationError, PermissionDenied, RateLimited) as error:
+        status, _code, detail = describe(error)
+        # Read by chat.panel.panel_context: the page shows the reason and keeps the text.
+        request.chat_form_refused = {
+            "error": detail,
+            "text": request.POST.get("text", ""),
+            "client_id": request.POST.get("client_id") or None,
+        }
+        response = request_page(request, service_request.pk)
+        response.status_code = status  # 400, or 403 (a customer's note), 429 (too fast)
+        return response
+    return HttpResponseRedirect(f"{service_request.get_absolute_url()}#chat", status=303)
 
 
 def _internal_flag(request) -> bool:

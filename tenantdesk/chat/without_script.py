@@ -1,6 +1,12 @@
 """The newest page of a conversation for a browser that runs no scripts (the panel's
-<noscript>): the classes of the script's own elements (static/chat/js/render.js), the
-text as text.
+<noscript>), in exactly the markup the script builds (static/chat/js/render.js and
+grouping.js): the same elements, classes, grouping and day titles.
+tests/e2e/test_chat_panel_browser.py renders one conversation both ways and compares them.
+
+The grouping rule is `continues` below and `continues` in grouping.js: a person's message
+continues their previous one (one header, one avatar for both) when nothing stands
+between them, on the same day, of the same kind (note or not), at most GROUP_SECONDS
+apart. The script gets GROUP_SECONDS from the page (panel.py).
 
 Written in Python rather than as a template loop: every request page carries it, and
 50 messages of a dozen template nodes each were a fifth of the page's CPU
@@ -12,55 +18,89 @@ cost).
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from tenantdesk.chat.models import Message
 
+GROUP_SECONDS = 5 * 60
 
-def messages_without_script(messages: list[dict], *, reader_id: int) -> SafeString:
-    """<ol> of these messages (message_for_language's dicts), oldest first."""
-    words = {
-        key: escape(text)
-        for key, text in {
-            "note": _("Internal note"),
-            "you": _("You"),
-            "video": _("Video"),
-            "photo": _("Photo"),
-            "read": _("Read"),
-            "delivered": _("Delivered"),
-            "sent": _("Sent"),
-        }.items()
-    }
+
+def continues(previous: dict | None, message: dict) -> bool:
+    """Whether `message` goes under `previous`'s header (grouping.js: the same rule)."""
+    if previous is None or previous["kind"] != Message.Kind.USER:
+        return False
+    if message["kind"] != Message.Kind.USER or previous["author_id"] != message["author_id"]:
+        return False
+    if bool(previous.get("internal")) != bool(message.get("internal")):
+        return False
+    if previous["day"] != message["day"]:
+        return False
+    gap = datetime.fromisoformat(message["created_at"]) - datetime.fromisoformat(
+        previous["created_at"]
+    )
+    return 0 <= gap.total_seconds() <= GROUP_SECONDS
+
+
+def day_title(message: dict, *, today: str, yesterday: str, words: dict) -> str:
+    """ "Today", "Yesterday" or the server's date (grouping.js: dayTitle)."""
+    if message["day"] == today:
+        return words["today"]
+    if message["day"] == yesterday:
+        return words["yesterday"]
+    return message["day_label"]
+
+
+def messages_without_script(
+    messages: list[dict], *, reader_id: int, today: str, yesterday: str, words: dict
+) -> SafeString:
+    """<ol> of these messages (message_for_language's dicts), oldest first; `words` are
+    the page's strings (panel.py's config)."""
+    escaped = {key: escape(str(text)) for key, text in words.items()}
     items = []
-    day = None
+    previous = None
     for message in messages:
-        if message["day"] != day:
-            day = message["day"]
+        if previous is None or message["day"] != previous["day"]:
+            title = day_title(message, today=today, yesterday=yesterday, words=words)
             items.append(
-                f'<li class="chat-day"><h3 class="chat-day-label">'
-                f"{escape(message['day_label'])}</h3></li>"
+                f'<li class="chat-day" data-day="{escape(message["day"])}">'
+                f'<h3 class="chat-day-label">{escape(title)}</h3></li>'
             )
-        items.append(_message(message, reader_id, words))
+        items.append(_message(message, reader_id, escaped, continued=continues(previous, message)))
+        previous = message
     return mark_safe(  # noqa: S308 (every text escaped)
-        '<ol class="chat-messages list-unstyled mb-0" '
+        '<ol class="chat-messages" '
         f'data-testid="chat-messages-without-script">{"".join(items)}</ol>'
     )
 
 
-def _message(message: dict, reader_id: int, words: dict[str, str]) -> str:
+def _classes(message: dict, mine: bool, continued: bool) -> str:
+    system = message["kind"] == Message.Kind.SYSTEM
+    classes = ["chat-message", "is-system" if system else "is-mine" if mine else "is-theirs"]
+    if not system and message["by_manager"]:
+        classes.append("is-by-manager")
+    if message.get("internal"):
+        classes.append("is-note")
+    if continued:
+        classes.append("is-continued")
+    return " ".join(classes)
+
+
+def _message(message: dict, reader_id: int, words: dict[str, str], *, continued: bool) -> str:
     system = message["kind"] == Message.Kind.SYSTEM
     mine = not system and message["author_id"] == reader_id
-    side = "is-system" if system else "is-mine" if mine else "is-theirs"
     internal = message.get("internal")
     parts = [
-        f'<li class="chat-message {side}{" is-note" if internal else ""}" '
-        f'data-message-id="{int(message["id"])}"><div class="chat-bubble"><div class="chat-meta">'
+        f'<li class="{_classes(message, mine, continued)}" data-message-id="{int(message["id"])}">'
     ]
+    if not system:
+        initials = escape(message.get("author_initials") or "")
+        parts.append(f'<span class="chat-avatar" aria-hidden="true">{initials}</span>')
+    parts.append('<div class="chat-bubble"><div class="chat-meta">')
     if internal:
-        parts.append(f'<span class="chat-note-label">{words["note"]}</span>')
+        parts.append(f'<span class="chat-note-label">{words["internalNote"]}</span>')
     author = words["you"] if mine else escape(message["author_label"])
     parts.append(
         f'<span class="chat-author">{author}</span><time class="chat-time" '

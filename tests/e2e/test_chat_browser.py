@@ -213,7 +213,7 @@ def test_photo_and_video_attachments(
     cust.evaluate(
         """() => {
             window.__progress = [];
-            const bar = document.querySelector('[data-chat-progress] .progress-bar');
+            const bar = document.querySelector('[data-chat-progress] .chat-progress-bar');
             new MutationObserver(() => window.__progress.push(bar.textContent))
                 .observe(bar, {childList: true, characterData: true, subtree: true});
         }"""
@@ -774,8 +774,9 @@ def test_keyboard_focus_on_attach_shows_a_focus_ring(asgi_server, new_context, p
     before = label.evaluate(
         "(el) => [getComputedStyle(el).boxShadow, getComputedStyle(el).outlineStyle]"
     )
+    # Attach sits before the message box (issue 23's composer: attach, text, Send).
     cust.focus("[data-chat-text]")
-    cust.keyboard.press("Tab")
+    cust.keyboard.press("Shift+Tab")
     assert cust.evaluate("() => document.activeElement.id") == "chat-files"
     after = label.evaluate(
         "(el) => [getComputedStyle(el).boxShadow, getComputedStyle(el).outlineStyle]"

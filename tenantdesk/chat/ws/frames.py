@@ -176,6 +176,7 @@ class MessageData(msgspec.Struct, forbid_unknown_fields=True):
     author_name: str | None
     # The author was removed from their organisation (or deactivated as a manager) since.
     author_former: bool
+    author_initials: str | None
     attachments: list[AttachmentData]
     time_label: str
     day: str

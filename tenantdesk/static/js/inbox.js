@@ -8,6 +8,7 @@
 // scripts of the page.
 
 import { Frame } from "../chat/js/protocol.js";
+import { DeliveryReports } from "../chat/js/inbox_delivery.js";
 import { ChatSocket } from "../chat/js/socket.js";
 import { Notifier } from "./live/notify.js";
 import { Push, stopPushOnSignOut } from "./live/push.js";
@@ -44,6 +45,7 @@ function start() {
 
   const onFrame = (frame) => {
     document.dispatchEvent(new CustomEvent("tenantdesk:inbox", { detail: frame }));
+    deliveries.received(frame); // the sender sees "delivered" (chat/js/inbox_delivery.js)
     switch (frame.type) {
       case Frame.REQUEST_MESSAGE: {
         const watching = frame.service_request_id === openRequestId() && document.visibilityState === "visible";
@@ -75,6 +77,7 @@ function start() {
       document.documentElement.dataset.inbox = "stopped";
     },
   });
+  const deliveries = new DeliveryReports(socket);
   socket.connect();
 }
 

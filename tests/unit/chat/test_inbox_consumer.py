@@ -98,7 +98,7 @@ async def test_another_sites_page_cannot_open_it(customer):
     assert not connected
 
 
-async def test_it_takes_no_frames_and_says_so(customer):
+async def test_it_takes_no_frames_but_delivery_reports_and_says_so(customer):
     socket, _ = await connect(await cookie_of(customer))
     await socket.send_to(text_data='{"type": "sync"}')
     (frame,) = await frames(socket, 1)

@@ -1,8 +1,14 @@
-// The composer: the text, the character count, chosen files with their previews, and the
-// upload of a message with files (over HTTP, with progress). A text-only message is handed
-// to onText and travels through the outbox.
+// The composer: the text (a box that grows from one line to six, then scrolls), the
+// character count, chosen files with their previews (from the Attach button, dropped on the
+// chat or pasted), and the upload of a message with files (over HTTP, with progress). A
+// text-only message is handed to onText and travels through the outbox.
+//
+// A problem with the chosen files (type, size, count) is said at once, in the page's
+// language, and goes away with the next change of the files: the message always describes
+// the files as they are now.
 
 import { postMessage } from "./api.js";
+import { checkFiles } from "./files.js";
 
 export function newClientId() {
   if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -16,7 +22,7 @@ export function newClientId() {
 
 export class Composer {
   // config: {messagesUrl, maxLength, maxAttachments, strings}; onText(text); onUploaded(message)
-  constructor(form, config, { onText, onUploaded }) {
+  constructor(form, config, { onText, onUploaded, dropZone }) {
     this.form = form;
     this.config = config;
     this.strings = config.strings;
@@ -27,7 +33,7 @@ export class Composer {
     this.fileInput = find("[data-chat-files]");
     this.previews = find("[data-chat-previews]");
     this.progress = find("[data-chat-progress]");
-    this.progressBar = find("[data-chat-progress] .progress-bar");
+    this.progressBar = find("[data-chat-progress] .chat-progress-bar");
     this.sendButton = find("[data-chat-send]");
     this.counter = find("[data-chat-counter]");
     this.error = find("[data-chat-form-error]");
@@ -39,12 +45,19 @@ export class Composer {
     this.closed = false;
     this.uploadClientId = null;
     this.defaultPlaceholder = this.textarea.placeholder;
+    this.dropZone = dropZone;
     this.#bind();
+    this.#bindFiles();
     this.update();
   }
 
   #bind() {
-    this.textarea.addEventListener("input", () => this.update());
+    this.textarea.addEventListener("input", () => {
+      // A refused send is about the text as it was: editing it is the fix. File problems stay
+      // until the files change.
+      if (this.errorFrom && this.errorFrom !== "files") this.showError("");
+      this.update();
+    });
     this.textarea.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
@@ -52,10 +65,6 @@ export class Composer {
       }
     });
     if (this.noteToggle) this.noteToggle.addEventListener("change", () => this.#showNoteMode());
-    this.fileInput.addEventListener("change", () => {
-      this.#addFiles([...this.fileInput.files]);
-      this.fileInput.value = "";
-    });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!this.canSend()) return;
@@ -94,7 +103,17 @@ export class Composer {
     this.sendButton.disabled = !this.canSend();
     const length = this.textarea.value.trim().length;
     this.counter.textContent = `${length} / ${this.config.maxLength}`;
-    this.counter.classList.toggle("text-danger", length > this.config.maxLength);
+    this.counter.classList.toggle("is-over", length > this.config.maxLength);
+    this.#autosize();
+  }
+
+  // One line when empty, growing with the text up to the CSS max-height (six lines), then
+  // scrolling. Measured from scrollHeight after resetting, so it shrinks again too.
+  #autosize() {
+    const box = this.textarea;
+    box.style.height = "auto";
+    const border = box.offsetHeight - box.clientHeight;
+    box.style.height = `${box.scrollHeight + border}px`;
   }
 
   // A message the server refused for good comes back to be edited, unless something new
@@ -105,9 +124,11 @@ export class Composer {
     this.update();
   }
 
-  showError(text) {
+  // `from`: what the message is about ("files", "text" or a send): a change to that clears it.
+  showError(text, from = "send") {
     this.error.textContent = text || "";
     this.error.hidden = !text;
+    this.errorFrom = text ? from : null;
   }
 
   // Signed out, or the chat is gone: nothing can be sent any more.
@@ -155,14 +176,61 @@ export class Composer {
     this.progress.setAttribute("aria-valuenow", String(percent));
   }
 
-  #addFiles(files) {
-    const room = this.config.maxAttachments - this.files.length;
-    if (files.length > room) this.showError(this.strings.tooManyFiles);
-    this.#setFiles([...this.files, ...files.slice(0, Math.max(room, 0))]);
+  #bindFiles() {
+    this.fileInput.addEventListener("change", () => {
+      this.addFiles([...this.fileInput.files]);
+      this.fileInput.value = "";
+    });
+    // Pasted photos (a screenshot, a copied image) are attached; pasted text stays text.
+    this.textarea.addEventListener("paste", (event) => {
+      const files = [...(event.clipboardData?.files || [])];
+      if (!files.length) return;
+      event.preventDefault();
+      this.addFiles(files);
+    });
+    const zone = this.dropZone;
+    if (!zone) return;
+    const overlay = zone.querySelector("[data-chat-drop]");
+    const carriesFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
+    let depth = 0; // dragenter/leave fire for every child crossed
+    const show = (on) => {
+      if (overlay) overlay.hidden = !on;
+    };
+    zone.addEventListener("dragenter", (event) => {
+      if (!carriesFiles(event) || this.closed) return;
+      depth += 1;
+      show(true);
+    });
+    zone.addEventListener("dragover", (event) => {
+      if (!carriesFiles(event) || this.closed) return;
+      event.preventDefault(); // allows the drop
+      event.dataTransfer.dropEffect = "copy";
+    });
+    zone.addEventListener("dragleave", () => {
+      depth = Math.max(0, depth - 1);
+      if (!depth) show(false);
+    });
+    zone.addEventListener("drop", (event) => {
+      depth = 0;
+      show(false);
+      if (!carriesFiles(event) || this.closed) return;
+      event.preventDefault();
+      this.addFiles([...event.dataTransfer.files]);
+      this.textarea.focus();
+    });
   }
 
-  // Other files make another message: a new client_id for the next upload.
-  #setFiles(files) {
+  // Files from the button, a drop or a paste: the ones that can be sent are added, the
+  // others said (files.js).
+  addFiles(files) {
+    const { accepted, problem } = checkFiles(files, this.files.length, this.config);
+    this.#setFiles([...this.files, ...accepted], problem);
+  }
+
+  // Other files make another message: a new client_id for the next upload. A file problem
+  // shown before is about files that are no longer being added: it goes.
+  #setFiles(files, problem = "") {
+    if (problem || this.errorFrom) this.showError(problem, "files");
     this.files = files;
     this.uploadClientId = null;
     this.#renderPreviews();
@@ -195,9 +263,13 @@ export class Composer {
     name.textContent = file.name;
     const remove = document.createElement("button");
     remove.type = "button";
-    remove.className = "btn-close";
+    remove.className = "chat-preview-remove";
+    remove.textContent = "×";
     remove.setAttribute("aria-label", `${this.strings.remove}: ${file.name}`);
-    remove.addEventListener("click", () => this.#setFiles(this.files.filter((_, i) => i !== index)));
+    remove.addEventListener("click", () => {
+      this.#setFiles(this.files.filter((_, i) => i !== index));
+      this.textarea.focus(); // the button is gone: focus goes back to the message
+    });
     item.append(media, name, remove);
     return item;
   }

@@ -3,10 +3,12 @@
 // messages after them, "load earlier", the empty note. The DOM follows the store and is
 // never read back as state.
 
+import { continues } from "./grouping.js";
 import {
   dayElement,
   messageElement,
   pendingElement,
+  pendingMessage,
   setStatusMark,
   unreadDividerElement,
 } from "./render.js";
@@ -15,9 +17,12 @@ import {
 const PINNED_PX = 40;
 
 export class ConversationView {
-  constructor(root, store, strings) {
+  // config: {strings, userId, groupSeconds, today, yesterday} (chat/panel.py)
+  constructor(root, store, config) {
     this.store = store;
-    this.strings = strings;
+    this.strings = config.strings;
+    this.config = config;
+    this.days = { today: config.today, yesterday: config.yesterday, strings: config.strings };
     this.log = root.querySelector("[data-chat-log]");
     this.list = root.querySelector("[data-chat-messages]");
     this.empty = root.querySelector("[data-chat-empty]");
@@ -66,22 +71,35 @@ export class ConversationView {
     }
   }
 
-  // Walks the wanted order and moves, adds or removes only the elements that differ.
+  // Walks the wanted order and moves, adds or removes only the elements that differ; each
+  // message is marked as continuing its author's group or not (grouping.js).
   #reconcile() {
     const wanted = [];
+    const grouped = new Map(); // element -> continues the message before it
+    let previous = null;
+    const add = (node, message) => {
+      if (message) {
+        grouped.set(node, continues(previous, message, this.config.groupSeconds));
+        previous = message;
+      } else {
+        previous = null; // a heading or divider starts a new group
+      }
+      wanted.push(node);
+    };
     let day = null;
     for (const message of this.store.list()) {
       if (message.day && message.day !== day) {
         day = message.day;
-        wanted.push(this.#node(`d${day}`, () => dayElement(message)));
+        add(this.#node(`d${day}`, () => dayElement(message, this.days)));
       }
       if (message.id === this.store.unreadFrom) {
-        wanted.push(this.#node("unread", () => unreadDividerElement(this.strings)));
+        add(this.#node("unread", () => unreadDividerElement(this.strings)));
       }
-      wanted.push(this.#node(`m${message.id}`, () => messageElement(message, this.strings)));
+      add(this.#node(`m${message.id}`, () => messageElement(message, this.strings)), message);
     }
     for (const entry of this.store.pending()) {
-      wanted.push(this.#node(`p${entry.client_id}`, () => pendingElement(entry, this.strings)));
+      const message = { ...pendingMessage(entry), author_id: this.config.userId, day: this.config.today };
+      add(this.#node(`p${entry.client_id}`, () => pendingElement(entry, this.strings)), message);
     }
     const keep = new Set(wanted);
     for (const [key, node] of this.nodes) {
@@ -92,6 +110,7 @@ export class ConversationView {
     }
     let cursor = this.list.firstElementChild;
     for (const node of wanted) {
+      if (grouped.has(node)) node.classList.toggle("is-continued", grouped.get(node));
       if (node === cursor) cursor = cursor.nextElementSibling;
       else this.list.insertBefore(node, cursor);
     }

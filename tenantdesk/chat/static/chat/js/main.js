@@ -14,6 +14,7 @@ import { Courier } from "./courier.js";
 import { announceActivity, hideWhenClosed, showRequestStatus } from "./page.js";
 import { Close, Frame } from "./protocol.js";
 import { ReadTracker } from "./read.js";
+import { fitAboveKeyboard } from "./viewport.js";
 import { ChatStore } from "./store.js";
 
 const RETRY_LATER_MS = 3000; // after "too many messages" or "database unavailable"
@@ -21,7 +22,9 @@ const RETRY_LATER_MS = 3000; // after "too many messages" or "database unavailab
 function startChat(root, config) {
   const { strings } = config;
   const store = new ChatStore({ closed: config.closed, readUpTo: config.readUpTo });
-  const view = new ConversationView(root, store, strings);
+  const view = new ConversationView(root, store, config);
+  // "Connecting…" and the rest are the script's to say: a page without scripts never shows them.
+  root.querySelector("[data-chat-connection]").hidden = false;
   const connection = new Connection(root, config, {
     store,
     onFrame: handle,
@@ -42,7 +45,9 @@ function startChat(root, config) {
   const composer = new Composer(root.querySelector("[data-chat-composer]"), config, {
     onText: sendText,
     onUploaded: (message) => handle({ type: Frame.MESSAGE, message }),
+    dropZone: root,
   });
+  fitAboveKeyboard(root, composer.textarea);
 
   // Every frame's messages learn whether they are the reader's own: the server sends one
   // text per language to every reader (chat/ws/outgoing.py), with the author's id.

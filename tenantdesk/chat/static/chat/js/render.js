@@ -2,6 +2,8 @@
 // textContent only. Dates are the server's (time_label, day_label): the page never formats
 // one itself, so the chat writes them exactly like the server's pages.
 
+import { dayTitle } from "./grouping.js";
+
 // Thumbnails are shown at most this size (CSS px), in their photo's shape.
 const PHOTO_BOX = 200;
 
@@ -63,13 +65,17 @@ export function setStatusMark(node, status, strings) {
 function bubble(message, strings) {
   const system = message.kind === "system";
   const item = el("li", `chat-message ${system ? "is-system" : message.mine ? "is-mine" : "is-theirs"}`);
+  if (!system && message.by_manager) item.classList.add("is-by-manager");
+  if (message.internal) item.classList.add("is-note");
+  if (!system) {
+    const avatar = el("span", "chat-avatar", message.author_initials || "");
+    avatar.setAttribute("aria-hidden", "true");
+    item.append(avatar);
+  }
   const box = el("div", "chat-bubble");
   const meta = el("div", "chat-meta");
-  if (message.internal) {
-    // A manager's internal note: only managers are ever sent one; the label says so.
-    item.classList.add("is-note");
-    meta.append(el("span", "chat-note-label", strings.internalNote));
-  }
+  // A manager's internal note: only managers are ever sent one; the label says so.
+  if (message.internal) meta.append(el("span", "chat-note-label", strings.internalNote));
   meta.append(el("span", "chat-author", message.mine ? strings.you : message.author_label));
   const time = el("time", "chat-time", message.time_label || "");
   if (message.created_at) time.dateTime = message.created_at;
@@ -98,20 +104,22 @@ export function messageElement(message, strings) {
 
 // A message still in the outbox: no id and no time yet.
 export function pendingElement(entry, strings) {
-  const item = bubble(
-    { mine: true, kind: "user", text: entry.text, internal: entry.internal, attachments: [] },
-    strings,
-  );
+  const item = bubble(pendingMessage(entry), strings);
   item.dataset.clientId = entry.client_id;
   setStatusMark(item, "sending", strings);
   return item;
 }
 
-// The heading over a day's messages, in the server's words ("27 November 2026").
-export function dayElement(message) {
+// An outbox entry as a message of the reader's (for the bubble and the grouping).
+export function pendingMessage(entry) {
+  return { mine: true, kind: "user", text: entry.text, internal: entry.internal, attachments: [] };
+}
+
+// The heading over a day's messages: "Today", "Yesterday" or the server's date.
+export function dayElement(message, days) {
   const item = el("li", "chat-day");
   item.dataset.day = message.day;
-  item.append(el("h3", "chat-day-label", message.day_label));
+  item.append(el("h3", "chat-day-label", dayTitle(message, days)));
   return item;
 }
 

@@ -24,15 +24,15 @@
 
   const toggle = document.createElement("button");
   toggle.type = "button";
-  toggle.className = "btn btn-outline-secondary btn-sm text-nowrap";
+  toggle.className = "chat-text-button chat-saved-toggle";
   // On a phone the row is full: the button shows "/" (the shortcut) and says the rest to
   // screen readers; from sm up it shows its name too.
   const mark = document.createElement("span");
-  mark.className = "font-monospace fw-bold";
+  mark.className = "chat-saved-key";
   mark.setAttribute("aria-hidden", "true");
   mark.textContent = "/";
   const name = document.createElement("span");
-  name.className = "d-none d-sm-inline ms-1";
+  name.className = "chat-saved-name";
   name.textContent = words.label;
   toggle.append(mark, name);
   toggle.setAttribute("aria-label", words.label);
@@ -40,12 +40,14 @@
   toggle.setAttribute("aria-controls", "saved-replies-panel");
   toggle.title = words.hint;
   toggle.dataset.savedRepliesToggle = "";
-  const attach = form.querySelector(".chat-attach");
-  (attach || textarea).after(toggle);
+  // In the composer's tools row, first (chat/panel.html).
+  const tools = form.querySelector("[data-chat-tools]");
+  if (tools) tools.prepend(toggle);
+  else textarea.after(toggle);
 
   const panel = document.createElement("div");
   panel.id = "saved-replies-panel";
-  panel.className = "card card-body p-2 mb-2 shadow-sm";
+  panel.className = "chat-saved-panel";
   panel.hidden = true;
   panel.dataset.savedRepliesPanel = "";
 
@@ -56,7 +58,7 @@
   const filter = document.createElement("input");
   filter.type = "search";
   filter.id = "saved-replies-filter";
-  filter.className = "form-control form-control-sm mb-2";
+  filter.className = "chat-input chat-saved-filter";
   filter.placeholder = words.filterLabel;
   filter.autocomplete = "off";
   filter.setAttribute("role", "combobox");
@@ -66,24 +68,23 @@
 
   const list = document.createElement("ul");
   list.id = "saved-replies-list";
-  list.className = "list-group overflow-auto";
+  list.className = "chat-saved-list";
   list.setAttribute("role", "listbox");
   list.setAttribute("aria-label", words.label);
-  list.style.maxHeight = "14rem"; // set by script: the page's CSP forbids inline styles
 
   const status = document.createElement("p");
-  status.className = "small text-body-secondary mb-0";
+  status.className = "chat-saved-status";
   status.setAttribute("role", "status");
 
   // Where the replies are edited (company admins) or proposed (every manager).
   const manage = document.createElement("a");
-  manage.className = "small d-inline-block mt-1";
+  manage.className = "chat-saved-manage";
   manage.href = words.manageUrl;
   manage.textContent = words.manage;
   manage.dataset.savedRepliesManage = "";
 
   panel.append(filterLabel, filter, list, status, manage);
-  textarea.before(panel);
+  (form.querySelector("[data-chat-row]") || textarea).before(panel);
 
   // --- data --------------------------------------------------------------------------
 
@@ -132,14 +133,14 @@
       ...shown.map((reply, index) => {
         const item = document.createElement("li");
         item.id = `saved-reply-${reply.id}`;
-        item.className = "list-group-item list-group-item-action py-1 px-2";
+        item.className = "chat-saved-item";
         item.setAttribute("role", "option");
         item.dataset.savedReply = String(reply.id);
         const title = document.createElement("div");
-        title.className = "fw-semibold small";
+        title.className = "chat-saved-title";
         title.textContent = reply.title;
         const text = document.createElement("div");
-        text.className = "small text-truncate";
+        text.className = "chat-saved-text";
         text.textContent = reply.text;
         item.append(title, text);
         // mousedown, not click: the message box keeps its focus and caret.
