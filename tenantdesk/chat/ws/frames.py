@@ -213,6 +213,12 @@ class RequestStatusFrame(
     closed: bool
 
 
+class RequestChangedFrame(
+    msgspec.Struct, tag=Frame.REQUEST_CHANGED.value, tag_field="type", forbid_unknown_fields=True
+):
+    kind: str  # the RequestEvent's kind, e.g. "rated"
+
+
 class SyncFrame(msgspec.Struct, tag=Frame.SYNC.value, tag_field="type", forbid_unknown_fields=True):
     after_id: int
     messages: list[MessageData]
@@ -228,7 +234,9 @@ class ErrorFrame(
     client_id: str | None = None
 
 
-ChatServerFrame = MessageFrame | ReceiptFrame | RequestStatusFrame | SyncFrame | ErrorFrame
+ChatServerFrame = (
+    MessageFrame | ReceiptFrame | RequestStatusFrame | RequestChangedFrame | SyncFrame | ErrorFrame
+)
 
 
 class InboxRequestNew(
