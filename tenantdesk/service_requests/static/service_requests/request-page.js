@@ -50,6 +50,13 @@
   let timer = null;
   let inFlight = false;
   let again = false;
+  let waitingForDialog = false;
+
+  // A confirmation open in a panel (closing's <dialog>) would be swapped away under the
+  // person: the swap waits for it to close.
+  function confirmationOpen() {
+    return document.querySelector("[data-panel] dialog[open]") !== null;
+  }
 
   function scheduleRefresh(delay = DEBOUNCE_MS) {
     clearTimeout(timer);
@@ -61,9 +68,8 @@
       again = true;
       return;
     }
-    // A confirmation open in a panel would be swapped away under the person: wait for it.
-    if (root.ownerDocument.querySelector("[data-panel] dialog[open]")) {
-      again = true;
+    if (confirmationOpen()) {
+      waitingForDialog = true;
       return;
     }
     inFlight = true;
@@ -75,7 +81,10 @@
         headers: { Accept: "text/html" },
         redirect: "error", // signed out: the sign-in page is not a panel
       });
-      if (response.ok) swapPanels(await response.text());
+      const html = response.ok ? await response.text() : null;
+      // Opened while the answer came: fetch again once it closes.
+      if (html !== null && confirmationOpen()) waitingForDialog = true;
+      else if (html !== null) swapPanels(html);
     } catch {
       // Offline or signed out: the chat says so; the next frame tries again.
     } finally {
@@ -140,7 +149,10 @@
   document.addEventListener(
     "close",
     (event) => {
-      if (event.target.closest && event.target.closest("[data-panel]")) scheduleRefresh(0);
+      if (waitingForDialog && !confirmationOpen()) {
+        waitingForDialog = false;
+        scheduleRefresh(0);
+      }
     },
     true,
   );
@@ -236,7 +248,8 @@
     closeMenu(menu);
     showMenuError("");
     try {
-      const response = await fetch(form.action, {
+      // getAttribute: an input named "action" (the assign forms) shadows form.action.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         credentials: "same-origin",
