@@ -165,6 +165,7 @@ def test_the_status_changed_notice_goes_too(asgi_server, new_context, customer):
     page.clock.install()
     page.goto(f"{base}/request/{service_request.pk}")
     page.wait_for_selector("[data-chat-connection][data-state=online]")
+    page.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
     page.click("[data-status-action=closed]")
     page.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
     page.wait_for_url(f"{base}/request/{service_request.pk}")
