@@ -1,7 +1,7 @@
 """The transition table: every change of a request's status is one of these steps.
 
     action          from                    to            who may (service_requests.access)
-    start           pending                 in progress   a manager          ("Take into work")
+    start           pending                 in progress   a manager          ("Start work")
     close           pending, in progress    closed        a manager
     reopen          closed                  pending       a member of its organisation, with
                                                           a reason, within REOPEN_DAYS of closing
@@ -11,7 +11,7 @@
 A closed request changes no further by any other step. Each action has one service
 (services/status.py and services/closure.py), all through one function that locks the
 request, checks this table, writes the step and records its RequestEvent. Taking a
-request ("Take") is an assignment, not a status: services/workspace.py.
+request ("Assign to me") is an assignment, not a status: services/workspace.py.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ Status = ServiceRequest.Status
 
 
 class Action(models.TextChoices):
-    START = "start", _("Take into work")
+    START = "start", _("Start work")
     CLOSE = "close", _("Close the request")
     REOPEN = "reopen", _("Reopen the request")
     INCIDENT_CLOSE = "incident_close", _("Close with its incident")

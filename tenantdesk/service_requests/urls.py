@@ -8,6 +8,8 @@ urlpatterns = [
     path("new", create.create, name="new"),
     path("list", lists.active_list, name="list"),
     path("<int:pk>", detail.detail, name="detail"),
+    # The page's header and details alone, for its live updates (issue 23).
+    path("<int:pk>/panels", detail.panels, name="panels"),
     path("<int:pk>/status", actions.change_status, name="change_status"),
     # The manager's workspace (issue 12).
     path("<int:pk>/assign", actions.assign, name="assign"),

@@ -298,6 +298,7 @@ def test_a_closed_request_leaves_the_customers_active_list(asgi_server, new_cont
     assert counts() == {"active": "2", "closed": "0", "mine": "2", "organisation": "3"}
 
     mgr = open_page(new_context, base, manager, f"/request/{newer.pk}")
+    mgr.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
     mgr.click("[data-status-action=closed]")
     mgr.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
     mgr.wait_for_selector("[data-chat-status-badge][data-status=closed]")
@@ -497,6 +498,7 @@ def test_own_and_system_messages_never_notify(asgi_server, new_context, tenants)
         new_context, base, manager, f"/request/{newer.pk}", context=context, hidden=True
     )
     send_in_chat(mgr, "Our own answer")
+    mgr.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
     mgr.click("[data-status-action=in_progress]")
     background.wait_for_function(
         "() => window.__frames.filter((f) => f.type === 'request.message').length >= 2"

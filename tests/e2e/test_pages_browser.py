@@ -165,6 +165,7 @@ def test_the_status_changed_notice_goes_too(asgi_server, new_context, customer):
     page.clock.install()
     page.goto(f"{base}/request/{service_request.pk}")
     page.wait_for_selector("[data-chat-connection][data-state=online]")
+    page.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
     page.click("[data-status-action=closed]")
     page.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
     page.wait_for_url(f"{base}/request/{service_request.pk}")
@@ -193,15 +194,11 @@ def test_on_a_phone_the_chat_comes_first_and_the_details_fold(
     expect(page.get_by_test_id("request-photo-thumb")).to_be_hidden()
     screenshot(page, f"chat-phone-{lang}")
     toggle = page.locator("[data-testid=request-details-toggle]")
-    expect(toggle).to_have_attribute("aria-expanded", "false")
-    toggle.click()
-    page.wait_for_function(  # the folding animation has finished
-        """() => document.querySelectorAll('.request-details.show').length === 2
-            && !document.querySelector('.request-details.collapsing')"""
-    )
+    expect(toggle).to_have_attribute("aria-haspopup", "dialog")
+    toggle.click()  # the details sheet (issue 23)
+    expect(page.get_by_test_id("request-details-sheet")).to_be_visible()
     expect(description).to_be_visible()
     expect(page.get_by_test_id("request-photo-thumb")).to_be_visible()
-    expect(toggle).to_have_attribute("aria-expanded", "true")
     screenshot(page, f"chat-phone-details-{lang}")
     assert_accessible(page)
     width = page.evaluate("document.documentElement.scrollWidth")

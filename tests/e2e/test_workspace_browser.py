@@ -60,16 +60,17 @@ def test_a_manager_takes_a_request_and_finds_it_in_mine_and_overdue(
 
     mgr = open_as(new_context, base, manager, lang=lang)
     mgr.goto(f"{base}/request/{service_request.pk}")
+    mgr.click("[data-testid=assignee-menu-button]")
     mgr.click("[data-testid=take]")
-    mgr.wait_for_selector("[data-testid=unassign]")
+    mgr.wait_for_selector("[data-testid=unassign]", state="attached")
     assert "Anna Ivanova" in mgr.locator("[data-testid=request-assignee]").inner_text()
 
     # The customer's open chat gets the system message live, in the customer's language.
     assigned = "Назначена: Anna Ivanova" if lang == "ru" else "Assigned to Anna Ivanova"
     cust.locator(".chat-message.is-system .chat-text", has_text=assigned).wait_for()
 
-    mgr.select_option("[data-testid=priority-form] select", "urgent")
-    mgr.click("[data-testid=priority-form] button")
+    mgr.click("[data-testid=priority-menu-button]")
+    mgr.click("[data-priority-choice=urgent]")
     mgr.wait_for_selector("[data-testid=request-priority] [data-priority=urgent]")
     priority_text = "Приоритет изменён" if lang == "ru" else "Priority changed"
     cust.locator(".chat-message.is-system .chat-text", has_text=priority_text).wait_for()

@@ -13,7 +13,9 @@ from tenantdesk.chat.services.common import (
     announce_on_commit,
     broadcast_on_commit,
 )
+from tenantdesk.chat.ws.frames import encode
 from tenantdesk.chat.ws.outgoing import message_frames, status_frames
+from tenantdesk.chat.ws.protocol import Frame
 from tenantdesk.service_requests.models import RequestEvent
 
 # The kinds of RequestEvent the chat reports, each as a system message everyone in the chat
@@ -55,6 +57,12 @@ def request_event_message_post(*, event: RequestEvent) -> Message | None:
     transaction, so the message exists exactly when the change does. Kinds the chat does
     not report return None.
     """
+    if event.kind == RequestEvent.Kind.RATED:
+        # No chat line, but the open pages show the rating (and drop the form): a frame
+        # that says so, the same in every language (issue 23).
+        frame = encode({"type": Frame.REQUEST_CHANGED, "kind": event.kind})
+        broadcast_on_commit(event.service_request_id, {"type": "request.changed", "text": frame})
+        return None
     if event.kind not in CHAT_REPORTED_EVENTS:
         return None
     data = system_event_data(event)

@@ -214,6 +214,12 @@ class RequestStatusFrame(
     closed: bool
 
 
+class RequestChangedFrame(
+    msgspec.Struct, tag=Frame.REQUEST_CHANGED.value, tag_field="type", forbid_unknown_fields=True
+):
+    kind: str  # the RequestEvent's kind, e.g. "rated"
+
+
 class SyncFrame(msgspec.Struct, tag=Frame.SYNC.value, tag_field="type", forbid_unknown_fields=True):
     after_id: int
     messages: list[MessageData]
@@ -229,7 +235,9 @@ class ErrorFrame(
     client_id: str | None = None
 
 
-ChatServerFrame = MessageFrame | ReceiptFrame | RequestStatusFrame | SyncFrame | ErrorFrame
+ChatServerFrame = (
+    MessageFrame | ReceiptFrame | RequestStatusFrame | RequestChangedFrame | SyncFrame | ErrorFrame
+)
 
 
 class InboxRequestNew(

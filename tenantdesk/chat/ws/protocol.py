@@ -38,6 +38,9 @@ class Frame(StrEnum):
     MESSAGE = "message"
     RECEIPT = "receipt"
     REQUEST_STATUS = "request.status"
+    # Something the chat has no line for changed the request (a rating): the page
+    # fetches its header and details again (issue 23).
+    REQUEST_CHANGED = "request.changed"
     ERROR = "error"
     # server → client (the inbox: the live lists, the badge, notifications)
     REQUEST_NEW = "request.new"

@@ -77,6 +77,20 @@ class RequestSocket(BaseSocket):
             groups.append(service_request_managers_group(self.service_request.pk))
         return groups
 
+    async def _check(self) -> int | None:
+        # A person promoted to manager (or no longer one) while the socket is open: the
+        # managers' group, which alone carries internal notes, is joined (or left) at the
+        # next check (at once on accounts' access.changed push), not at the next connect.
+        code = await super()._check()
+        if code is None and self.groups_joined:
+            wanted = self.groups_to_join()
+            for group in set(wanted) - set(self.groups_joined):
+                await self.channel_layer.group_add(group, self.channel_name)
+            for group in set(self.groups_joined) - set(wanted):
+                await self.channel_layer.group_discard(group, self.channel_name)
+            self.groups_joined = wanted
+        return code
+
     async def connect(self):
         self.frames_window = SlidingWindow(settings.CHAT_SEND_RATE * FRAMES_PER_SEND)
         self.sent_ids: OrderedDict[int, None] = OrderedDict()
@@ -186,6 +200,11 @@ class RequestSocket(BaseSocket):
             if self._first_time(event["id"]):
                 await self.send_text(message)
             await self.send_text(status)
+
+    async def request_changed(self, event):
+        # A change with no chat line (a rating): the page fetches its panels again.
+        if await self.still_allowed():
+            await self.send_text(event["text"])
 
     # --- helpers --------------------------------------------------------------------------
 

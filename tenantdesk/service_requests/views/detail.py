@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from tenantdesk.core.private_files import serve_private_file
 from tenantdesk.service_requests import lifecycle, selectors
@@ -33,9 +34,10 @@ from tenantdesk.service_requests.services import closure
 Kind = RequestEvent.Kind
 
 
-@login_required
-def detail(request, pk: int):
-    service_request = access_service_request(
+def _page_request(request, pk: int) -> ServiceRequest:
+    """The request as its page shows it, after the page's access check (another
+    organisation's or a missing request: 404; signed out: the sign-in page)."""
+    return access_service_request(
         request.user,
         pk,
         # Whether the viewer follows it, in the same query (issue 21).
@@ -44,21 +46,43 @@ def detail(request, pk: int):
             "organisation", "author", "assignee", "location__building"
         ).annotate(viewer_follows=followed_by(request.user)),
     )
+
+
+def page_context(request, service_request: ServiceRequest) -> dict:
+    """What the page's header and details show this viewer: the page and its live
+    fragment (`panels`) render the same templates from the same context."""
     may_change_status = can_change_status(request.user, service_request)
-    return render(
-        request,
-        "service_requests/detail.html",
-        {
-            "service_request": service_request,
-            "can_change_status": may_change_status,
-            "status_actions": _status_actions(service_request) if may_change_status else [],
-            **closure_context(request, service_request),
-            **workspace_context(request.user, service_request),
-            # A member follows or unfollows; managers have assignment instead.
-            "can_follow": can_follow(request.user, service_request),
-            "following": service_request.viewer_follows,
-        },
+    return {
+        "service_request": service_request,
+        "can_change_status": may_change_status,
+        "status_actions": _status_actions(service_request) if may_change_status else [],
+        **closure_context(request, service_request),
+        **workspace_context(request.user, service_request),
+        # A member follows or unfollows; managers have assignment instead.
+        "can_follow": can_follow(request.user, service_request),
+        "following": service_request.viewer_follows,
+    }
+
+
+@login_required
+def detail(request, pk: int):
+    service_request = _page_request(request, pk)
+    return render(request, "service_requests/detail.html", page_context(request, service_request))
+
+
+@login_required
+@require_GET
+def panels(request, pk: int):
+    """The page's header and details alone, as the viewer would see them on a reload:
+    the page's script swaps them in when a socket frame says the request changed
+    (status, assignee, priority, place, incident, rating, reopening). Same access check
+    as the page; never cached (it is what the request is now)."""
+    service_request = _page_request(request, pk)
+    response = render(
+        request, "service_requests/_panels.html", page_context(request, service_request)
     )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _status_actions(service_request: ServiceRequest) -> list[dict]:
@@ -103,8 +127,11 @@ def workspace_context(user, service_request: ServiceRequest) -> dict:
     context = {"request_history": request_history(service_request)}
     if can_assign(user, service_request):
         context["assign_form"] = AssignForm(initial={"assignee": service_request.assignee_id})
+        # The header's assignee menu lists them (one query, as the select did).
+        context["assignees"] = list(context["assign_form"].fields["assignee"].queryset)
     if can_set_priority(user, service_request):
         context["priority_form"] = PriorityForm(initial={"priority": service_request.priority})
+        context["priorities"] = ServiceRequest.Priority.choices
     context["show_due"] = can_use_workspace(user)
     context["can_set_location"] = can_set_location(user, service_request)
     return context

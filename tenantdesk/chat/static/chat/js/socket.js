@@ -70,6 +70,7 @@ export class ChatSocket {
           return;
         }
       }
+      document.dispatchEvent(new CustomEvent("tenantdesk:chat", { detail: frame }));
       this.handlers.onFrame(frame);
     });
     ws.addEventListener("close", (event) => {
