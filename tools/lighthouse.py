@@ -202,13 +202,19 @@ def audit(cli: Path, name: str, url: str, cookies: dict[str, str]) -> dict:
         f"--only-categories={','.join(CATEGORIES)}",
         "--max-wait-for-load=30000",
     ]
-    base = url.split("/", 3)
-    with chromium("/".join(base[:3]), cookies) as port:
-        command.append(f"--port={port}")
-        subprocess.run(command, check=True, timeout=300)  # noqa: S603  (our argv)
-    report = json.loads((REPORTS / f"{name}.report.json").read_text())
-    if report.get("runtimeError"):
-        raise RuntimeError(f"{name}: {report['runtimeError']}")
+    base = "/".join(url.split("/", 3)[:3])
+    # A trace Lighthouse failed to record (NO_NAVSTART, seen on a loaded machine) is
+    # measured again, twice at most; a page that answers an error is not.
+    for attempt in range(3):
+        with chromium(base, cookies) as port:
+            subprocess.run([*command, f"--port={port}"], check=True, timeout=300)  # noqa: S603
+        report = json.loads((REPORTS / f"{name}.report.json").read_text())
+        error = report.get("runtimeError")
+        if not error or attempt == 2 or error.get("code") == "ERRORED_DOCUMENT_REQUEST":
+            break
+        print(f"{name}: {error.get('code')}, measuring again", flush=True)
+    if error:
+        raise RuntimeError(f"{name}: {error}")
     audits = report["audits"]
     console = audits["errors-in-console"].get("details") or {}
     return {
@@ -231,7 +237,7 @@ def table(results: list[tuple[str, str, dict]], *, runs: int, language: str) -> 
         f"Lighthouse {lighthouse_version()}, mobile preset, production shape (uvicorn, WhiteNoise, "
         f"PostgreSQL, Redis), language {language}, "
         + (f"median of {runs} runs" if runs > 1 else "1 run")
-        + " per page.",
+        + f" per page; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end.",
         "",
         "| page | path | perf | a11y | best pr. | SEO | LCP s | KiB | console errors |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
