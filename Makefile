@@ -85,6 +85,12 @@ lighthouse: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make lighthouse needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (docs/measuring-the-look.md)" >&2; exit 2; }
 	$(PY) -m tools.lighthouse $(LIGHTHOUSE_ARGS)
 
+# Every page in English and Russian, light and dark, desktop and phone, into
+# test-artifacts/screenshots/all/; the README's four, made small, into docs/screenshots/.
+screenshots: install
+	SCREENSHOTS=all $(PY) -m pytest -p no:cacheprovider -n 0 -q tests/e2e/test_screenshots_browser.py -k test_every_page
+	$(PY) -m tools.screenshots
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
