@@ -34,4 +34,3 @@ def countdown_forms() -> dict[str, str]:
             forms.append(sentence)
         index.append(str(forms.index(sentence)))
     return {"forms": json.dumps(forms, ensure_ascii=False), "index": "".join(index)}
-

@@ -117,7 +117,6 @@ def test_four_failures_block_then_sign_in_works_after_the_cool_off(asgi_server, 
     seconds = int(countdown.get_attribute("data-seconds"))
     assert 1 <= seconds <= 3  # the test settings' cool-off
 
-
     # The page counts down and, at zero, enables the form: no reload, no navigation
     # (the disabled form while blocked: test_the_lock_out_counts_down_in_russian).
     page.evaluate("() => { window.stillTheSamePage = true; }")
