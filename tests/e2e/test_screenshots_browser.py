@@ -204,11 +204,15 @@ def demo_site(settings):
 
 def settled(page):
     """Waits for what any page needs before its picture, whatever its markup: the network
-    quiet (a socket does not count), the fonts and every image loaded."""
+    quiet (a socket does not count), the fonts and every image in view loaded (a lazy one
+    out of view never loads, and is not in the picture)."""
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
-        "() => document.fonts.status === 'loaded' && "
-        "[...document.images].every((image) => image.complete)"
+        """() => document.fonts.status === 'loaded' && [...document.images].every((image) => {
+          const box = image.getBoundingClientRect();
+          const inView = box.bottom > 0 && box.top < innerHeight && box.width > 0;
+          return image.complete || !inView;
+        })"""
     )
 
 
