@@ -8,7 +8,7 @@ UV_VERSION := 0.13.8
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-e2e coverage install lint format check-migrations messages clean bench scale-test
+.PHONY: run test test-unit test-e2e coverage install lint format check-migrations messages clean bench scale-test lighthouse screenshots
 
 $(VENV)/.installed: requirements-dev.lock build-constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,21 @@ scale-test: install
 	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make scale-test needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (tests/scale/README.md)" >&2; exit 2; }
 	@test -x /usr/sbin/nginx || { echo "make scale-test needs nginx: apt-get install nginx" >&2; exit 2; }
 	$(PY) -m pytest tests/scale -p no:cacheprovider -v $(SCALE_ARGS)
+
+# Lighthouse (mobile preset) on every page of the production shape: uvicorn, production
+# settings, WhiteNoise, a seeded PostgreSQL database, Redis (docs/measuring-the-look.md).
+# Needs DATABASE_URL + REDIS_URL as scale-test does, Node.js with npm, and Chromium;
+# Lighthouse itself is installed from tools/lighthouse/package-lock.json on first use.
+# The table: test-artifacts/lighthouse.md. LIGHTHOUSE_ARGS="--pages chat-manager --runs 3".
+lighthouse: install
+	@test -n "$$DATABASE_URL" -a -n "$$REDIS_URL" || { echo "make lighthouse needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (docs/measuring-the-look.md)" >&2; exit 2; }
+	$(PY) -m tools.lighthouse $(LIGHTHOUSE_ARGS)
+
+# Every page in English and Russian, light and dark, desktop and phone, into
+# test-artifacts/screenshots/all/; the README's four, made small, into docs/screenshots/.
+screenshots: install
+	SCREENSHOTS=all $(PY) -m pytest -p no:cacheprovider -n 0 -q tests/e2e/test_screenshots_browser.py -k test_every_page
+	$(PY) -m tools.screenshots
 
 lint: install
 	$(VENV)/bin/ruff check .

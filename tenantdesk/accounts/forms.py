@@ -17,6 +17,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
+from tenantdesk.accounts.client_checks import ClientChecksMixin
 from tenantdesk.accounts.email_change import email_taken
 from tenantdesk.accounts.gate import sign_in_gate_release
 from tenantdesk.accounts.models import Organisation, User
@@ -62,8 +63,11 @@ class ContactPhoneField(PhoneNumberField):
         return super().to_python(value)
 
 
-class RegistrationForm(BootstrapFormMixin, UserCreationForm):
+class RegistrationForm(ClientChecksMixin, BootstrapFormMixin, UserCreationForm):
     """A new customer account and the organisation it registers, on one form."""
+
+    new_password = "password1"
+    confirm = {"password2": "password1"}
 
     name = forms.CharField(
         label=_("Your name"),
@@ -96,6 +100,17 @@ class RegistrationForm(BootstrapFormMixin, UserCreationForm):
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
+
+    def full_clean(self):
+        super().full_clean()
+        # The typed passwords are sent back when the refusal is about something else (a
+        # taken e-mail, the phone): typing two long passwords again for a typo elsewhere
+        # was the commonest complaint. To the same person who typed them, in the answer
+        # to their own post, over HTTPS, never cached (RegisterView is never_cache); a
+        # refused password, or two that differ, is cleared as before.
+        keep = self.is_bound and not {"password1", "password2"} & set(self.errors)
+        for name in ("password1", "password2"):
+            self.fields[name].widget.render_value = keep
 
     def clean(self):
         cleaned = super().clean()
@@ -182,7 +197,11 @@ class AnyNameSignInMixin:
 
 
 class SignInForm(
-    AnyNameSignInMixin, CountRefusedSignInMixin, BootstrapFormMixin, AuthenticationForm
+    ClientChecksMixin,
+    AnyNameSignInMixin,
+    CountRefusedSignInMixin,
+    BootstrapFormMixin,
+    AuthenticationForm,
 ):
     error_messages = {
         "invalid_login": _("Username or password is incorrect."),
@@ -218,7 +237,7 @@ class AdminSignInForm(AnyNameSignInMixin, CountRefusedSignInMixin, AdminAuthenti
 # --- password reset and the profile ------------------------------------------------------
 
 
-class PasswordResetRequestForm(BootstrapFormMixin, forms.Form):
+class PasswordResetRequestForm(ClientChecksMixin, BootstrapFormMixin, forms.Form):
     """The address a reset link is to be sent to; whether it has an account is not asked
     here (the task worker finds out, tenantdesk/accounts/tasks.py)."""
 
@@ -229,8 +248,11 @@ class PasswordResetRequestForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class ResetSetPasswordForm(BootstrapFormMixin, SetPasswordForm):
+class ResetSetPasswordForm(ClientChecksMixin, BootstrapFormMixin, SetPasswordForm):
     """Django's form for the new password (its validators), Bootstrap style."""
+
+    new_password = "new_password1"
+    confirm = {"new_password2": "new_password1"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

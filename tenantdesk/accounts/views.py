@@ -8,13 +8,16 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.generic import FormView
 
 from tenantdesk.accounts import services
 from tenantdesk.accounts.client_ip import client_ip
+from tenantdesk.accounts.countdown import countdown_forms, countdown_text
 from tenantdesk.accounts.forms import (
     EmailChangeForm,
     PasswordResetRequestForm,
@@ -36,6 +39,7 @@ from tenantdesk.core.languages import supported_language
 PEOPLE_BACKEND = "tenantdesk.accounts.backends.PeopleBackend"
 
 
+@method_decorator(never_cache, name="dispatch")  # a refused form carries the typed passwords
 class RegisterView(FormView):
     template_name = "accounts/register.html"
     form_class = RegistrationForm
@@ -138,9 +142,18 @@ def lockout_response(request, original_response=None, credentials=None):
     # At least 1: this page is only shown to an attempt that was refused, even if the
     # block ended in the moment since.
     seconds_left = max(1, lockout_seconds_left(ip_address=client_ip(request)))
-    response = render(
-        request, "accounts/locked_out.html", {"seconds_left": seconds_left}, status=429
-    )
+    # The sign-in form is on the page, disabled: the countdown enables it at zero without
+    # a reload (accounts/js/countdown.js). Without JavaScript the page says when to come
+    # back and links to the sign-in page.
+    typed = request.POST.get("username", "") if request.method == "POST" else ""
+    context = {
+        "seconds_left": seconds_left,
+        "countdown": countdown_text(seconds_left),
+        "countdown_forms": countdown_forms(),
+        "form": SignInForm(request, initial={"username": typed}),
+        "next": request.POST.get("next") or request.GET.get("next", ""),
+    }
+    response = render(request, "accounts/locked_out.html", context, status=429)
     response["Retry-After"] = str(seconds_left)  # RFC 9110: when to come back
     return response
 

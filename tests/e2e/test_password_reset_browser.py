@@ -86,3 +86,35 @@ def test_forgot_password_then_sign_in_with_the_new_one(
     expect(page.locator("h1")).to_have_text("Профиль")
     expect(page.locator("html")).to_have_attribute("lang", "ru")
     screenshot(page, "accounts-profile-ru")
+
+
+def test_a_new_password_too_short_or_repeated_wrong_is_shown_before_sending(asgi_server, page):
+    """The reset link's form checks the typical mistakes in the page: no 400 round trip,
+    so no console error (Chromium logs every 400 answer as one)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    customer = CustomerFactory()
+    errors, posted = [], []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("request", lambda request: request.method == "POST" and posted.append(request.url))
+    uid = urlsafe_base64_encode(force_bytes(customer.pk))
+    token = default_token_generator.make_token(customer)
+    page.goto(f"{asgi_server.url}/accounts/password-reset/{uid}/{token}")
+    expect(page.locator("h1")).to_have_text("Choose a new password")
+
+    page.fill("#id_new_password1", "short")
+    page.fill("#id_new_password2", "shorter")
+    page.click("main form button[type=submit]")
+    expect(page.locator("[data-field-error=new_password1]")).to_contain_text("at least 8")
+    expect(page.locator("[data-field-error=new_password2]")).to_have_text(
+        "The two password fields didn’t match."
+    )
+    page.fill("#id_new_password1", NEW_PASSWORD)
+    page.fill("#id_new_password2", NEW_PASSWORD)
+    expect(page.locator("[data-field-error]")).to_have_count(0)
+    assert submit(page) == 200
+    expect(page.get_by_test_id("password-reset-complete")).to_be_visible()
+    assert len(posted) == 1  # only the good one was sent
+    assert errors == []

@@ -1,9 +1,16 @@
 """Screenshots of the main pages, in English and Russian, on a desktop and a 390 px phone,
 with data like `make run`'s demo: the chat (photos, a status change, two days), the manager's
 list, the create page, sign-in. Saved as test-artifacts/screenshots/ui-<page>-<lang>-<size>.png
-to be looked at (docs/screenshots/chat.png is ui-chat-en-desktop.png); each also checks that a
-phone needs no sideways scrolling and that the page passes axe."""
+to be looked at; each also checks that a phone needs no sideways scrolling and that the page
+passes axe.
 
+`make screenshots` (SCREENSHOTS=all) also runs test_every_page: every page, chosen by its
+address (so it works whatever the markup), in both languages, light and dark, desktop
+(1366×768) and phone (390×844), on seed_demo's data with this conversation, into
+test-artifacts/screenshots/all/; tools/screenshots.py then copies four of them, made small,
+to docs/screenshots/ for the README (docs/measuring-the-look.md)."""
+
+import os
 from datetime import timedelta
 
 import pytest
@@ -20,6 +27,7 @@ from tenantdesk.service_requests.services.status import (
     service_request_change_status,
 )
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_chat_browser import photo_message
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import session_cookie
@@ -44,6 +52,13 @@ def demo():
     customer = CustomerFactory(organisation=organisation, first_name="Ivan", last_name="Petrov")
     manager = ManagerFactory(first_name="Anna", last_name="Ivanova")
     service_request = create_demo_request(customer)
+    converse(customer, manager, service_request)
+    return customer, manager, service_request
+
+
+def converse(customer, manager, service_request):
+    """The demo's conversation over two days (a photo, an answer, a status change), and
+    three requests of another organisation."""
     yesterday = timezone.localtime() - timedelta(days=1)
     at = {
         "opened": yesterday.replace(hour=9, minute=12),
@@ -98,7 +113,6 @@ def demo():
     )
     other = OrganisationFactory(name="Rosa Dental LLC")
     bulk_requests(other, CustomerFactory(organisation=other), 3, type="plumbing")
-    return customer, manager, service_request
 
 
 def open_page(new_context, base, lang, size, user=None):
@@ -142,3 +156,91 @@ def test_screenshots_of_the_main_pages(asgi_server, new_context, screenshot, dem
     page = open_page(new_context, base, lang, size, manager)
     page.goto(f"{base}/request/list")
     take(page, screenshot, f"ui-list-{lang}-{size}")
+
+
+# --- make screenshots: every page by its address ---------------------------------------
+
+EVERY_SIZE = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+ALL = ARTIFACTS / "all"
+# (name, who is signed in, address); {request} is the demo's request.
+EVERY_PAGE = [
+    ("sign-in", None, "/accounts/login"),
+    ("register", None, "/accounts/register"),
+    ("password-reset", None, "/accounts/password-reset"),
+    ("error-404", "customer", "/no-such-page"),
+    ("list-customer", "customer", "/request/list"),
+    ("list-manager", "manager", "/request/list"),
+    ("chat-customer", "customer", "/request/{request}"),
+    ("chat-manager", "manager", "/request/{request}"),
+    ("create", "customer", "/request/new"),
+    ("profile", "customer", "/accounts/profile"),
+    ("incidents", "manager", "/incidents"),
+    ("buildings", "manager", "/company/buildings"),
+    ("announcements", "manager", "/announcements"),
+    ("team", "manager", "/company/team"),
+    ("members", "customer", "/org/members"),
+]
+
+
+@pytest.fixture
+def demo_site(settings):
+    """seed_demo's people, places and announcement, with the demo conversation."""
+    from django.core.management import call_command
+
+    from tenantdesk.accounts.models import User
+    from tenantdesk.service_requests.management.commands.seed_demo import (
+        DEMO_CUSTOMER,
+        DEMO_MANAGER,
+    )
+
+    settings.DEMO_DATA = True
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    customer = User.objects.get(username=DEMO_CUSTOMER[0])
+    manager = User.objects.get(username=DEMO_MANAGER[0])
+    service_request = ServiceRequest.objects.filter(author=customer).earliest("pk")
+    converse(customer, manager, service_request)
+    return {"customer": customer, "manager": manager, "request": service_request}
+
+
+def settled(page):
+    """Waits for what any page needs before its picture, whatever its markup: the network
+    quiet (a socket does not count), the fonts and every image in view loaded (a lazy one
+    out of view never loads, and is not in the picture)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function(
+        """() => document.fonts.status === 'loaded' && [...document.images].every((image) => {
+          const box = image.getBoundingClientRect();
+          const inView = box.bottom > 0 && box.top < innerHeight && box.width > 0;
+          return image.complete || !inView;
+        })"""
+    )
+
+
+@pytest.mark.skipif(
+    os.environ.get("SCREENSHOTS") != "all", reason="make screenshots (SCREENSHOTS=all)"
+)
+@pytest.mark.parametrize("size", EVERY_SIZE)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_page(asgi_server, new_context, demo_site, lang, scheme, size):
+    base = asgi_server.url
+    ALL.mkdir(parents=True, exist_ok=True)
+    pages = {}
+    for name, role, address in EVERY_PAGE:
+        if role not in pages:
+            context = new_context(
+                locale=f"{lang}-RU" if lang == "ru" else "en-GB",
+                viewport=EVERY_SIZE[size],
+                color_scheme=scheme,
+            )
+            if role is not None:
+                cookie = session_cookie(demo_site[role])
+                context.add_cookies(
+                    [{"name": "sessionid", "value": cookie, "url": base, "httpOnly": True}]
+                )
+            pages[role] = context.new_page()
+        page = pages[role]
+        response = page.goto(base + address.format(request=demo_site["request"].pk))
+        assert response.status == (404 if name == "error-404" else 200), (name, response.status)
+        settled(page)
+        page.screenshot(path=str(ALL / f"{name}-{lang}-{scheme}-{size}.png"))

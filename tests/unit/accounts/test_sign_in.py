@@ -21,7 +21,7 @@ def sign_in(client, username, password, **extra):
 
 
 def seconds_left(response) -> int:
-    match = re.search(r'id="seconds-left" data-seconds="(\d+)"', response.content.decode())
+    match = re.search(r'id="lockout-countdown"[^>]*data-seconds="(\d+)"', response.content.decode())
     assert match, "the blocked page shows the seconds left"
     return int(match.group(1))
 
