@@ -154,9 +154,7 @@ def test_a_list_longer_than_the_cap_says_more_than_and_pages_the_first_rows_only
     client.force_login(manager)
     response = client.get(URL, {"tab": "closed"})
     html = response.content.decode()
-    assert (
-        '<span class="list-tab-count" data-tab-count="closed">4+</span>' in html
-    )
+    assert '<span class="list-tab-count" data-tab-count="closed">4+</span>' in html
     assert "More than 4 requests" in html
     newest_first = [r.pk for r in sorted(closed, key=lambda r: r.last_activity_at, reverse=True)]
     assert row_ids(response) == newest_first[:2]
