@@ -49,7 +49,7 @@ def test_my_buildings_and_the_building_menu(asgi_server, new_context, places, la
     assert rows.count() == 1 and "Riverside Tower · 204" in rows.first.inner_text()
     page.goto(f"{base}/request/list")
     page.select_option("#id_building", label="Park House")
-    page.locator("[data-testid=list-filters] button[type=submit]").click()
+    page.locator("[data-testid=list-filters] button.list-filters-apply").click()
     page.wait_for_url("**building=**")
     assert page.locator("[data-testid=request-row]").count() == 1
     assert "Park House · Lift" in page.locator("[data-testid=request-row]").first.inner_text()

@@ -210,6 +210,9 @@ def test_a_message_moves_the_row_up_and_counts_in_the_badge_and_title(
 
     row = mgr.locator(f"#request-list-rows [data-request-id='{older.pk}']")
     expect(row.locator("[data-unread-count]")).to_have_text("1")
+    # The row's preview is the new message's first line (issue 23), its time "just now".
+    expect(row.get_by_test_id("row-preview")).to_have_text("The window is still broken.")
+    expect(row.locator("time")).to_have_text("just now")
     assert row_ids(mgr) == [older.pk, newer.pk]  # moved to the top
     expect(badge).to_have_text("1")
     expect(badge).to_be_visible()
@@ -217,6 +220,7 @@ def test_a_message_moves_the_row_up_and_counts_in_the_badge_and_title(
 
     send_in_chat(cust, "And it is cold.")
     expect(row.locator("[data-unread-count]")).to_have_text("2")
+    expect(row.get_by_test_id("row-preview")).to_have_text("And it is cold.")
     expect(badge).to_have_attribute("data-unread-total", "2")
     expect(mgr).to_have_title("(2) Requests · Tenant Desk")
     assert mgr.evaluate("() => window.__notReloaded")

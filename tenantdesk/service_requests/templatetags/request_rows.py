@@ -1,6 +1,7 @@
-"""{% load request_rows %}: the managers' list's rows, written in Python (list_rows.py).
+"""{% load request_rows %}: the lists' rows, written in Python (list_rows.py).
 
-{% unread_badges_for service_requests as badges %}{% manager_rows service_requests badges %}
+{% unread_badges_for service_requests as badges %}{% previews_for service_requests as previews %}
+{% conversation_rows service_requests badges previews manager=True %}
 """
 
 from django import template
@@ -11,8 +12,17 @@ register = template.Library()
 
 
 @register.simple_tag
-def manager_rows(service_requests, unread_badges) -> str:
-    return list_rows.manager_rows(service_requests, unread_badges)
+def conversation_rows(
+    service_requests, unread_badges, previews, manager=False, id_prefix="r", closed_tab=False
+):
+    return list_rows.conversation_rows(
+        service_requests,
+        unread_badges=unread_badges,
+        previews=previews,
+        manager=manager,
+        id_prefix=id_prefix,
+        closed_tab=closed_tab,
+    )
 
 
 @register.simple_tag

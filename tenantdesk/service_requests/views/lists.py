@@ -17,7 +17,7 @@ from tenantdesk.service_requests import customer_selectors, queues, selectors
 from tenantdesk.service_requests.access import can_create_for_organisation, can_use_workspace
 from tenantdesk.service_requests.forms_workspace import SORT_CHOICES, QueueFilterForm
 from tenantdesk.service_requests.list_menus import filter_menus
-from tenantdesk.service_requests.selectors import RequestListFilters
+from tenantdesk.service_requests.selectors import STATUS_ACTIVE, STATUS_ALL, RequestListFilters
 from tenantdesk.service_requests.views import common
 
 
@@ -28,6 +28,20 @@ def active_list(request):
     if is_manager(request.user):
         return manager_list(request, page_size=common.PAGE_SIZE)
     return customer_list(request, page_size=common.PAGE_SIZE)
+
+
+# ?pane=1: the same list (same person, filters, tab and page) as a fragment of compact rows
+# with no page around it, for the list pane beside an open chat on a wide screen
+# (service_requests/static/service_requests/list-pane.js). Same view, same access.
+PANE_PARAMETER = "pane"
+
+
+def _template(request, page_template: str) -> str:
+    return (
+        "service_requests/list_pane.html"
+        if request.GET.get(PANE_PARAMETER) == "1"
+        else page_template
+    )
 
 
 def _tab_labels() -> dict[str, str]:
@@ -59,7 +73,7 @@ def manager_list(request, *, page_size: int):
 
     # The filters without the tab and page: each tab's link keeps them.
     kept = request.GET.copy()
-    for name in ("page", "tab"):
+    for name in ("page", "tab", PANE_PARAMETER):
         kept.pop(name, None)
     if kept.get("status") in ("closed", "all"):  # an old link's status is a tab now
         kept.pop("status")
@@ -82,11 +96,13 @@ def manager_list(request, *, page_size: int):
         )
     page_query = request.GET.copy()
     page_query.pop("page", None)
+    page_query.pop(PANE_PARAMETER, None)
     return render(
         request,
-        "service_requests/list_manager.html",
+        _template(request, "service_requests/list_manager.html"),
         {
             "page_obj": page,
+            "is_manager_list": True,
             "service_requests": page.object_list,
             "filter_form": form,
             "tabs": tabs,
@@ -94,6 +110,16 @@ def manager_list(request, *, page_size: int):
             "sort": sort,
             "sort_choices": SORT_CHOICES,
             "is_filtered": filters != RequestListFilters(),
+            # What the phone's "Filters" button counts: the fields in its sheet that narrow.
+            "active_filters": sum(
+                bool(value)
+                for value in (
+                    filters.type,
+                    filters.organisation_id,
+                    filters.building_id,
+                    filters.status not in (STATUS_ACTIVE, STATUS_ALL, "closed"),
+                )
+            ),
             "query_string": page_query.urlencode(),
             "tab_query": f"tab={tab}" if tab in queues.TABS else "",
             "can_create_by_phone": can_create_for_organisation(request.user),
@@ -143,7 +169,7 @@ def customer_list(request, *, page_size: int):
     # (Active; this member's default scope; every building) needs no parameter.
     default_scope = customer_selectors.customer_scope(None, alone=alone, has_own=has_own)
     kept = request.GET.copy()
-    for name in ("page", "tab", "scope", "building"):
+    for name in ("page", "tab", "scope", "building", PANE_PARAMETER):
         kept.pop(name, None)
     if building_id:
         kept["building"] = str(building_id)
@@ -177,7 +203,7 @@ def customer_list(request, *, page_size: int):
     ]
     return render(
         request,
-        "service_requests/list_customer.html",
+        _template(request, "service_requests/list_customer.html"),
         {
             "page_obj": page,
             "service_requests": page.object_list,

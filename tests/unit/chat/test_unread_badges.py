@@ -47,7 +47,7 @@ def base_title(html: str) -> str:
 
 def row(html: str, service_request) -> str:
     start = html.index(f'data-request-id="{service_request.pk}"')
-    return html[start : html.index("</tr>", start)]
+    return html[start : html.index("</li>", start)]
 
 
 def test_the_navigation_title_and_rows_show_unread_counts(customer, manager, service_request):

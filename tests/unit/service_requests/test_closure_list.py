@@ -112,5 +112,5 @@ def test_the_closed_tab_costs_the_same_queries_for_1_and_40_rows(
         assert len(row_ids(client.get(URL, {"tab": "closed"}))) == 40
     # 7: session, the user with their organisation and role (accounts.backends), the tab
     # counts with the page's total, the navigation's unread total, the rows, the rows'
-    # unread counts, the announcement banner (issue 22).
-    assert len(one.captured_queries) == len(forty.captured_queries) == 7
+    # unread counts, the rows' last messages (issue 23), the announcement banner (issue 22).
+    assert len(one.captured_queries) == len(forty.captured_queries) == 8

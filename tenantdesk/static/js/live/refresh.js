@@ -99,6 +99,13 @@ export class Refresher {
 
   async #list() {
     this.listStale = false;
+    // The list pane beside an open chat (service_requests/list-pane.js) is refreshed from
+    // its own address, not the page's.
+    const pane = document.getElementById("request-list-rows")?.closest("[data-list-pane]");
+    if (pane) {
+      await this.#pane(pane);
+      return;
+    }
     const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store" });
     // A redirect means the session ended (the sign-in page): the socket says so too.
     if (!response.ok || response.redirected) return;
@@ -117,6 +124,7 @@ export class Refresher {
       const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
       current.replaceWith(document.adoptNode(rows));
       if (focused) rows.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+      listUpdated();
       return;
     }
     // Still empty: nothing to swap. Otherwise the list became empty, or its first request
@@ -134,5 +142,29 @@ export class Refresher {
     // A copy first: adopting a node takes it out of the live childNodes list.
     const nodes = Array.from(freshMain.childNodes);
     main.replaceChildren(...nodes.map((node) => document.adoptNode(node)));
+    listUpdated();
   }
+
+  // The pane holds a fragment (/request/list?…&pane=1) and no form: swapped whole, at the
+  // same scroll position, keyboard focus kept on the same request's link.
+  async #pane(pane) {
+    const url = pane.dataset.paneUrl;
+    if (!url) return;
+    const response = await fetch(url, { headers: { Accept: "text/html" }, cache: "no-store" });
+    if (!response.ok || response.redirected) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fragment = fresh.querySelector("[data-list-pane-fragment]");
+    if (!fragment) return;
+    const focused = pane.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+    const top = pane.scrollTop;
+    pane.replaceChildren(document.adoptNode(fragment));
+    pane.scrollTop = top;
+    if (focused) pane.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+    listUpdated();
+  }
+}
+
+// Scripts that decorate the rows (the pane's current request) do it again.
+function listUpdated() {
+  document.dispatchEvent(new CustomEvent("tenantdesk:list-updated"));
 }
