@@ -143,6 +143,11 @@ def test_close_rate_find_and_reopen(asgi_server, new_context, screenshot, lang):
     expect(mgr.locator("#request-header")).to_have_attribute("data-status", "pending")
     expect(mgr.get_by_test_id("status-actions")).to_be_visible()
     expect(mgr.get_by_test_id("closure")).to_have_count(0)
+    # … and so does its chat: the composer is back and sends (it stayed read-only before).
+    expect(mgr.locator("[data-chat-notice]")).to_be_hidden()
+    mgr.locator("[data-chat-text]").fill("Coming back today")
+    mgr.locator("[data-chat-send]").click()
+    expect(cust.locator("[data-chat-messages]")).to_contain_text("Coming back today")
     change = RequestEvent.objects.filter(service_request=sr, kind="status").latest("id")
     step = change.payload
     assert (step.to_status, step.reason) == (ServiceRequest.Status.PENDING, "Still dripping")

@@ -109,7 +109,7 @@ def get_as(user, url, **extra):
         ("/request/list", 302),  # to the sign-in page
         ("/no-such-page", 404),
         ("/admin/login/", 200),
-        ("/static/css/site.css", 200),  # served by WhiteNoise, before the views
+        ("/static/css/ui.css", 200),  # served by WhiteNoise, before the views
         ("/static/js/ui.js", 200),
     ],
 )

@@ -78,7 +78,7 @@ def test_a_manager_gets_the_menus_with_the_current_choices(client, service_reque
         assert mark in html
     assert 'data-status-action="in_progress"' in html and "Start work" in html
     assert 'data-testid="take"' in html and "Assign to me" in html
-    assert 'aria-checked="true" class="td-menu-item" data-priority-choice="normal"' in html
+    assert 'aria-checked="true" class="rq-menu-item" data-priority-choice="normal"' in html
 
 
 def test_the_fragment_follows_the_request(client, customer, service_request):

@@ -175,10 +175,10 @@
       if (!(menu instanceof HTMLDetailsElement) || !menu.hasAttribute("data-menu") || !menu.open) return;
       for (const other of menus()) if (other !== menu) closeMenu(other);
       // Open towards the left when it would run off the screen's right edge.
-      const list = menu.querySelector(".td-menu-list");
-      list.classList.remove("td-menu-list--end");
+      const list = menu.querySelector(".rq-menu-list");
+      list.classList.remove("rq-menu-list--end");
       if (list.getBoundingClientRect().right > document.documentElement.clientWidth - 8) {
-        list.classList.add("td-menu-list--end");
+        list.classList.add("rq-menu-list--end");
       }
       const items = itemsOf(menu);
       const current = items.find((item) => item.getAttribute("aria-checked") === "true") || items[0];

@@ -143,6 +143,14 @@ export class Composer {
     this.form.hidden = true;
   }
 
+  // The request was reopened: the composer comes back as the page would render it.
+  reopen() {
+    this.closed = false;
+    this.form.hidden = false;
+    for (const control of this.form.querySelectorAll("textarea, input, button")) control.disabled = false;
+    this.update();
+  }
+
   async #upload(text, internal) {
     // Clicking again after a lost answer retries the same message: the server keeps one.
     this.uploadClientId ||= newClientId();

@@ -11,7 +11,7 @@ import { Composer, newClientId } from "./composer.js";
 import { Connection } from "./connection.js";
 import { ConversationView } from "./conversation.js";
 import { Courier } from "./courier.js";
-import { announceActivity, hideWhenClosed, showRequestStatus } from "./page.js";
+import { announceActivity, hideWhenClosed, showRequestStatus, showWhenOpen } from "./page.js";
 import { Close, Frame } from "./protocol.js";
 import { ReadTracker } from "./read.js";
 import { fitAboveKeyboard } from "./viewport.js";
@@ -67,6 +67,7 @@ function startChat(root, config) {
     if (changes.error) composer.showError(changes.error);
     if (changes.status) showRequestStatus(changes.status);
     if (changes.closed) showClosed();
+    if (changes.reopened) showReopened();
     if (changes.queued || (changes.added.length && !older)) announceActivity(root);
   }
 
@@ -90,6 +91,14 @@ function startChat(root, config) {
     composer.close();
     showNotice(strings.closed);
     hideWhenClosed();
+  }
+
+  function showReopened() {
+    composer.reopen();
+    const notice = root.querySelector("[data-chat-notice]");
+    notice.hidden = true;
+    notice.textContent = "";
+    showWhenOpen();
   }
 
   async function loadEarlier() {

@@ -12,6 +12,10 @@ export function hideWhenClosed() {
   for (const node of document.querySelectorAll("[data-chat-hide-when-closed]")) node.hidden = true;
 }
 
+export function showWhenOpen() {
+  for (const node of document.querySelectorAll("[data-chat-hide-when-closed]")) node.hidden = false;
+}
+
 // The conversation moved on (a message came or went out): tells the page, whose notices
 // about what came before ("Request #N has been created") have had their moment
 // (tenantdesk/static/js/notices.js).

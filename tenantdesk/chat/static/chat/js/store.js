@@ -52,6 +52,7 @@ function emptyChanges() {
     error: null, // a refusal's text for the person
     status: null, // {status, label} of the request, when it changed
     closed: false, // the request has just become read-only
+    reopened: false, // … or has just stopped being so
   };
 }
 
@@ -257,6 +258,11 @@ export class ChatStore {
   #status(frame, changes) {
     changes.status = { status: frame.status, label: frame.status_label };
     if (frame.closed) this.#close(changes);
+    else if (this.closed) {
+      // Reopened (a customer's reopen, or a manager's step back): the chat takes messages again.
+      this.closed = false;
+      changes.reopened = true;
+    }
   }
 
   #error(frame, changes) {
