@@ -13,7 +13,7 @@ EXAMPLE_NATIONAL = "8\u00a0(912)\u00a0345\u201167\u201189"
 
 def test_home_signed_out_offers_sign_in_and_registration(client):
     body = client.get("/").content.decode()
-    assert 'class="btn btn-primary btn-lg px-4" href="/accounts/login"' in body
+    assert 'class="btn btn-primary btn-lg" href="/accounts/login"' in body
     assert 'href="/accounts/register"' in body
     assert 'href="/request/new"' not in body
     assert 'href="/request/list"' not in body
