@@ -160,16 +160,17 @@ def test_two_people_chat_live(
         document.body.append(probe); const colour = getComputedStyle(probe).backgroundColor;
         probe.remove(); return colour; }"""
     )
-    pending_badge = cust.locator("[data-chat-status-badge]").first
+    pending_badge = cust.locator("#request-header [data-chat-status-badge]").first
     assert pending_badge.evaluate("(el) => getComputedStyle(el).backgroundColor") != (
         in_progress_colour
     )
+    mgr.get_by_test_id("status-menu-button").click()  # the header's status menu (issue 23)
     mgr.click(status_button("in_progress"))
     for page in (cust, mgr):
         page.locator(".chat-message.is-system").first.wait_for()
-        page.wait_for_selector("[data-chat-status-badge][data-status=in_progress]")
+        page.wait_for_selector("#request-header [data-chat-status-badge][data-status=in_progress]")
         # Its colour follows data-status (CSS), not class names kept in step by the script.
-        badge = page.locator("[data-chat-status-badge]").first
+        badge = page.locator("#request-header [data-chat-status-badge]").first
         assert badge.evaluate("(el) => getComputedStyle(el).backgroundColor") == in_progress_colour
     system_text = cust.locator(".chat-message.is-system .chat-text").first.inner_text()
     assert system_text.startswith("Статус изменён" if lang == "ru" else "Status changed")
@@ -180,9 +181,10 @@ def test_two_people_chat_live(
 
     # Closing makes the chat read-only for the customer at once.
     mgr.wait_for_selector("[data-chat-connection][data-state=online]")
+    mgr.get_by_test_id("status-menu-button").click()
     mgr.click(status_button("closed"))
     mgr.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
-    cust.wait_for_selector("[data-chat-status-badge][data-status=closed]")
+    cust.wait_for_selector("#request-header [data-chat-status-badge][data-status=closed]")
     assert cust.locator("[data-chat-composer]").is_hidden()
     assert cust.locator("[data-chat-notice]").is_visible()
     assert_accessible(cust)
@@ -603,7 +605,7 @@ def test_the_header_and_the_chat_write_dates_in_one_24_hour_style(
         message = Message.objects.create(service_request=service_request, author=manager, text=text)
         Message.objects.filter(pk=message.pk).update(created_at=when)
     cust = open_chat(new_context, asgi_server.url, customer, password, service_request, locale)
-    header_created = cust.locator("#request-header time").first.inner_text()
+    header_created = cust.locator("#request-details time").first.inner_text()  # details (issue 23)
     assert header_created == created
     times = cust.locator(".chat-message .chat-time").all_inner_texts()
     assert times == ["17:05", "17:05", "09:30"]

@@ -254,6 +254,7 @@ def test_the_navigation_leads_to_the_email_settings(
     manager = ManagerFactory(first_name="Anna", last_name="Ivanova")
     page = new_context(locale=locale).new_page()
     sign_in(page, asgi_server.url, manager.username, PASSWORD)
+    page.locator(".td-account__button").click()  # the person's menu in the sidebar (issue 23)
     page.get_by_role(
         "link", name="E-mail settings" if language == "en" else "Настройки писем"
     ).click()

@@ -12,7 +12,14 @@ from tenantdesk.chat.models import Message
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import sign_in
-from tests.factories import PASSWORD, CustomerFactory, ManagerFactory, OrganisationFactory
+from tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    LeaseFactory,
+    ManagerFactory,
+    OrganisationFactory,
+    PremisesFactory,
+)
 from tests.unit.chat.helpers import make_service_request
 from tests.unit.service_requests.helpers import noise_jpeg
 
@@ -157,17 +164,21 @@ def test_the_created_notice_dismisses_itself_after_a_while(
     expect(notice).to_have_count(0)
 
 
-def test_the_status_changed_notice_goes_too(asgi_server, new_context, customer):
+def test_the_location_saved_notice_goes_too(asgi_server, new_context, customer):
+    # The status menu now changes the page in place (no notice); setting the location still
+    # comes back with a notice, which goes like the others.
     base = asgi_server.url
     manager = ManagerFactory()
+    office = PremisesFactory()
+    LeaseFactory(organisation=customer.organisation, premises=office)
     service_request = make_service_request(customer)
     page = signed_in(new_context, base, manager)
     page.clock.install()
     page.goto(f"{base}/request/{service_request.pk}")
     page.wait_for_selector("[data-chat-connection][data-state=online]")
-    page.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
-    page.click("[data-status-action=closed]")
-    page.get_by_test_id("close-dialog-confirm").click()  # closing asks first (issue 12)
+    page.get_by_test_id("set-location").click()
+    page.select_option("#id_location", str(office.pk))
+    page.click("form[data-testid=location-form] button[type=submit]")
     page.wait_for_url(f"{base}/request/{service_request.pk}")
     success = page.locator(".messages .alert-success")
     expect(success).to_be_visible()

@@ -90,7 +90,7 @@ def test_customer_creates_a_request_and_a_manager_finds_it(
     assert page.url == f"{base}/request/{created.pk}"
     expect(page.get_by_test_id("request-number")).to_have_text(f"#{created.pk}")
     expect(page.get_by_test_id("request-type")).to_contain_text(texts["type"])
-    expect(page.locator(".status-badge")).to_have_text(texts["status"])
+    expect(page.locator("#request-header .status-badge")).to_have_text(texts["status"])
     thumb = page.get_by_test_id("request-photo-thumb")
     expect(thumb).to_be_visible()
     assert page.evaluate("el => el.naturalWidth", thumb.element_handle()) == 480
@@ -139,7 +139,9 @@ def test_customer_creates_a_request_and_a_manager_finds_it(
     mpage.get_by_test_id("status-menu-button").click()  # the header's menu (issue 23)
     mpage.locator("[data-status-action=in_progress]").click()
     mpage.wait_for_url(f"{base}/request/{created.pk}")
-    expect(mpage.locator(".status-badge")).to_have_attribute("data-status", "in_progress")
+    expect(mpage.locator("#request-header .status-badge")).to_have_attribute(
+        "data-status", "in_progress"
+    )
     expect(mpage.locator("[data-status-action=in_progress]")).to_have_count(0)
     expect(mpage.locator("[data-status-action=closed]")).to_be_attached()
     screenshot(mpage, f"requests-detail-manager-{lang}")
