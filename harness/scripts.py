@@ -5,9 +5,10 @@ Each script used to start a Python process of its own: Django's set-up under pro
 settings costs about 2.5 s of CPU, and the integration and scale tests ran some forty
 scripts. Here one process sets Django up once and runs the scripts one after the other,
 each in a namespace of its own, reading its printed output as before. After each script
-it closes the database connections, so a script that follows a PostgreSQL restart or an
-outage connects anew, as a new process did. If the stack's environment changed since the
-process started, the next script starts a new one (the environment is its settings).
+it closes the database connections and their pool, so a script that follows a PostgreSQL
+restart or an outage connects anew, as a new process did. If the stack's environment
+changed since the process started, the next script starts a new one (the environment is
+its settings).
 
 The protocol: one JSON line per script in on stdin, one JSON line out on a pipe of its own
 (the script's prints inside it), so the process's own output (logging) never mixes with it.
@@ -40,7 +41,12 @@ for line in sys.stdin:
     except BaseException:
         answer = {"stdout": printed.getvalue(), "error": traceback.format_exc()}
     finally:
-        connections.close_all()
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+            # Production's pool keeps its connections past close(): a new one, as a new
+            # process had (its old connections may have met an outage).
+            if getattr(connection, "pool", None) is not None:
+                connection.close_pool()
     answers.write(json.dumps(answer) + "\n")
     answers.flush()
 """
