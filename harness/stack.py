@@ -29,6 +29,8 @@ from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlparse
 
+from harness.scripts import ScriptRunner
+
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEMD_UNIT = ROOT / "deploy" / "systemd" / "tenantdesk@.service"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://")
@@ -262,20 +264,21 @@ class Stack:
             self.env.pop(name, None)
         self.workers = [Worker(self.env, free_port(), tmp_path) for _ in range(workers)]
 
+    _scripts: ScriptRunner | None = None
+
     def python(self, code: str, *, timeout: float = 180) -> object:
-        """Runs Django code under the stack's settings; returns the JSON of its last line."""
-        script = "import django, json\ndjango.setup()\n" + code
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        lines = result.stdout.strip().splitlines()
+        """Runs Django code under the stack's settings; returns the JSON of its last line.
+
+        In one long-lived process per stack (harness.scripts), started again if the
+        stack's environment changed since."""
+        runner = self._scripts
+        if runner is None or runner.process.poll() is not None or runner.env != self.env:
+            if runner is not None:
+                runner.stop()
+            runner = self._scripts = ScriptRunner(
+                self.env, ROOT, self.tmp_path / f"scripts-{uuid.uuid4().hex[:8]}.log"
+            )
+        lines = runner.run(code, timeout=timeout).strip().splitlines()
         return json.loads(lines[-1]) if lines else None
 
     def manage(self, *args: str, env: dict[str, str] | None = None) -> None:
@@ -314,6 +317,9 @@ class Stack:
         return _TEMPLATES[server]
 
     def stop(self) -> None:
+        if self._scripts is not None:
+            self._scripts.stop()
+            self._scripts = None
         for worker in self.workers:
             worker.stop()
         if self.database is not None:

@@ -7,6 +7,7 @@ message saying what to install or set. TENANTDESK_REQUIRE names what must be the
 PostgreSQL and Redis stage, where the browser tests run, requires all (.ci/README.md).
 """
 
+import inspect
 import os
 from pathlib import Path
 
@@ -26,6 +27,44 @@ def skip_or_fail(reason: str, *, needs: str) -> None:
     if needs in REQUIRED:
         pytest.fail(f"required {needs} test could not run: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--services-only",
+        action="store_true",
+        help="run only the tests that the embedded defaults cannot prove (they use the "
+        "database, a service, or are async and may use the channel layer); CI's PostgreSQL "
+        "stage, after its SQLite stage ran every test (.ci/README.md)",
+    )
+
+
+# Fixtures that reach the database (pytest-django refuses the database to a test without one).
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _needs_the_services_stage(item) -> bool:
+    """A test that may behave otherwise on PostgreSQL and Redis than on the embedded
+    defaults. The rest (no database, no service, synchronous: parsers, formats, settings
+    checked in subprocesses of their own environment) prove the same on both."""
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("services") is not None
+        or bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or "integration" in Path(str(item.path)).parts
+        or inspect.iscoroutinefunction(getattr(item, "function", None))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--services-only"):
+        return
+    kept, proven = [], []
+    for item in items:
+        (kept if _needs_the_services_stage(item) else proven).append(item)
+    if proven:
+        config.hook.pytest_deselected(items=proven)
+        items[:] = kept
 
 
 def _remove_sqlite_side_files() -> None:

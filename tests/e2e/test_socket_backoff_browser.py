@@ -1,16 +1,32 @@
 """A chat page told "try again later" (1013: the database or Redis is away) backs off
 for real: its next attempts wait seconds, growing, and focusing the tab does not hurry
-them; when the server takes it again the page is online (chat/js/socket.js)."""
+them; when the server takes it again the page is online (chat/js/socket.js).
+
+The page runs on Playwright's fake clock: the seconds of back-off are skipped, not waited
+for (they took 21 s of a CI run), and each attempt is timed by the page's own clock when
+the page tries to connect, so the pauses measured are exactly the ones the page chose.
+"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.e2e.test_chat_browser import open_switched_chat, people  # noqa: F401  (fixture)
+from tests.e2e.test_chat_browser import people  # noqa: F401  (fixture)
+from tests.unit.chat.helpers import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# From here on, every attempt of the chat's socket to connect, with the time on the page's
+# (fake) clock.
+RECORD_ATTEMPTS = """() => {
+  const socket = document.querySelector("[data-chat]").chat.socket;
+  const connect = socket.connect.bind(socket);
+  window.__chatSocketAttempts = [];
+  socket.connect = () => {
+    window.__chatSocketAttempts.push(Date.now());
+    connect();
+  };
+}"""
 
 
 class TryAgainLater:
@@ -19,12 +35,10 @@ class TryAgainLater:
 
     def __init__(self, context):
         self.on = False
-        self.attempts: list[float] = []
         context.route_web_socket("**/ws/request/**", self._route)
 
     def _route(self, ws):
         if self.on:
-            self.attempts.append(time.monotonic())
             ws.close(code=1013, reason="try again later")
             return
         server = ws.connect_to_server()
@@ -33,29 +47,49 @@ class TryAgainLater:
 
 def test_a_chat_closed_with_1013_backs_off_and_comes_back(asgi_server, new_context, people):  # noqa: F811
     customer, _manager, service_request = people
-    page, _switch = open_switched_chat(new_context, asgi_server.url, customer, service_request)
-    # A route of its own, added last: Playwright asks the newest route first.
-    server = TryAgainLater(page.context)
+    context = new_context(locale="en-GB")
+    context.clock.install()  # runs on by itself; run_for skips ahead
+    server = TryAgainLater(context)
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": session_cookie(customer),
+                "url": asgi_server.url,
+                "httpOnly": True,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.goto(f"{asgi_server.url}/request/{service_request.pk}")
+    page.wait_for_selector("[data-chat-connection][data-state=online]")
+
+    page.evaluate(RECORD_ATTEMPTS)
     server.on = True
     page.evaluate("() => document.querySelector('[data-chat]').chat.socket.ws.close()")
     page.wait_for_selector("[data-chat-connection][data-state=offline]")
 
-    def wait_for_attempts(count: int, timeout_ms: int) -> None:
-        deadline = time.monotonic() + timeout_ms / 1000
-        while len(server.attempts) < count:
-            assert time.monotonic() < deadline, server.attempts
-            page.wait_for_timeout(50)  # not time.sleep: the route must keep answering
+    def attempts_after_skipping(count: int, at_most_ms: int) -> list[int]:
+        """The times of the attempts since the refusals began, once there are `count`,
+        skipping the page's clock ahead a quarter of a second at a time."""
+        for _ in range(at_most_ms // 250):
+            opened = page.evaluate("() => window.__chatSocketAttempts")
+            if len(opened) >= count:
+                return opened
+            page.clock.run_for(250)
+        raise AssertionError(f"fewer than {count} attempts in {at_most_ms} ms: {opened}")
 
-    wait_for_attempts(1, 5_000)
+    attempts_after_skipping(1, 5_000)
     # The tab gets focus right after the refusal: while told to wait, that hurries nothing.
     page.evaluate("() => window.dispatchEvent(new Event('focus'))")
-    wait_for_attempts(3, 20_000)
-    first_pause = server.attempts[1] - server.attempts[0]
-    second_pause = server.attempts[2] - server.attempts[1]
+    attempts = attempts_after_skipping(3, 20_000)
+    first_pause = attempts[1] - attempts[0]
+    second_pause = attempts[2] - attempts[1]
     # 2 s doubling with jitter (half to all of it): 2–4 s, then 4–8 s. Before, each
     # accept-then-close counted as a success and the page came back every 0.25–0.5 s.
-    assert first_pause >= 1.9, server.attempts
-    assert second_pause >= 3.9, server.attempts
+    assert first_pause >= 1_900, attempts
+    assert second_pause >= 3_900, attempts
 
     server.on = False
-    page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=20_000)
+    page.clock.run_for(16_000)  # longer than the next pause can be (8–16 s)
+    page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=10_000)

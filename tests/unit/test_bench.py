@@ -153,6 +153,7 @@ def test_a_listed_pid_that_is_no_postgres_process_here_is_reported_not_counted(t
     assert backends.counts()["not_found"] == 2
 
 
+@pytest.mark.services  # so CI's PostgreSQL stage runs it (tests/conftest.py, --services-only)
 def test_the_monitoring_connection_finds_a_busy_backend_of_the_database():
     """Against DATABASE_URL's PostgreSQL server when there is one (else skipped): the
     pg_stat_activity query and /proc agree on a backend that works."""
