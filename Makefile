@@ -51,20 +51,8 @@ test: test-unit test-e2e
 test-unit: install
 	$(PYTEST) tests --ignore=tests/e2e --ignore=tests/scale
 
-# BESIDE_E2E: a command run at the same time as the browser tests, which leave more than
-# half of the two cores idle (they wait for Chromium, the live server and real time); the
-# target fails if either fails. CI runs the scale test there (.ci/README.md).
-BESIDE_E2E ?=
-
 test-e2e: install
-ifeq ($(strip $(BESIDE_E2E)),)
 	$(PYTEST) tests/e2e
-else
-	$(BESIDE_E2E) & beside=$$!; \
-	$(PYTEST) tests/e2e; status=$$?; \
-	wait $$beside || status=1; \
-	exit $$status
-endif
 
 # `make test` with line and branch coverage of the product ([tool.coverage] in
 # pyproject.toml); the report's TOTAL is the figure .ci/README.md keeps. About 1.5× the

@@ -37,9 +37,12 @@ export class ConversationView {
     });
     // Photos and videos that finish loading, a narrower window, a taller composer: whatever
     // changes the size, a reader at the bottom stays at the bottom.
+    // Every child of the log counts, not only the list: "Load earlier" or the empty line
+    // appearing moves the bottom too.
     const keepPinned = () => this.pinned && this.scrollToEnd();
-    new ResizeObserver(keepPinned).observe(this.list);
-    new ResizeObserver(keepPinned).observe(this.log);
+    const sizes = new ResizeObserver(keepPinned);
+    for (const child of this.log.children) sizes.observe(child);
+    sizes.observe(this.log);
   }
 
   distanceFromBottom() {
