@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tenantdesk.chat.models import Message
 from tenantdesk.chat.services.send import message_send
