@@ -288,3 +288,14 @@ def _flush_waits_out_the_live_server():
     testcases.TransactionTestCase._fixture_teardown = teardown_retrying_a_deadlock
     yield
     testcases.TransactionTestCase._fixture_teardown = original
+
+
+def pytest_collection_modifyitems(config, items):
+    """`make screenshots`' tour of every page (SCREENSHOTS=all) is not a test of the suite:
+    deselected, not skipped, since CI fails a run with any skip (tests/conftest.py)."""
+    if os.environ.get("SCREENSHOTS") == "all":
+        return
+    tour = [item for item in items if item.get_closest_marker("every_page")]
+    if tour:
+        config.hook.pytest_deselected(items=tour)
+        items[:] = [item for item in items if not item.get_closest_marker("every_page")]

@@ -216,9 +216,7 @@ def settled(page):
     )
 
 
-@pytest.mark.skipif(
-    os.environ.get("SCREENSHOTS") != "all", reason="make screenshots (SCREENSHOTS=all)"
-)
+@pytest.mark.every_page  # only for `make screenshots` (SCREENSHOTS=all): tests/e2e/conftest.py
 @pytest.mark.parametrize("size", EVERY_SIZE)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("lang", ["en", "ru"])
