@@ -36,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness.browser import CHROMIUM, CHROMIUM_FLAGS, EVERY_PAGE  # noqa: E402
 from harness.stack import Unavailable, free_port, running_stack, wait_for_port  # noqa: E402
 
 PACKAGE = ROOT / "tools" / "lighthouse"
@@ -43,36 +44,12 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts"))
 CACHE = ARTIFACTS / "cache" / "lighthouse"
 REPORTS = ARTIFACTS / "lighthouse"
 TABLE = ARTIFACTS / "lighthouse.md"
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# tests/e2e/conftest.py's CHROMIUM_ARGS, with the new headless mode Lighthouse expects.
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+# The new headless mode Lighthouse expects.
+BROWSER_FLAGS = ["--headless=new", *CHROMIUM_FLAGS]
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 
-# (name, who is signed in, path); {request} is the demo's request.
-PAGES = [
-    ("sign-in", None, "/accounts/login"),
-    ("register", None, "/accounts/register"),
-    ("list-customer", "customer", "/request/list"),
-    ("list-manager", "manager", "/request/list"),
-    ("chat-customer", "customer", "/request/{request}"),
-    ("chat-manager", "manager", "/request/{request}"),
-    ("create", "customer", "/request/new"),
-    ("profile", "customer", "/accounts/profile"),
-    ("incidents", "manager", "/incidents"),
-    ("buildings", "manager", "/company/buildings"),
-    ("announcements", "manager", "/announcements"),
-    ("team", "manager", "/company/team"),
-    ("members", "customer", "/org/members"),
-]
+# Every page but the password reset and the error page, as make screenshots renders them.
+PAGES = [page for page in EVERY_PAGE if page[0] not in ("password-reset", "error-404")]
 
 # Run under the stack's production settings (Stack.python); prints the cookies and ids.
 SEED = """
@@ -166,7 +143,7 @@ def chromium(base: str, cookies: dict[str, str]):
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="td-lighthouse-chromium-") as profile:
         process = subprocess.Popen(  # noqa: S603  (our argv)
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--remote-debugging-port={port}"]
+            [CHROMIUM, *BROWSER_FLAGS, f"--remote-debugging-port={port}"]
             + [f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -37,19 +37,10 @@ def _a_test_database_of_their_own():
 _a_test_database_of_their_own()
 
 
+from harness.browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from tests.conftest import skip_or_fail  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROMIUM_ARGS = ["--headless", *CHROMIUM_FLAGS]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts")) / "screenshots"
 
 

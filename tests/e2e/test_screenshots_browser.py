@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from harness.browser import EVERY_PAGE
 from tenantdesk.chat.models import Message
 from tenantdesk.service_requests.management.commands.seed_demo import (
     _demo_photo,
@@ -162,24 +163,6 @@ def test_screenshots_of_the_main_pages(asgi_server, new_context, screenshot, dem
 
 EVERY_SIZE = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 ALL = ARTIFACTS / "all"
-# (name, who is signed in, address); {request} is the demo's request.
-EVERY_PAGE = [
-    ("sign-in", None, "/accounts/login"),
-    ("register", None, "/accounts/register"),
-    ("password-reset", None, "/accounts/password-reset"),
-    ("error-404", "customer", "/no-such-page"),
-    ("list-customer", "customer", "/request/list"),
-    ("list-manager", "manager", "/request/list"),
-    ("chat-customer", "customer", "/request/{request}"),
-    ("chat-manager", "manager", "/request/{request}"),
-    ("create", "customer", "/request/new"),
-    ("profile", "customer", "/accounts/profile"),
-    ("incidents", "manager", "/incidents"),
-    ("buildings", "manager", "/company/buildings"),
-    ("announcements", "manager", "/announcements"),
-    ("team", "manager", "/company/team"),
-    ("members", "customer", "/org/members"),
-]
 
 
 @pytest.fixture
