@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tenantdesk.chat.services.send import message_send
 from tenantdesk.service_requests.models import ServiceRequest
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.test_request_page_browser import open_as
 from tests.factories import (
     BuildingFactory,
     CustomerFactory,
@@ -20,27 +21,13 @@ from tests.factories import (
     OrganisationFactory,
     PremisesFactory,
 )
-from tests.unit.chat.helpers import make_service_request, session_cookie
+from tests.unit.chat.helpers import make_service_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1366, "height": 768}
 SHOTS = "/tmp/shots-lists"
-
-
-def open_as(new_context, base, user, *, lang="en", viewport=WIDE, scheme="light"):
-    context = new_context(
-        locale="ru-RU" if lang == "ru" else "en-GB", viewport=viewport, color_scheme=scheme
-    )
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_cookie(user), "url": base, "httpOnly": True}]
-    )
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    return page
 
 
 def settle(page):
@@ -143,7 +130,7 @@ def test_on_a_phone_the_first_row_is_near_the_top_and_the_filters_open_in_a_shee
 def test_rows_read_like_a_conversation_list(asgi_server, new_context, world, scheme):
     customer, manager, stranger, pipe, lamp, theirs = world
     base = asgi_server.url
-    page = open_as(new_context, base, manager, scheme=scheme)
+    page = open_as(new_context, base, manager, color_scheme=scheme)
     page.goto(f"{base}/request/list")
     settle(page)
     row = page.locator(f"[data-request-id='{pipe.pk}']")
@@ -183,7 +170,7 @@ def test_rows_read_like_a_conversation_list(asgi_server, new_context, world, sch
     assert_accessible(page)
     assert not page.errors
 
-    member = open_as(new_context, base, customer, scheme=scheme, lang="ru")
+    member = open_as(new_context, base, customer, color_scheme=scheme, lang="ru")
     member.goto(f"{base}/request/list?scope=organisation")
     settle(member)
     row = member.locator(f"[data-request-id='{pipe.pk}']")
