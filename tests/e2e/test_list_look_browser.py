@@ -26,7 +26,6 @@ from tests.unit.chat.helpers import make_service_request
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
-WIDE = {"width": 1366, "height": 768}
 SHOTS = "/tmp/shots-lists"
 
 
