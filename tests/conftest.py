@@ -93,6 +93,19 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _transactional_tests_empty_postgresql_with_delete():
+    # tests/emptying.py: 40 ms instead of flush's 1.1-1.7 s TRUNCATE after each test.
+    from django.test import testcases
+
+    from tests.emptying import patched_teardown
+
+    original = testcases.TransactionTestCase._fixture_teardown
+    testcases.TransactionTestCase._fixture_teardown = patched_teardown(original)
+    yield
+    testcases.TransactionTestCase._fixture_teardown = original
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     # Every test writes its uploads to its own folder.

@@ -104,7 +104,7 @@ def _media_root(settings, asgi_server_media):
 
 @pytest.fixture(autouse=True)
 def _manager_group(transactional_db):
-    # Browser tests are transactional: each ends with a flush that empties every table,
+    # Browser tests are transactional: each ends with every table emptied (tests/emptying.py),
     # the `manager` group made by the data migration included. Make it again.
     from importlib import import_module
 
@@ -247,38 +247,6 @@ def sign_in(page, base_url: str, username: str, password: str):
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("form button[type=submit]")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _flush_waits_out_the_live_server():
-    """Between browser tests the test database is emptied (Django's flush: one TRUNCATE of
-    every table) while the live server, a process of its own, may still be finishing what a
-    page sent just before its browser closed (a message, a read receipt). On PostgreSQL
-    that TRUNCATE and the server's insert can deadlock, and PostgreSQL aborts one of them:
-    when it is the flush, the next test found the last one's rows (CI, two teardowns in one
-    run). The aborted flush rolled back whole, so it is run again, a few times at most."""
-    import time
-
-    from django.db import OperationalError
-    from django.test import testcases
-
-    original = testcases.TransactionTestCase._fixture_teardown
-
-    def teardown_retrying_a_deadlock(self):
-        for attempt in range(5):
-            try:
-                return original(self)
-            except Exception as error:
-                deadlock = isinstance(error.__cause__ or error, OperationalError) and (
-                    "deadlock detected" in str(error.__cause__ or error)
-                )
-                if not deadlock or attempt == 4:
-                    raise
-                time.sleep(0.2 * (attempt + 1))
-
-    testcases.TransactionTestCase._fixture_teardown = teardown_retrying_a_deadlock
-    yield
-    testcases.TransactionTestCase._fixture_teardown = original
 
 
 def pytest_collection_modifyitems(config, items):
