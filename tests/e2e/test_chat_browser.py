@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -669,17 +670,59 @@ class SocketSwitch:
         ws.send(frame)
 
 
-def take_the_server_away(page, switch, seconds=9):
-    """Drops the socket and keeps refusing it long enough for the back-off to grow."""
+# From here on, the chat socket's attempts to connect are counted.
+COUNT_ATTEMPTS = """() => {
+  const socket = document.querySelector("[data-chat]").chat.socket;
+  const connect = socket.connect.bind(socket);
+  window.__attempts = 0;
+  socket.connect = () => { window.__attempts += 1; connect(); };
+}"""
+
+
+def skip_ahead(page, ms: int, *, until: str | None = None) -> bool:
+    """Moves the page's fake clock (open_switched_chat(fake_clock=True)) on by `ms`, a
+    quarter of a second at a time, so that the socket's real refusals land between its
+    timers as they would in real time; stops early once `until` (a function) is true, and
+    says whether it is."""
+    for _ in range(ms // 250):
+        if until and page.evaluate(until):
+            return True
+        page.clock.run_for(250)
+    return bool(until and page.evaluate(until))
+
+
+NO_ATTEMPT_IN_FLIGHT = """() => {
+  const ws = document.querySelector("[data-chat]").chat.socket.ws;
+  return !ws || ws.readyState === WebSocket.CLOSED;
+}"""
+
+
+@contextmanager
+def back_with_the_clock_held(page, switch, seconds=9):
+    """Drops the socket and refuses it for `seconds` of the page's fake clock (skipped, not
+    waited for: they took 9 s of real time in each of four tests), so that the back-off
+    grows. Then holds the clock, lets the last refused attempt end and lets the server back:
+    inside the block no timer of the back-off fires, so only a reconnection made at once (an
+    event, the button) can bring the chat online. The clock goes on after the block
+    (conftest's policy check waits on a timer of the page)."""
     switch.down = True
     page.evaluate("() => document.querySelector('[data-chat]').chat.socket.ws.close()")
     page.wait_for_selector("[data-chat-connection][data-state=offline]")
-    page.wait_for_timeout(seconds * 1000)  # not time.sleep: the route must keep answering
+    skip_ahead(page, seconds * 1000)
+    page.clock.pause_at(page.evaluate("() => Date.now()") + 1)
+    deadline = time.monotonic() + 10
+    while not page.evaluate(NO_ATTEMPT_IN_FLIGHT):  # each call lets the route refuse it
+        assert time.monotonic() < deadline, "an attempt refused 10 s ago has not ended"
+        time.sleep(0.05)
     switch.down = False
+    yield
+    page.clock.resume()
 
 
-def open_switched_chat(new_context, base_url, user, service_request):
+def open_switched_chat(new_context, base_url, user, service_request, *, fake_clock=False):
     context = new_context(locale="en-GB")
+    if fake_clock:
+        context.clock.install()  # runs on by itself; skip_ahead moves it on
     switch = SocketSwitch(context)
     context.add_cookies(
         [{"name": "sessionid", "value": session_cookie(user), "url": base_url, "httpOnly": True}]
@@ -695,18 +738,22 @@ def test_the_chat_reconnects_at_once_when_the_tab_comes_back(
     asgi_server, new_context, people, event
 ):
     customer, _manager, service_request = people
-    page, switch = open_switched_chat(new_context, asgi_server.url, customer, service_request)
-    take_the_server_away(page, switch)
+    page, switch = open_switched_chat(
+        new_context, asgi_server.url, customer, service_request, fake_clock=True
+    )
     target = "document" if event == "visibilitychange" else "window"
-    page.evaluate(f"() => {target}.dispatchEvent(new Event('{event}'))")
-    page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=1500)
+    with back_with_the_clock_held(page, switch):
+        page.evaluate(f"() => {target}.dispatchEvent(new Event('{event}'))")
+        page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=1500)
 
 
 def test_a_visible_chat_retries_often_and_offers_reconnect_now(
     asgi_server, new_context, people, screenshot
 ):
     customer, _manager, service_request = people
-    page, switch = open_switched_chat(new_context, asgi_server.url, customer, service_request)
+    page, switch = open_switched_chat(
+        new_context, asgi_server.url, customer, service_request, fake_clock=True
+    )
     button = page.locator("[data-chat-reconnect]")
     assert button.is_hidden()
     switch.down = True
@@ -718,15 +765,22 @@ def test_a_visible_chat_retries_often_and_offers_reconnect_now(
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "chat-offline-reconnect-now-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_timeout(9000)
+    skip_ahead(page, 9000)
     switch.down = False
-    # No event at all: a visible page's back-off stays short (here 9 s of refusals).
-    page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=4500)
+    # No event at all: a visible page's back-off stays short (here 9 s of refusals): its next
+    # attempt comes within 4.5 s of the page's clock, and that attempt gets through (in
+    # real time: the handshake is real).
+    page.evaluate(COUNT_ATTEMPTS)
+    came_back = "() => window.__attempts > 0 || !!document.querySelector('[data-state=online]')"
+    assert skip_ahead(page, 4500, until=came_back), "no attempt in 4.5 s"
+    page.wait_for_selector("[data-chat-connection][data-state=online]")
     assert button.is_hidden()
     # The button reconnects at once.
-    take_the_server_away(page, switch)
-    page.locator("[data-chat-reconnect]").click()
-    page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=1500)
+    with back_with_the_clock_held(page, switch):
+        expect(button).to_be_visible()
+        # A held clock has no animation frames: a click without Playwright's stable-wait.
+        button.dispatch_event("click")
+        page.wait_for_selector("[data-chat-connection][data-state=online]", timeout=1500)
 
 
 def test_sending_shows_a_drawn_clock_not_an_emoji(asgi_server, new_context, people, password):
