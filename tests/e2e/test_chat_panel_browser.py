@@ -16,6 +16,7 @@ from tenantdesk.service_requests.services.status import service_request_start
 from tests.e2e import test_chat_browser
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_chat_browser import open_chat
+from tests.e2e.test_shell_browser import axe_in_both_themes
 from tests.unit.chat.helpers import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -250,10 +251,9 @@ def test_the_server_and_the_script_group_messages_alike(
     assert "is-mine" in mine_last.split(), mine_last
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_the_grouped_chat_is_accessible_in_both_themes(
-    asgi_server, new_context, screenshot, grouped_conversation, password, theme, lang
+    asgi_server, new_context, screenshot, grouped_conversation, password, lang
 ):
     customer, manager, service_request = grouped_conversation
     locale = "en-GB" if lang == "en" else "ru-RU"
@@ -269,10 +269,11 @@ def test_the_grouped_chat_is_accessible_in_both_themes(
             service_request,
             locale,
             viewport=viewport,
-            color_scheme=theme,
+            color_scheme="light",
         )
         page.evaluate(FULL_HEIGHT_PARENT)
-        assert_accessible(page)
+        axe_in_both_themes(page)  # ends in the dark theme
+        screenshot(page, f"chat-panel-grouped-{name}-{lang}-dark")
         assert page.errors == []
         # Keyboard: from the message box back to Attach, on to the next control after Send.
         page.focus("[data-chat-text]")
@@ -283,7 +284,6 @@ def test_the_grouped_chat_is_accessible_in_both_themes(
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.matches('[data-chat-send]')")
         page.fill("[data-chat-text]", "")
-        screenshot(page, f"chat-panel-grouped-{name}-{lang}-{theme}")
         # Times never wrap.
         wrapped = page.evaluate(
             """() => [...document.querySelectorAll('.chat-time')].filter((t) =>
