@@ -29,7 +29,8 @@ async def connect(service_request_id, cookie=None, origin=ORIGIN, lang="en"):
     communicator = WebsocketCommunicator(
         application, f"/ws/request/{service_request_id}/?lang={lang}", headers=headers
     )
-    connected, _ = await communicator.connect()
+    # Up to 10 s for the accept (channels' default, 1 s, ran out at load 10 in CI).
+    connected, _ = await communicator.connect(timeout=10)
     return communicator, connected
 
 

@@ -39,7 +39,8 @@ async def connect(cookie=None, origin=ORIGIN):
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/inbox/?lang=en", headers=headers)
-    connected, _ = await communicator.connect()
+    # Up to 10 s for the accept (channels' default, 1 s, ran out at load 10 in CI).
+    connected, _ = await communicator.connect(timeout=10)
     return communicator, connected
 
 

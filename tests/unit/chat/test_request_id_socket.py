@@ -41,7 +41,7 @@ async def test_socket_frames_log_the_id_of_their_handshake(
                 (b"x-request-id", request_id),
             ],
         )
-        connected, _ = await communicator.connect()
+        connected, _ = await communicator.connect(timeout=10)
         assert connected
         return communicator
 

@@ -23,7 +23,7 @@ async def handshake(service_request, cookie, *, host, origin=None, scheme="ws", 
         application, f"/ws/request/{service_request.pk}/", headers=headers
     )
     communicator.scope["scheme"] = scheme
-    connected, _code = await communicator.connect()
+    connected, _code = await communicator.connect(timeout=10)
     await communicator.disconnect()
     return connected
 

@@ -571,7 +571,7 @@ async def test_the_stored_reply_arrives_live_in_an_open_chat(settings):
             (b"cookie", f"sessionid={cookie}".encode()),
         ],
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     try:
         raw = fixture_mail("mailru_en.eml", address(person, service_request))
