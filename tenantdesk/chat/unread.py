@@ -63,12 +63,13 @@ def with_unread(queryset: QuerySet[ServiceRequest], *, user) -> QuerySet[Service
 
 @lru_cache(maxsize=8)
 def _unread_sql(count_field: str, read_field: str, *, total: bool) -> str:
-    """with_unread()'s count as SQL, from the models' own names, for the requests an
-    `{rows}` condition on `sr` picks: each one's (id, unread), or (total=True) their sum.
-    Written as SQL: every page asks the total (the navigation's badge) and the lists ask
-    once more for their rows, and the ORM's building of the FilteredRelation's join cost
-    five to ten times running it (about 1 ms of CPU against 0.1 ms; bench/README.md,
-    "The pages' own queries")."""
+    """with_unread()'s count as SQL, from the models' own names, for the requests of a
+    `{requests}` row source named `sr` (the table, or a derived table of some of its rows
+    with their id and count columns) that a `{where}` condition picks: each one's (id,
+    unread), or (total=True) their sum. Written as SQL: every page asks the total (the
+    navigation's badge) and the lists once more for their rows, and the ORM's building
+    of the FilteredRelation's join cost five to ten times running it (about 1 ms of CPU
+    against 0.1 ms; bench/README.md, "The pages' own queries")."""
     quote = connection.ops.quote_name
     requests, cursors = ServiceRequest._meta, ReadCursor._meta
     pk = f"sr.{quote(requests.pk.column)}"
@@ -80,18 +81,19 @@ def _unread_sql(count_field: str, read_field: str, *, total: bool) -> str:
     clamped = f"CASE WHEN {unread} > 0 THEN {unread} ELSE 0 END"
     selected = f"COALESCE(SUM({clamped}), 0)" if total else f"{pk}, {clamped}"
     return (
-        f"SELECT {selected} FROM {quote(requests.db_table)} sr"  # noqa: S608
+        f"SELECT {selected} FROM {{requests}} sr"  # noqa: S608
         f" LEFT JOIN {quote(cursors.db_table)} c"
         f" ON c.{quote(cursors.get_field('service_request').column)} = {pk}"
         f" AND c.{quote(cursors.get_field('user').column)} = %s"
-        f" WHERE {pk} IN ({{rows}})"
+        " WHERE {where}"
     )
 
 
-def _unread_query(user, rows_sql: str, rows_params, *, total: bool) -> list[tuple]:
-    sql = _unread_sql(*_counted_fields(user), total=total).replace("{rows}", rows_sql)
+def _unread_query(user, *, requests: str, where: str, params, total: bool) -> list[tuple]:
+    sql = _unread_sql(*_counted_fields(user), total=total)
+    sql = sql.replace("{requests}", requests).replace("{where}", where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, *rows_params])
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -101,24 +103,40 @@ def unread_counts(*, user, service_request_ids: Iterable[int]) -> dict[int, int]
     ids = [int(pk) for pk in service_request_ids]
     if not ids or not user.is_authenticated:
         return {}
-    rows = _unread_query(user, ", ".join(["%s"] * len(ids)), ids, total=False)
+    quote = connection.ops.quote_name
+    rows = _unread_query(
+        user,
+        requests=quote(ServiceRequest._meta.db_table),
+        where=f"sr.{quote(ServiceRequest._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})",
+        params=[user.pk, *ids],
+        total=False,
+    )
     return {pk: unread for pk, unread in rows if unread > 0}
 
 
 def unread_total(*, user) -> int:
     """Unread messages in all the person's active requests (the navigation badge). Which
-    requests the person sees is service_requests.access' answer, its query the subquery
-    (the one place that decides visibility)."""
+    requests the person sees is service_requests.access' answer: its query, with the
+    status and the count, is the derived table the statement reads (the one place that
+    decides visibility; PostgreSQL plans it as the one query it was, not as a second
+    scan of the requests joined to the first)."""
     if not user.is_authenticated:
         return 0
     visible = (
         service_requests_visible_to(user)
         .filter(status__in=ServiceRequest.ACTIVE_STATUSES)
         .order_by()
-        .values("pk")
+        # Aliased by their attnames, which are these fields' column names too.
+        .values(ServiceRequest._meta.pk.attname, _counted_fields(user)[0])
     )
     if visible.query.is_empty():
         return 0
     visible_sql, visible_params = visible.query.sql_with_params()
-    ((total,),) = _unread_query(user, visible_sql, visible_params, total=True)
+    ((total,),) = _unread_query(
+        user,
+        requests=f"({visible_sql})",
+        where="1 = 1",
+        params=[*visible_params, user.pk],
+        total=True,
+    )
     return int(total or 0)
