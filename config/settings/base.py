@@ -415,6 +415,9 @@ TASKS_STALE_AFTER_SECONDS = env.int("TASKS_STALE_AFTER_SECONDS", default=600)
 
 # --- Security defaults (hardened further in production.py) ------------------------------
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, read with one hand-written statement (every signed-in
+# request loads its session first; accounts/session_store.py).
+SESSION_ENGINE = "tenantdesk.accounts.session_store"
 CSRF_COOKIE_HTTPONLY = False  # the chat's JavaScript reads it for its POSTs
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

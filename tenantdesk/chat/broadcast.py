@@ -55,6 +55,24 @@ def collecting() -> Iterator[list]:
         del _collector.outbox
 
 
+@contextmanager
+def sent_together() -> Iterator[None]:
+    """For synchronous code (the HTTP send): what the block's writes broadcast once
+    committed is kept, then sent when the block ends in one trip to the event loop and,
+    on Redis, one pipeline, as a socket's write_and_broadcast sends it. A message was
+    three trips (its request's group, then the two inboxes'), each an async_to_sync hop
+    and a Redis round trip. Within a block that already collects, the outer one sends."""
+    if getattr(_collector, "outbox", None) is not None:
+        yield
+        return
+    with collecting() as outbox:
+        try:
+            yield
+        finally:
+            # Only what was committed is in the outbox: sent even if the block then failed.
+            send_all_now(list(outbox))
+
+
 def send_now(group: str, event: dict) -> None:
     """From synchronous code, on any thread: send through the channel layer."""
     send_all_now([(group, event)])

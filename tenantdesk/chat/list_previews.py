@@ -24,8 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.db.models import OuterRef, Subquery
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from tenantdesk.chat.inbox import preview as first_line
@@ -43,14 +44,33 @@ class Preview:
     internal: bool = False
 
 
-def _last_ids(ids: list[int], *, include_internal: bool):
-    last = Message.objects.filter(service_request_id=OuterRef("pk"))
-    if not include_internal:
-        last = last.filter(internal=False)
+@lru_cache(maxsize=2)
+def _previews_sql(*, include_internal: bool) -> str:
+    """The one statement above, from the models' own names, for an `{ids}` list of
+    placeholders. Written as SQL: the ORM's building of its two nested subqueries cost
+    ten times running it (about 2 ms of CPU against 0.2 ms on a page of 25 rows;
+    bench/README.md, "The pages' own queries")."""
+    quote = connection.ops.quote_name
+    messages, attachments, requests = Message._meta, Attachment._meta, ServiceRequest._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    message_id = column(messages, "id")
+    request_of = column(messages, "service_request")
+    notes = "" if include_internal else f" AND m2.{column(messages, 'internal')} = %s"
     return (
-        ServiceRequest.objects.filter(pk__in=ids)
-        .order_by()
-        .values(last_id=Subquery(last.order_by("-pk").values("pk")[:1]))
+        f"SELECT m.{request_of}, m.{column(messages, 'kind')}, m.{column(messages, 'text')},"  # noqa: S608
+        f" m.{column(messages, 'event')}, m.{column(messages, 'author')},"
+        f" m.{column(messages, 'internal')},"
+        f" (SELECT a.{column(attachments, 'kind')} FROM {quote(attachments.db_table)} a"
+        f" WHERE a.{column(attachments, 'message')} = m.{message_id}"
+        f" ORDER BY a.{column(attachments, 'id')} LIMIT 1)"
+        f" FROM {quote(messages.db_table)} m WHERE m.{message_id} IN ("
+        f"SELECT (SELECT m2.{message_id} FROM {quote(messages.db_table)} m2"
+        f" WHERE m2.{request_of} = sr.{column(requests, 'id')}{notes}"
+        f" ORDER BY m2.{message_id} DESC LIMIT 1)"
+        f" FROM {quote(requests.db_table)} sr WHERE sr.{column(requests, 'id')} IN ({{ids}}))"
     )
 
 
@@ -68,33 +88,33 @@ def _text(row: dict) -> str:
 def last_message_previews(*, user, service_request_ids: Iterable[int]) -> dict[int, Preview]:
     """{request id: its preview} for these requests (absent: no message yet). The caller
     has already limited the ids to requests the person may see."""
-    ids = list(service_request_ids)
+    ids = [int(pk) for pk in service_request_ids]
     if not ids or not user.is_authenticated:
         return {}
     include_internal = can_read_internal_notes(user)
-    first_attachment = Attachment.objects.filter(message_id=OuterRef("pk")).order_by("pk")
-    rows = (
-        Message.objects.filter(pk__in=_last_ids(ids, include_internal=include_internal))
-        .order_by()
-        .annotate(attachment_kind=Subquery(first_attachment.values("kind")[:1]))
-        .values(
-            "service_request_id",
-            "kind",
-            "text",
-            "event",
-            "author_id",
-            "internal",
-            "attachment_kind",
-        )
+    sql = _previews_sql(include_internal=include_internal).replace(
+        "{ids}", ", ".join(["%s"] * len(ids))
     )
+    params = [*(() if include_internal else (False,)), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    event_field = Message._meta.get_field("event")
     previews = {}
-    for row in rows:
-        if row["internal"] and not include_internal:  # never: the query left them out
+    for request_id, kind, text, event, author_id, internal, attachment_kind in fetched:
+        internal = bool(internal)  # SQLite's 0 and 1
+        if internal and not include_internal:  # never: the query left them out
             continue
-        previews[row["service_request_id"]] = Preview(
+        row = {
+            "kind": kind,
+            "text": text,
+            "event": event_field.from_db_value(event, None, connection),
+            "attachment_kind": attachment_kind,
+        }
+        previews[request_id] = Preview(
             text=_text(row),
-            own=row["author_id"] is not None and row["author_id"] == user.pk,
-            system=row["kind"] == Message.Kind.SYSTEM,
-            internal=row["internal"],
+            own=author_id is not None and author_id == user.pk,
+            system=kind == Message.Kind.SYSTEM,
+            internal=internal,
         )
     return previews

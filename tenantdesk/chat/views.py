@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from tenantdesk.chat import selectors
+from tenantdesk.chat.broadcast import sent_together
 from tenantdesk.chat.ids import parse_message_id
 from tenantdesk.chat.models import Attachment
 from tenantdesk.chat.panel import page_json
@@ -68,15 +69,16 @@ def _post_message(request, service_request):
     if not _from_script(request):
         return _post_form(request, service_request)
     check_send_rate(request.user.pk)
-    message = message_send(
-        author=request.user,
-        service_request=service_request,
-        text=request.POST.get("text", ""),
-        client_id=request.POST.get("client_id") or None,
-        attachments=request.FILES.getlist("files"),
-        access_checked=True,  # messages() has just asked service_requests.access
-        internal=_internal_flag(request),
-    )
+    with sent_together():  # the request's group and both inboxes: one trip
+        message = message_send(
+            author=request.user,
+            service_request=service_request,
+            text=request.POST.get("text", ""),
+            client_id=request.POST.get("client_id") or None,
+            attachments=request.FILES.getlist("files"),
+            access_checked=True,  # messages() has just asked service_requests.access
+            internal=_internal_flag(request),
+        )
     data = getattr(message, "data", None) or message_data(message)  # built when stored
     payload = message_for_language(data)
     return JsonResponse({"message": payload}, status=201 if message.was_created else 200)
@@ -96,15 +98,16 @@ def _post_form(request, service_request):
     input), the reason above the message box and the text kept."""
     try:
         check_send_rate(request.user.pk)
-        message_send(
-            author=request.user,
-            service_request=service_request,
-            text=request.POST.get("text", ""),
-            client_id=request.POST.get("client_id") or None,
-            attachments=request.FILES.getlist("files"),
-            access_checked=True,
-            internal=_internal_flag(request),
-        )
+        with sent_together():
+            message_send(
+                author=request.user,
+                service_request=service_request,
+                text=request.POST.get("text", ""),
+                client_id=request.POST.get("client_id") or None,
+                attachments=request.FILES.getlist("files"),
+                access_checked=True,
+                internal=_internal_flag(request),
+            )
     except (ValidationError, PermissionDenied, RateLimited) as error:
         status, _code, detail = describe(error)
         # Read by chat.panel.panel_context: the page shows the reason and keeps the text.

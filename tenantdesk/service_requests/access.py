@@ -8,8 +8,10 @@ beside the model it guards; what a person is (manager, member) is accounts.roles
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.http import Http404
 
 from tenantdesk.accounts.roles import is_company_admin, is_customer, is_manager
@@ -29,9 +31,31 @@ def service_requests_visible_to(user: User) -> QuerySet[ServiceRequest]:
     """Every request the user may see: all for a manager, their organisation's for a customer."""
     if is_manager(user):
         return ServiceRequest.objects.all()
-    if getattr(user, "is_authenticated", False) and user.is_active and user.organisation_id:
+    if _member(user):
         return ServiceRequest.objects.filter(organisation_id=user.organisation_id)
     return ServiceRequest.objects.none()
+
+
+def _member(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.organisation_id
+    )
+
+
+def _visible(user: User, service_request: ServiceRequest) -> bool:
+    """service_requests_visible_to's rule for one request already read (the same two
+    cases; tests/unit/service_requests/test_access.py holds them to the queryset)."""
+    if is_manager(user):
+        return True
+    return _member(user) and service_request.organisation_id == user.organisation_id
+
+
+@lru_cache(maxsize=1)
+def _by_pk_sql() -> str:
+    quote = connection.ops.quote_name
+    meta = ServiceRequest._meta
+    columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
 
 
 def access_service_request(
@@ -47,6 +71,16 @@ def access_service_request(
         pk = int(service_request_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if queryset is None and not lock:
+        # The request alone (the HTTP send, downloads): read by its key with SQL of the
+        # model's own names and checked by the same rule, without the ORM's building of
+        # the filtered query (about 1 ms of CPU against 0.15 ms; bench/README.md).
+        if not -(2**63) <= pk < 2**63:
+            raise Http404
+        found = next(iter(ServiceRequest.objects.raw(_by_pk_sql(), [pk])), None)
+        if found is None or not _visible(user, found):
+            raise Http404
+        return found
     qs = service_requests_visible_to(user)
     if queryset is not None:
         # The caller's queryset on the left: `&` keeps the left side's select_related only

@@ -14,11 +14,12 @@ chat.unread.unread_counts; both are limited to what the person may see.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, ngettext
 
 from tenantdesk.chat.unread import unread_counts
 
@@ -89,7 +90,12 @@ def unread_counts_for(context, service_requests) -> dict[int, int]:
 
 def unread_count_html(count: int) -> str:
     """A row's unread badge (hidden at 0): written here, not by a template of its own,
-    because a list renders one per row."""
+    because a list renders one per row; each count's once per process and language."""
+    return _unread_count_html(int(count), get_language())
+
+
+@lru_cache(maxsize=2048)
+def _unread_count_html(count: int, language: str | None) -> str:
     return format_html(
         '<span class="badge rounded-pill text-bg-danger ms-1" data-unread-count="{}" '
         'role="img" aria-label="{}"{}>{}</span>',

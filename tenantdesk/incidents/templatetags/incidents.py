@@ -11,7 +11,6 @@ from django.utils import timezone
 from tenantdesk.core.date_labels import short_datetime_label, time_label
 from tenantdesk.incidents import selectors
 from tenantdesk.incidents.access import can_manage_incidents, may_see_known_issues
-from tenantdesk.incidents.models import IncidentLink
 from tenantdesk.places.selectors import places_for
 
 register = template.Library()
@@ -56,15 +55,8 @@ def request_incident_panel(context):
     if not can_manage_incidents(user):
         # A member on their request's page: the incident's title only (its page is the
         # managers'), so they know their request is part of a known problem (issue 23).
-        link = IncidentLink.objects.filter(service_request=service_request).select_related(
-            "incident"
-        )
-        found = link.first()
-        return {
-            "show": found is not None,
-            "incident": found and found.incident,
-            "linked_only": True,
-        }
+        incident = selectors.linked_incident(service_request)
+        return {"show": incident is not None, "incident": incident, "linked_only": True}
     incident, candidates = selectors.request_panel(service_request)
     return {
         "show": True,

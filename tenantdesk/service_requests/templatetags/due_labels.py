@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tenantdesk.service_requests.models import ServiceRequest
@@ -89,11 +90,35 @@ def due_label(service_request) -> str:
     state = due_state(service_request)
     if state is None:
         return ""
+    # A list shows 25 of them, most saying one of a few things: each badge is written
+    # once per process and language for what it says (the target, overdue or not,
+    # answered or not, its minutes, hours or days as duration_text counts them, amber).
+    minutes = int(state.left.total_seconds() // 60)
+    if minutes < 60:
+        wording = ("min", max(minutes, 1))
+    elif minutes < 24 * 60:
+        wording = ("h", minutes // 60)
+    else:
+        wording = ("d", minutes // (24 * 60))
+    soon = state.left <= SOON
+    key = (state.target, state.overdue, state.answered, wording, soon, get_language())
+    badge = _due_badges.get(key)
+    if badge is None:
+        if len(_due_badges) > 4096:
+            _due_badges.clear()
+        badge = _due_badges[key] = _due_badge(state, soon=soon)
+    return badge
+
+
+_due_badges: dict[tuple, str] = {}
+
+
+def _due_badge(state: DueState, *, soon: bool) -> str:
     shown, full = due_text(state)
     if state.overdue:
         css = "text-bg-danger"
         kind = "overdue"
-    elif state.left <= SOON:
+    elif soon:
         css = "text-bg-warning"
         kind = "soon"
     else:

@@ -103,3 +103,36 @@ def test_durations_round_down_and_never_say_zero():
         assert duration_text(timedelta(minutes=59)) == "59 min"
         assert duration_text(timedelta(minutes=119)) == "1 h"
         assert duration_text(timedelta(hours=47)) == "1 d"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"first_response_due_at": in_(minutes=12)},
+        {"first_response_due_at": ago(hours=1)},
+        {"first_response_due_at": in_(minutes=59, seconds=50)},
+        {"first_response_due_at": in_(minutes=60, seconds=30)},
+        {"first_response_due_at": in_(days=2)},
+        {"first_response_at": ago(hours=4), "resolution_due_at": in_(hours=5)},
+        {"first_response_at": ago(days=3), "resolution_due_at": ago(minutes=40)},
+    ],
+)
+def test_a_badge_written_once_is_the_badge_written_anew(fields):
+    # Badges are kept per language and wording (due_labels._due_badges): the kept one is
+    # what writing it from the request's own state gives, in either language, and a second
+    # request a few seconds apart with the same wording gets the same.
+    from tenantdesk.service_requests.templatetags import due_labels
+
+    for language in ("en", "ru", "en"):
+        with translation.override(language):
+            due_labels._due_badges.clear()
+            sr = request(**fields)
+            state = due_state(sr)
+            fresh = due_labels._due_badge(state, soon=state.left <= due_labels.SOON)
+            assert due_label(sr) == fresh
+            assert due_label(sr) == fresh  # from the kept ones
+            later = request(
+                **{k: (lambda v=v: v() + timedelta(seconds=2)) for k, v in fields.items()}
+            )
+            if duration_text(due_state(later).left) == duration_text(state.left):
+                assert due_label(later) == fresh
