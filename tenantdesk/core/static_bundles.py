@@ -34,7 +34,13 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     # The layout's: every page links it (templates/base.html).
     "bundles/site.css": ("css/tokens.css", "css/ui.css", "css/shell.css"),
     # The layout's small classic scripts, all deferred; each keeps to its own scope.
-    "bundles/site.js": ("js/language.js", "js/notices.js", "js/submit-once.js", "js/offline.js"),
+    "bundles/site.js": (
+        "js/language.js",
+        "js/notices.js",
+        "js/submit-once.js",
+        "js/offline.js",
+        "js/relative-times.js",
+    ),
     # A request's page: header, details, closure and rating, the list pane and the chat.
     "bundles/request-page.css": (
         "service_requests/requests.css",
