@@ -1,5 +1,5 @@
-"""The look's leftovers (issue 23): the composer in a narrow chat column, relative times that
-re-age, sticky day separators."""
+"""The look's leftovers (issue 23): the composer in a narrow chat column, the Russian filter
+toolbar at 1366 px, relative times that re-age, sticky day separators."""
 
 from datetime import datetime, timedelta
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tenantdesk.chat.models import Message
-from tests.e2e.test_console_sweep_browser import open_as
+from tests.e2e.test_console_sweep_browser import demo, open_as  # noqa: F401  (a fixture)
 from tests.factories import CustomerFactory, ManagerFactory, OrganisationFactory
 from tests.unit.chat.helpers import make_service_request
 
@@ -60,6 +60,32 @@ def test_a_narrow_chat_column_gets_icon_buttons_with_their_names(asgi_server, ne
     page.wait_for_function("() => document.querySelector('[data-chat-row]').offsetWidth >= 560")
     wide = page.evaluate(COMPOSER)
     assert wide["send"]["wordsShown"] and wide["attach"]["wordsShown"], wide
+
+
+# Each filter menu: its row (top) and whether its chosen text fits between its padding.
+FILTERS = """() => [...document.querySelectorAll("[data-filter-fields] .list-filter")].map((f) => {
+  const select = f.querySelector("select");
+  const style = getComputedStyle(select);
+  const context = document.createElement("canvas").getContext("2d");
+  context.font = style.font;
+  const text = context.measureText(select.selectedOptions[0].text).width;
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return { name: select.name, top: Math.round(f.getBoundingClientRect().top), fits: text <= room };
+})"""
+
+
+def test_the_russian_filter_toolbar_is_one_row_at_1366(
+    asgi_server,
+    new_context,
+    demo,  # noqa: F811  (seed_demo's building and types make Russian's menus wide)
+):
+    base = asgi_server.url
+    page = open_as(new_context, base, demo["manager"], locale="ru-RU", viewport=DESKTOP).new_page()
+    page.goto(f"{base}/request/list")
+    filters = page.evaluate(FILTERS)
+    assert len(filters) == 5
+    assert {f["top"] for f in filters} == {filters[0]["top"]}, filters
+    assert all(f["fits"] for f in filters), filters
 
 
 def test_relative_times_in_the_list_re_age_every_minute(asgi_server, new_context, people):
