@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and JSON gzipped (core/compression.py); outside every middleware that writes a body.
+    "tenantdesk.core.compression.PageGZipMiddleware",
     # Before WhiteNoise, so static files carry the policy too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
