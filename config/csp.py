@@ -44,6 +44,9 @@ def content_security_policy(*, media_origins: list[str]) -> dict:
             "media-src": [SELF, "blob:", *media_origins],
             # 'self' also admits the chat's ws:/wss: socket to this same host and port.
             "connect-src": [SELF],
+            # The web app manifest (<link rel="manifest">): without it default-src 'none'
+            # blocks it, a console error on every page and no installable app.
+            "manifest-src": [SELF],
             "form-action": [SELF],
             "frame-ancestors": [NONE],
             "object-src": [NONE],

@@ -182,10 +182,15 @@ def audit(cli: Path, name: str, url: str, cookies: dict[str, str]) -> dict:
     base = "/".join(url.split("/", 3)[:3])
     # A trace Lighthouse failed to record (NO_NAVSTART, seen on a loaded machine) is
     # measured again, twice at most; a page that answers an error is not.
+    # Lighthouse saves the report and then exits 1 on a runtime error: the report says which.
+    path = REPORTS / f"{name}.report.json"
     for attempt in range(3):
+        path.unlink(missing_ok=True)
         with chromium(base, cookies) as port:
-            subprocess.run([*command, f"--port={port}"], check=True, timeout=300)  # noqa: S603
-        report = json.loads((REPORTS / f"{name}.report.json").read_text())
+            done = subprocess.run([*command, f"--port={port}"], timeout=300)  # noqa: S603
+        if not path.exists():
+            raise RuntimeError(f"{name}: Lighthouse exited {done.returncode} without a report")
+        report = json.loads(path.read_text())
         error = report.get("runtimeError")
         if not error or attempt == 2 or error.get("code") == "ERRORED_DOCUMENT_REQUEST":
             break

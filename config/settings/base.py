@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Pages and JSON gzipped (core/compression.py); outside every middleware that writes a body.
+    "tenantdesk.core.compression.PageGZipMiddleware",
     # Before WhiteNoise, so static files carry the policy too.
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -274,6 +276,12 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Our own stylesheet and scripts only (static/css/ui.css, static/js/ui.js; docs/look.md):
 # nothing third-party is copied into the repository or loaded from a CDN.
 STATICFILES_DIRS = [APPS_DIR / "static"]
+# The third: a page's stylesheets served as one file (tenantdesk/core/static_bundles.py).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "tenantdesk.core.static_bundles.BundleFinder",
+]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Media are private: nothing serves MEDIA_URL directly; files go through the access-checked
 # download views (tenantdesk/core/private_files.py).

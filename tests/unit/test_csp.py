@@ -27,6 +27,7 @@ POLICY = {
     "img-src": {"'self'", "data:", "blob:"},
     "media-src": {"'self'", "blob:"},
     "connect-src": {"'self'"},
+    "manifest-src": {"'self'"},
     "form-action": {"'self'"},
     "frame-ancestors": {"'none'"},
     "object-src": {"'none'"},

@@ -42,15 +42,15 @@ def test_home_for_a_manager_offers_active_requests_only(client, manager):
 def test_layout_uses_our_own_stylesheet_and_script_not_a_cdn(client):
     body = client.get("/").content.decode()
     for link in (
-        '<link rel="stylesheet" href="/static/css/tokens.css">',
-        '<link rel="stylesheet" href="/static/css/ui.css">',
-        '<link rel="stylesheet" href="/static/css/shell.css">',
+        # tokens.css, ui.css and shell.css as one file (core/static_bundles.py)
+        '<link rel="stylesheet" href="/static/bundles/site.css">',
         '<script src="/static/js/ui.js" type="module"></script>',
     ):
         assert link in body
+    assert body.count('rel="stylesheet"') == 1
     assert "cdn" not in body.lower() and "bootstrap" not in body.lower()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1' in body
-    for path in ("/static/css/ui.css", "/static/css/shell.css", "/static/js/ui.js"):
+    for path in ("/static/bundles/site.css", "/static/bundles/site.js", "/static/js/ui.js"):
         assert client.get(path).status_code == 200
     assert client.get("/static/vendor/bootstrap/css/bootstrap.min.css").status_code == 404
 
