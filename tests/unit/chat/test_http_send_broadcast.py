@@ -16,6 +16,16 @@ from tenantdesk.chat.models import Message
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def send_over_http(customer, service_request, text):
+    client = Client()
+    client.force_login(customer)
+    return client.post(
+        reverse("chat:messages", args=[service_request.pk]),
+        {"text": text, "client_id": str(uuid.uuid4())},
+        HTTP_ACCEPT="application/json",
+    )
+
+
 def test_one_message_sent_over_http_is_one_trip_to_the_layer(
     customer, service_request, monkeypatch
 ):
@@ -27,13 +37,7 @@ def test_one_message_sent_over_http_is_one_trip_to_the_layer(
         await real(outbox)
 
     monkeypatch.setattr(broadcast, "send_collected", counting)
-    client = Client()
-    client.force_login(customer)
-    response = client.post(
-        reverse("chat:messages", args=[service_request.pk]),
-        {"text": "Hello", "client_id": str(uuid.uuid4())},
-        HTTP_ACCEPT="application/json",
-    )
+    response = send_over_http(customer, service_request, "Hello")
 
     assert response.status_code == 201
     assert Message.objects.filter(service_request=service_request, text="Hello").count() == 1
@@ -46,13 +50,7 @@ def test_one_message_sent_over_http_is_one_trip_to_the_layer(
 def test_a_refused_send_broadcasts_nothing(customer, service_request, monkeypatch):
     trips = []
     monkeypatch.setattr(broadcast, "send_collected", lambda outbox: trips.append(outbox))
-    client = Client()
-    client.force_login(customer)
-    response = client.post(
-        reverse("chat:messages", args=[service_request.pk]),
-        {"text": "", "client_id": str(uuid.uuid4())},
-        HTTP_ACCEPT="application/json",
-    )
+    response = send_over_http(customer, service_request, "")
 
     assert response.status_code == 400
     assert trips == []

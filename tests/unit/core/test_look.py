@@ -105,8 +105,11 @@ def test_collectstatic_writes_hashed_brotli_and_gzip_copies(settings, tmp_path):
     }
     call_command("collectstatic", interactive=False, verbosity=0)
     manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
-    hashed = manifest["css/ui.css"]
-    assert hashed != "css/ui.css"  # a long-cache name that changes with the content
-    for suffix in ("", ".br", ".gz"):
-        assert (tmp_path / f"{hashed}{suffix}").exists(), suffix
+    for name in ("css/ui.css", "bundles/request-page.css"):  # a source, a bundle (static_bundles)
+        hashed = manifest[name]
+        assert hashed != name  # a long-cache name that changes with the content
+        for suffix in ("", ".br", ".gz"):
+            assert (tmp_path / f"{hashed}{suffix}").exists(), suffix
+    # the bundle's rebased url() points at the image's hashed name
+    assert manifest["chat/img/send.svg"] in (tmp_path / hashed).read_text()
     assert not (tmp_path / "vendor").exists()

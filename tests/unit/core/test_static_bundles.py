@@ -1,12 +1,10 @@
 """Static bundles (core/static_bundles.py): a page's stylesheets as one file, built from the
 sources in order, served in development and collected, hashed and compressed for production."""
 
-import json
 import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import Client
 
 from tenantdesk.core.static_bundles import BUNDLES, bundle_text
@@ -47,19 +45,3 @@ def test_the_request_page_links_one_stylesheet_besides_the_layouts(customer):
     assert links == ["/static/bundles/site.css", "/static/bundles/request-page.css"]
     served = b"".join(client.get("/static/bundles/request-page.css").streaming_content)
     assert b".chat-composer" in served and b".rq-page" in served
-
-
-def test_collectstatic_hashes_and_compresses_the_bundles(settings, tmp_path):
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "tenantdesk.core.staticfiles.StaticFilesStorage"},
-    }
-    call_command("collectstatic", interactive=False, verbosity=0)
-    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
-    hashed = manifest["bundles/request-page.css"]
-    assert hashed != "bundles/request-page.css"
-    for suffix in ("", ".br", ".gz"):
-        assert (tmp_path / f"{hashed}{suffix}").exists(), suffix
-    # the manifest storage rewrote the rebased url() to the image's hashed name
-    assert manifest["chat/img/send.svg"] in (tmp_path / hashed).read_text()
