@@ -116,10 +116,11 @@ def test_two_people_chat_live(
     cust = open_chat(new_context, asgi_server.url, customer, password, service_request, locale)
     mgr = open_chat(new_context, asgi_server.url, manager, password, service_request, locale)
 
-    # Blank text: the button stays disabled.
-    assert cust.locator("[data-chat-send]").is_disabled()
+    # Blank text: the button stays disabled (awaited: it is rendered enabled for a page
+    # without scripts, and the script disables it).
+    expect(cust.locator("[data-chat-send]")).to_be_disabled()
     cust.fill("[data-chat-text]", "   \n  ")
-    assert cust.locator("[data-chat-send]").is_disabled()
+    expect(cust.locator("[data-chat-send]")).to_be_disabled()
 
     # A message crosses live; the latency is measured in the browsers' own clocks.
     latencies = [
@@ -172,8 +173,10 @@ def test_two_people_chat_live(
         page.locator(".chat-message.is-system").first.wait_for()
         page.wait_for_selector("#request-header [data-chat-status-badge][data-status=in_progress]")
         # Its colour follows data-status (CSS), not class names kept in step by the script.
+        # Awaited: the header's panels are swapped live (/panels), and a badge read while its
+        # panel was being replaced had no style yet ('' in CI).
         badge = page.locator("#request-header [data-chat-status-badge]").first
-        assert badge.evaluate("(el) => getComputedStyle(el).backgroundColor") == in_progress_colour
+        expect(badge).to_have_css("background-color", in_progress_colour)
     system_text = cust.locator(".chat-message.is-system .chat-text").first.inner_text()
     assert system_text.startswith("Статус изменён" if lang == "ru" else "Status changed")
     assert manager.username in system_text

@@ -65,5 +65,7 @@ def test_the_shells_sheets_and_menus_do_not_move_under_reduced_motion(
 
     moving = open_as(new_context, base, demo["manager"], viewport=PHONE)
     found = open_surfaces(moving.new_page(), base, request_id)
-    assert found["details-sheet"]["running"] == ["rq-sheet-in"]
+    # The sheet's own animation (a control's colour may be fading beside it: CI saw
+    # background-color too).
+    assert "rq-sheet-in" in found["details-sheet"]["running"]
     assert found["more-sheet"]["moving"]

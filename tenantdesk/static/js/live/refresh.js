@@ -116,15 +116,25 @@ export class Refresher {
     // The rows are swapped alone while the list keeps its shape (some rows before and
     // after); its first request or its last one changes the page around it too.
     if (rows && current && hasRows(rows) === hasRows(current)) {
-      // What the page says about the rows (counts, tabs) is marked data-live-part.
+      // What the page says about the rows (counts, tabs) is marked data-live-part. Only
+      // what changed is swapped: the catch-up after the socket opens usually finds the page
+      // as it was rendered, and a tab or row replaced under a pointer loses its click.
+      let changed = false;
       for (const part of fresh.querySelectorAll("[data-live-part][id]")) {
-        document.getElementById(part.id)?.replaceWith(document.adoptNode(part));
+        const old = document.getElementById(part.id);
+        if (old && old.outerHTML !== part.outerHTML) {
+          old.replaceWith(document.adoptNode(part));
+          changed = true;
+        }
       }
-      // Keyboard focus on a row's link stays on that request's link wherever it moved.
-      const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
-      current.replaceWith(document.adoptNode(rows));
-      if (focused) rows.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
-      listUpdated();
+      if (current.outerHTML !== rows.outerHTML) {
+        // Keyboard focus on a row's link stays on that request's link wherever it moved.
+        const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+        current.replaceWith(document.adoptNode(rows));
+        if (focused) rows.querySelector(`a[href="${CSS.escape(focused)}"]`)?.focus();
+        changed = true;
+      }
+      if (changed) listUpdated();
       return;
     }
     // Still empty: nothing to swap. Otherwise the list became empty, or its first request
