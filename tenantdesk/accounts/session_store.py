@@ -16,12 +16,13 @@ from functools import lru_cache
 from django.contrib.sessions.backends import db
 from django.core.exceptions import SuspiciousOperation
 from django.db import connections, router
-from django.db.models.expressions import Col
 from django.utils import timezone
+
+from tenantdesk.core.raw_sql import instance_from_row, row_converters
 
 
 @lru_cache(maxsize=4)
-def _statement(model, alias: str) -> tuple[str, list[str], list[list]]:
+def _statement(model, alias: str) -> tuple[str, list[str], tuple]:
     connection = connections[alias]
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
@@ -32,11 +33,7 @@ def _statement(model, alias: str) -> tuple[str, list[str], list[list]]:
         f" WHERE {quote(meta.get_field('session_key').column)} = %s"
         f" AND {quote(meta.get_field('expire_date').column)} > %s"
     )
-    converters = [
-        connection.ops.get_db_converters(Col(None, f)) + f.get_db_converters(connection)
-        for f in fields
-    ]
-    return sql, [f.attname for f in fields], converters
+    return sql, [f.attname for f in fields], row_converters(fields, connection)
 
 
 class SessionStore(db.SessionStore):
@@ -60,9 +57,4 @@ class SessionStore(db.SessionStore):
         if row is None:
             self._session_key = None
             return None
-        values = []
-        for convert_all, value in zip(converters, row, strict=True):
-            for convert in convert_all:
-                value = convert(value, None, connection)
-            values.append(value)
-        return model.from_db(alias, attnames, values)
+        return instance_from_row(model, attnames, converters, row, connection)

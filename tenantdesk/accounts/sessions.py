@@ -18,11 +18,11 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models.expressions import Col
 from django.utils.crypto import constant_time_compare
 
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.accounts.roles import MANAGER_GROUP, remember_role
+from tenantdesk.core.raw_sql import instance_from_row, row_converters
 
 
 @lru_cache(maxsize=1)
@@ -66,18 +66,11 @@ def user_with_role(pk) -> User | None:
 
 
 def _from_row(model, values):
-    """A model instance from a raw row, each value converted as the ORM would (SQLite's
-    booleans and times come back as numbers and text)."""
+    """A model instance from a raw row of all its fields, converted as the ORM would."""
     fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = Col(None, field)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return instance_from_row(
+        model, [f.attname for f in fields], row_converters(fields), values, connection
+    )
 
 
 def _hash_holds(session, user) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tenantdesk.accounts.models import User
 from tenantdesk.accounts.roles import MANAGER_GROUP
 from tenantdesk.announcements.models import Announcement, Dismissal
+from tenantdesk.core.raw_sql import column, table
 from tenantdesk.places import selectors as places
 from tenantdesk.places.models import Lease, Premises
 
@@ -37,28 +38,22 @@ def _banner_sql() -> str:
     running it (about 3 ms of CPU against 0.2 ms; bench/README.md, "The pages' own
     queries"). tests/unit/announcements/test_banner.py holds it to the rules."""
     quote = connection.ops.quote_name
-
-    def col(model, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
-    def table(model) -> str:
-        return quote(model._meta.db_table)
-
     columns = ", ".join(f"a.{quote(f.column)}" for f in Announcement._meta.concrete_fields)
     return (
         f"SELECT {columns} FROM {table(Announcement)} a"  # noqa: S608
-        f" WHERE a.{col(Announcement, 'starts_at')} <= %s AND a.{col(Announcement, 'ends_at')} > %s"
+        f" WHERE a.{column(Announcement, 'starts_at')} <= %s"
+        f" AND a.{column(Announcement, 'ends_at')} > %s"
         f" AND EXISTS (SELECT 1 FROM {table(Through)} t"
-        f" WHERE t.{col(Through, 'announcement')} = a.{col(Announcement, 'id')}"
-        f" AND t.{col(Through, 'building')} IN ("
-        f"SELECT p.{col(Premises, 'building')} FROM {table(Lease)} l"
-        f" JOIN {table(Premises)} p ON p.{col(Premises, 'id')} = l.{col(Lease, 'premises')}"
-        f" WHERE l.{col(Lease, 'organisation')} = %s AND l.{col(Lease, 'start')} <= %s"
-        f" AND (l.{col(Lease, 'end')} IS NULL OR l.{col(Lease, 'end')} >= %s)))"
+        f" WHERE t.{column(Through, 'announcement')} = a.{column(Announcement, 'id')}"
+        f" AND t.{column(Through, 'building')} IN ("
+        f"SELECT p.{column(Premises, 'building')} FROM {table(Lease)} l"
+        f" JOIN {table(Premises)} p ON p.{column(Premises, 'id')} = l.{column(Lease, 'premises')}"
+        f" WHERE l.{column(Lease, 'organisation')} = %s AND l.{column(Lease, 'start')} <= %s"
+        f" AND (l.{column(Lease, 'end')} IS NULL OR l.{column(Lease, 'end')} >= %s)))"
         f" AND NOT EXISTS (SELECT 1 FROM {table(Dismissal)} d"
-        f" WHERE d.{col(Dismissal, 'announcement')} = a.{col(Announcement, 'id')}"
-        f" AND d.{col(Dismissal, 'user')} = %s)"
-        f" ORDER BY a.{col(Announcement, 'starts_at')}, a.{col(Announcement, 'id')}"
+        f" WHERE d.{column(Dismissal, 'announcement')} = a.{column(Announcement, 'id')}"
+        f" AND d.{column(Dismissal, 'user')} = %s)"
+        f" ORDER BY a.{column(Announcement, 'starts_at')}, a.{column(Announcement, 'id')}"
     )
 
 

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from tenantdesk.chat.inbox import preview as first_line
 from tenantdesk.chat.models import Attachment, Message
 from tenantdesk.chat.serializers import system_text
+from tenantdesk.core.raw_sql import column, table
 from tenantdesk.service_requests.access import can_read_internal_notes
 from tenantdesk.service_requests.models import ServiceRequest
 
@@ -50,12 +51,7 @@ def _previews_sql(*, include_internal: bool) -> str:
     placeholders. Written as SQL: the ORM's building of its two nested subqueries cost
     ten times running it (about 2 ms of CPU against 0.2 ms on a page of 25 rows;
     bench/README.md, "The pages' own queries")."""
-    quote = connection.ops.quote_name
-    messages, attachments, requests = Message._meta, Attachment._meta, ServiceRequest._meta
-
-    def column(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
+    messages, attachments, requests = Message, Attachment, ServiceRequest
     message_id = column(messages, "id")
     request_of = column(messages, "service_request")
     notes = "" if include_internal else f" AND m2.{column(messages, 'internal')} = %s"
@@ -63,14 +59,14 @@ def _previews_sql(*, include_internal: bool) -> str:
         f"SELECT m.{request_of}, m.{column(messages, 'kind')}, m.{column(messages, 'text')},"  # noqa: S608
         f" m.{column(messages, 'event')}, m.{column(messages, 'author')},"
         f" m.{column(messages, 'internal')},"
-        f" (SELECT a.{column(attachments, 'kind')} FROM {quote(attachments.db_table)} a"
+        f" (SELECT a.{column(attachments, 'kind')} FROM {table(attachments)} a"
         f" WHERE a.{column(attachments, 'message')} = m.{message_id}"
         f" ORDER BY a.{column(attachments, 'id')} LIMIT 1)"
-        f" FROM {quote(messages.db_table)} m WHERE m.{message_id} IN ("
-        f"SELECT (SELECT m2.{message_id} FROM {quote(messages.db_table)} m2"
+        f" FROM {table(messages)} m WHERE m.{message_id} IN ("
+        f"SELECT (SELECT m2.{message_id} FROM {table(messages)} m2"
         f" WHERE m2.{request_of} = sr.{column(requests, 'id')}{notes}"
         f" ORDER BY m2.{message_id} DESC LIMIT 1)"
-        f" FROM {quote(requests.db_table)} sr WHERE sr.{column(requests, 'id')} IN ({{ids}}))"
+        f" FROM {table(requests)} sr WHERE sr.{column(requests, 'id')} IN ({{ids}}))"
     )
 
 

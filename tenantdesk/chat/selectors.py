@@ -12,12 +12,12 @@ from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Q
-from django.db.models.expressions import Col
 
 from tenantdesk.accounts.models import Organisation, User
 from tenantdesk.chat.ids import MAX_IDS, is_message_id
 from tenantdesk.chat.models import Attachment, Message, ReadCursor
 from tenantdesk.chat.serializers import message_data
+from tenantdesk.core.raw_sql import instance_from_row, row_converters
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -63,11 +63,6 @@ def _kept_fields(model, deferred=()):
     return [f for f in model._meta.concrete_fields if f.attname not in deferred]
 
 
-def _converters(field) -> list:
-    column = Col(None, field)
-    return connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-
-
 @lru_cache(maxsize=8)
 def _page_shape(*, include_internal: bool, bound: str) -> _Shape:
     """What _base() selects (the messages, their author without the unused fields and the
@@ -105,19 +100,10 @@ def _page_shape(*, include_internal: bool, bound: str) -> _Shape:
         f" WHERE {where} ORDER BY {message_id} {order} LIMIT %s"
     )
     models = tuple(
-        (model, [f.attname for f in fields], [_converters(f) for f in fields])
+        (model, [f.attname for f in fields], row_converters(fields))
         for model, _alias, fields in parts
     )
     return _Shape(sql, models)
-
-
-def _instance(model, attnames, converters, values):
-    converted = []
-    for convert_all, value in zip(converters, values, strict=True):
-        for convert in convert_all:
-            value = convert(value, None, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, attnames, converted)
 
 
 def _page_rows(service_request, *, include_internal: bool, bound: str = "", bound_id=None, limit):
@@ -141,13 +127,13 @@ def _page_rows(service_request, *, include_internal: bool, bound: str = "", boun
     organisation_field = User._meta.get_field("organisation")
     messages = []
     for row in rows:
-        message = _instance(m_model, m_names, m_conv, row[:m_end])
+        message = instance_from_row(m_model, m_names, m_conv, row[:m_end])
         author = None
         if message.author_id is not None:
-            author = _instance(u_model, u_names, u_conv, row[m_end:u_end])
+            author = instance_from_row(u_model, u_names, u_conv, row[m_end:u_end])
             organisation = None
             if author.organisation_id is not None:
-                organisation = _instance(o_model, o_names, o_conv, row[u_end:])
+                organisation = instance_from_row(o_model, o_names, o_conv, row[u_end:])
             organisation_field.set_cached_value(author, organisation)
         author_field.set_cached_value(message, author)
         messages.append(message)

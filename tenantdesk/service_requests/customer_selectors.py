@@ -16,6 +16,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from tenantdesk.core.raw_sql import column, table
 from tenantdesk.places.models import Building, Premises
 from tenantdesk.service_requests.access import service_requests_visible_to
 from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
@@ -104,38 +105,33 @@ def _tab_groups_sql() -> str:
     counts, the followers' IN and the members' subquery cost five times running it
     (about 1.5 ms of CPU against 0.3 ms; bench/README.md, "The pages' own queries").
     Portable SUM(CASE …) for COUNT(…) FILTER; each group has rows, so no SUM is NULL."""
-    quote = connection.ops.quote_name
-    requests, premises, buildings = ServiceRequest._meta, Premises._meta, Building._meta
-    followers, users = RequestFollower._meta, get_user_model()._meta
-
-    def col(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    active = f"sr.{col(requests, 'status')} IN (%s, %s)"
-    closed = f"sr.{col(requests, 'status')} = %s"
+    requests, premises, buildings = ServiceRequest, Premises, Building
+    followers, users = RequestFollower, get_user_model()
+    active = f"sr.{column(requests, 'status')} IN (%s, %s)"
+    closed = f"sr.{column(requests, 'status')} = %s"
     mine = (
-        f"(sr.{col(requests, 'author')} = %s OR sr.{col(requests, 'id')} IN ("  # noqa: S608
-        f"SELECT f.{col(followers, 'service_request')} FROM {quote(followers.db_table)} f"
-        f" WHERE f.{col(followers, 'user')} = %s))"
+        f"(sr.{column(requests, 'author')} = %s OR sr.{column(requests, 'id')} IN ("  # noqa: S608
+        f"SELECT f.{column(followers, 'service_request')} FROM {table(followers)} f"
+        f" WHERE f.{column(followers, 'user')} = %s))"
     )
     others = (
-        f"(SELECT 1 FROM {quote(users.db_table)} u"  # noqa: S608
-        f" WHERE u.{col(users, 'organisation')} = %s"
-        f" AND u.{col(users, 'is_active')} = %s AND u.{col(users, 'id')} <> %s LIMIT 1)"
+        f"(SELECT 1 FROM {table(users)} u"  # noqa: S608
+        f" WHERE u.{column(users, 'organisation')} = %s"
+        f" AND u.{column(users, 'is_active')} = %s AND u.{column(users, 'id')} <> %s LIMIT 1)"
     )
     return (
-        f"SELECT b.{col(buildings, 'id')}, b.{col(buildings, 'name')},"  # noqa: S608
+        f"SELECT b.{column(buildings, 'id')}, b.{column(buildings, 'name')},"  # noqa: S608
         f" SUM(CASE WHEN {active} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {closed} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {active} AND {mine} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {closed} AND {mine} THEN 1 ELSE 0 END),"
         f" MAX({others})"
         " FROM ({visible}) sr"
-        f" LEFT JOIN {quote(premises.db_table)} p"
-        f" ON p.{col(premises, 'id')} = sr.{col(requests, 'location')}"
-        f" LEFT JOIN {quote(buildings.db_table)} b"
-        f" ON b.{col(buildings, 'id')} = p.{col(premises, 'building')}"
-        f" GROUP BY b.{col(buildings, 'id')}, b.{col(buildings, 'name')}"
+        f" LEFT JOIN {table(premises)} p"
+        f" ON p.{column(premises, 'id')} = sr.{column(requests, 'location')}"
+        f" LEFT JOIN {table(buildings)} b"
+        f" ON b.{column(buildings, 'id')} = p.{column(premises, 'building')}"
+        f" GROUP BY b.{column(buildings, 'id')}, b.{column(buildings, 'name')}"
     )
 
 
