@@ -37,7 +37,9 @@ from django.db.models.functions import Coalesce, Greatest
 
 from tenantdesk.accounts.roles import is_manager
 from tenantdesk.chat.models import ReadCursor
-from tenantdesk.service_requests.access import service_requests_visible_to
+from tenantdesk.service_requests.access import (
+    visible_requests_sql,
+)
 from tenantdesk.service_requests.models import ServiceRequest
 
 
@@ -122,16 +124,12 @@ def unread_total(*, user) -> int:
     scan of the requests joined to the first)."""
     if not user.is_authenticated:
         return 0
-    visible = (
-        service_requests_visible_to(user)
-        .filter(status__in=ServiceRequest.ACTIVE_STATUSES)
-        .order_by()
-        # Aliased by their attnames, which are these fields' column names too.
-        .values(ServiceRequest._meta.pk.attname, _counted_fields(user)[0])
+    visible = visible_requests_sql(
+        user, "id", _counted_fields(user)[0], status__in=ServiceRequest.ACTIVE_STATUSES
     )
-    if visible.query.is_empty():
+    if visible is None:
         return 0
-    visible_sql, visible_params = visible.query.sql_with_params()
+    visible_sql, visible_params = visible
     ((total,),) = _unread_query(
         user,
         requests=f"({visible_sql})",

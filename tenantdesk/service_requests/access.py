@@ -36,6 +36,23 @@ def service_requests_visible_to(user: User) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.none()
 
 
+def visible_requests_sql(user: User, *field_names: str, **filters) -> tuple[str, tuple] | None:
+    """service_requests_visible_to's query (narrowed by `filters`) as SQL for a hand-written
+    statement to read as a derived table, its columns the fields' attnames (which are their
+    column names too); None when the person sees no request. The statement then asks the
+    one place that decides visibility, and PostgreSQL plans it as one query."""
+    meta = ServiceRequest._meta
+    visible = (
+        service_requests_visible_to(user)
+        .filter(**filters)
+        .order_by()
+        .values(*(meta.get_field(name).attname for name in field_names))
+    )
+    if visible.query.is_empty():
+        return None
+    return visible.query.sql_with_params()
+
+
 def _member(user) -> bool:
     return bool(
         getattr(user, "is_authenticated", False) and user.is_active and user.organisation_id

@@ -18,7 +18,10 @@ from django.db.models import (
 
 from tenantdesk.core.raw_sql import column, table
 from tenantdesk.places.models import Building, Premises
-from tenantdesk.service_requests.access import service_requests_visible_to
+from tenantdesk.service_requests.access import (
+    service_requests_visible_to,
+    visible_requests_sql,
+)
 from tenantdesk.service_requests.models import RequestFollower, ServiceRequest
 from tenantdesk.service_requests.selectors import LIST_FIELDS
 
@@ -139,18 +142,10 @@ def _tab_groups(user) -> list[dict]:
     """customer_tab_counts' rows: per building of the organisation's requests (None:
     without a place), each tab's count in each scope and whether anyone else of the
     organisation can sign in."""
-    requests = ServiceRequest._meta
-    visible = (
-        service_requests_visible_to(user)
-        .order_by()
-        # Aliased by their attnames, which are these fields' column names too.
-        .values(
-            *(requests.get_field(name).attname for name in ("id", "status", "author", "location"))
-        )
-    )
-    if visible.query.is_empty():
+    visible = visible_requests_sql(user, "id", "status", "author", "location")
+    if visible is None:
         return []
-    visible_sql, visible_params = visible.query.sql_with_params()
+    visible_sql, visible_params = visible
     active, closed = (*ServiceRequest.ACTIVE_STATUSES,), ServiceRequest.Status.CLOSED
     mine = [user.pk, user.pk]
     params = [
