@@ -673,12 +673,16 @@ class SocketSwitch:
         ws.send(frame)
 
 
-# From here on, the chat socket's attempts to connect are counted.
-COUNT_ATTEMPTS = """() => {
+# From here on, every attempt of the chat's socket to connect, with the time on the page's
+# (fake) clock.
+RECORD_ATTEMPTS = """() => {
   const socket = document.querySelector("[data-chat]").chat.socket;
   const connect = socket.connect.bind(socket);
-  window.__attempts = 0;
-  socket.connect = () => { window.__attempts += 1; connect(); };
+  window.__chatSocketAttempts = [];
+  socket.connect = () => {
+    window.__chatSocketAttempts.push(Date.now());
+    connect();
+  };
 }"""
 
 
@@ -773,8 +777,11 @@ def test_a_visible_chat_retries_often_and_offers_reconnect_now(
     # No event at all: a visible page's back-off stays short (here 9 s of refusals): its next
     # attempt comes within 4.5 s of the page's clock, and that attempt gets through (in
     # real time: the handshake is real).
-    page.evaluate(COUNT_ATTEMPTS)
-    came_back = "() => window.__attempts > 0 || !!document.querySelector('[data-state=online]')"
+    page.evaluate(RECORD_ATTEMPTS)
+    came_back = (
+        "() => window.__chatSocketAttempts.length > 0"
+        " || !!document.querySelector('[data-state=online]')"
+    )
     assert skip_ahead(page, 4500, until=came_back), "no attempt in 4.5 s"
     page.wait_for_selector("[data-chat-connection][data-state=online]")
     assert button.is_hidden()

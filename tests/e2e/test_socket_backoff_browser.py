@@ -11,22 +11,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.test_chat_browser import people  # noqa: F401  (fixture)
+from tests.e2e.test_chat_browser import (  # noqa: F401  (people: a fixture)
+    RECORD_ATTEMPTS,
+    people,
+    skip_ahead,
+)
 from tests.unit.chat.helpers import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# From here on, every attempt of the chat's socket to connect, with the time on the page's
-# (fake) clock.
-RECORD_ATTEMPTS = """() => {
-  const socket = document.querySelector("[data-chat]").chat.socket;
-  const connect = socket.connect.bind(socket);
-  window.__chatSocketAttempts = [];
-  socket.connect = () => {
-    window.__chatSocketAttempts.push(Date.now());
-    connect();
-  };
-}"""
 
 
 class TryAgainLater:
@@ -72,12 +64,11 @@ def test_a_chat_closed_with_1013_backs_off_and_comes_back(asgi_server, new_conte
     def attempts_after_skipping(count: int, at_most_ms: int) -> list[int]:
         """The times of the attempts since the refusals began, once there are `count`,
         skipping the page's clock ahead a quarter of a second at a time."""
-        for _ in range(at_most_ms // 250):
-            opened = page.evaluate("() => window.__chatSocketAttempts")
-            if len(opened) >= count:
-                return opened
-            page.clock.run_for(250)
-        raise AssertionError(f"fewer than {count} attempts in {at_most_ms} ms: {opened}")
+        enough = f"() => window.__chatSocketAttempts.length >= {count}"
+        opened = skip_ahead(page, at_most_ms, until=enough)
+        attempts = page.evaluate("() => window.__chatSocketAttempts")
+        assert opened, f"fewer than {count} attempts in {at_most_ms} ms: {attempts}"
+        return attempts
 
     attempts_after_skipping(1, 5_000)
     # The tab gets focus right after the refusal: while told to wait, that hurries nothing.
